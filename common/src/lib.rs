@@ -1,0 +1,10 @@
+//! Code shared by the rmesos scheduler and executor.
+//!
+//! Everything here is synchronous and free of networking: the Mesos v1 wire
+//! types and RecordIO framing (`wire`), the column-statistics kernel and its
+//! mergeable partial summary (`stats`), the `.npy`/`.csv` readers that feed
+//! the kernel (`readers`), and the description of one partition's work that
+//! travels from driver to executor (`partition`).
+
+pub mod readers;
+pub mod stats;

@@ -1,0 +1,11 @@
+//! Readers that feed the column-statistics kernel straight from files,
+//! without loading a whole file: `.npy` by row range (memory map) and
+//! `.csv` by byte range aligned to line starts.
+
+mod csv;
+mod error;
+mod npy;
+
+pub use self::csv::{CsvFile, CsvOptions, HeaderMode};
+pub use error::ReadError;
+pub use npy::NpyFile;

@@ -1,0 +1,2 @@
+//! A simulated Mesos cluster for rmesos's tests. Nothing in production
+//! depends on this crate.
