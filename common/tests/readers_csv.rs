@@ -23,15 +23,24 @@ fn rows_of(text: &[[f64; 3]]) -> Vec<Vec<f64>> {
     text.iter().map(|r| r.to_vec()).collect()
 }
 
-const ROWS: [[f64; 3]; 6] =
-    [[1.5, -2.0, 300.0], [0.0, 4.25, -1e3], [7.0, 0.0, 2.5], [-3.5, 8.0, 0.0], [2.0, -6.5, 11.0], [9.0, 1.0, -4.0]];
+const ROWS: [[f64; 3]; 6] = [
+    [1.5, -2.0, 300.0],
+    [0.0, 4.25, -1e3],
+    [7.0, 0.0, 2.5],
+    [-3.5, 8.0, 0.0],
+    [2.0, -6.5, 11.0],
+    [9.0, 1.0, -4.0],
+];
 
 /// The same six rows laid out in ways that stress line alignment: CRLF,
 /// padded cells, blank lines inside and at the end, a header, a byte order
 /// mark, no final newline, a tab delimiter.
 fn layouts() -> Vec<(&'static str, Vec<u8>, CsvOptions)> {
     let comma = CsvOptions::default();
-    let tab = CsvOptions { delimiter: b'\t', header: HeaderMode::Auto };
+    let tab = CsvOptions {
+        delimiter: b'\t',
+        header: HeaderMode::Auto,
+    };
     vec![
         (
             "crlf_header_blank_lines",
@@ -58,12 +67,18 @@ fn every_two_way_split_reads_each_row_exactly_once() {
     for (name, bytes, options) in layouts() {
         let path = write_file(dir.path(), &format!("{name}.csv"), &bytes);
         let csv = CsvFile::open(&path, options).unwrap();
-        assert_eq!((csv.cols(), csv.len_bytes()), (3, bytes.len() as u64), "{name}");
+        assert_eq!(
+            (csv.cols(), csv.len_bytes()),
+            (3, bytes.len() as u64),
+            "{name}"
+        );
         let whole = csv.summarize_range(0..csv.len_bytes()).unwrap();
         assert_same_rows(&whole, &want, name);
         for k in 0..=csv.len_bytes() {
             let mut merged = csv.summarize_range(0..k).unwrap();
-            merged.merge(&csv.summarize_range(k..csv.len_bytes()).unwrap()).unwrap();
+            merged
+                .merge(&csv.summarize_range(k..csv.len_bytes()).unwrap())
+                .unwrap();
             assert_same_rows(&merged, &want, &format!("{name} split at {k}"));
         }
     }
@@ -100,7 +115,10 @@ fn split_tiles_the_file_and_its_parts_sum_to_the_whole() {
             assert_eq!(ranges.len(), parts.max(1), "{name} into {parts}");
             assert_eq!(ranges[0].start, 0);
             assert_eq!(ranges[ranges.len() - 1].end, csv.len_bytes());
-            assert!(ranges.windows(2).all(|w| w[0].end == w[1].start), "{name}: {ranges:?}");
+            assert!(
+                ranges.windows(2).all(|w| w[0].end == w[1].start),
+                "{name}: {ranges:?}"
+            );
             let mut merged = ColumnSummary::new(3);
             for range in ranges {
                 merged.merge(&csv.summarize_range(range).unwrap()).unwrap();
@@ -111,7 +129,14 @@ fn split_tiles_the_file_and_its_parts_sum_to_the_whole() {
 }
 
 fn count_rows(path: &Path, header: HeaderMode) -> (u64, Option<Vec<String>>) {
-    let csv = CsvFile::open(path, CsvOptions { delimiter: b',', header }).unwrap();
+    let csv = CsvFile::open(
+        path,
+        CsvOptions {
+            delimiter: b',',
+            header,
+        },
+    )
+    .unwrap();
     let summary = csv.summarize_range(0..csv.len_bytes()).unwrap();
     (summary.count(), csv.header().map(<[String]>::to_vec))
 }
@@ -124,17 +149,42 @@ fn header_is_detected_from_any_non_numeric_cell_or_forced() {
     let mixed = write_file(dir.path(), "mixed.csv", b"1,x\n3,4\n");
     let special = write_file(dir.path(), "special.csv", b"nan,-INF\n3,4\n");
     let header = |names: &[&str]| Some(names.iter().map(|s| s.to_string()).collect());
-    assert_eq!(count_rows(&named, HeaderMode::Auto), (2, header(&["a", "b"])));
+    assert_eq!(
+        count_rows(&named, HeaderMode::Auto),
+        (2, header(&["a", "b"]))
+    );
     assert_eq!(count_rows(&numeric, HeaderMode::Auto), (3, None));
-    assert_eq!(count_rows(&mixed, HeaderMode::Auto), (1, header(&["1", "x"])));
+    assert_eq!(
+        count_rows(&mixed, HeaderMode::Auto),
+        (1, header(&["1", "x"]))
+    );
     // nan and inf are numbers, so this first line is data.
     assert_eq!(count_rows(&special, HeaderMode::Auto), (2, None));
-    assert_eq!(count_rows(&numeric, HeaderMode::Present), (2, header(&["1", "2"])));
-    assert_eq!(count_rows(&named, HeaderMode::Present), (2, header(&["a", "b"])));
+    assert_eq!(
+        count_rows(&numeric, HeaderMode::Present),
+        (2, header(&["1", "2"]))
+    );
+    assert_eq!(
+        count_rows(&named, HeaderMode::Present),
+        (2, header(&["a", "b"]))
+    );
     assert_eq!(count_rows(&numeric, HeaderMode::Absent), (3, None));
-    let csv = CsvFile::open(&named, CsvOptions { delimiter: b',', header: HeaderMode::Absent }).unwrap();
-    let err = csv.summarize_range(0..csv.len_bytes()).unwrap_err().to_string();
-    assert!(err.contains("line 1, column 1") && err.contains("\"a\""), "{err}");
+    let csv = CsvFile::open(
+        &named,
+        CsvOptions {
+            delimiter: b',',
+            header: HeaderMode::Absent,
+        },
+    )
+    .unwrap();
+    let err = csv
+        .summarize_range(0..csv.len_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 1, column 1") && err.contains("\"a\""),
+        "{err}"
+    );
 }
 
 /// A generated file in the shapes people write (header, padded cells,
@@ -173,7 +223,14 @@ fn generated_csv_matches_numpy_loadtxt_whole_and_split() {
     }
     // Up to the start of the 1002nd line: the header and 1000 rows.
     let text = std::fs::read(dir.path().join("data.csv")).unwrap();
-    let line_1002 = text.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1000).unwrap().0 as u64 + 1;
+    let line_1002 = text
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(1000)
+        .unwrap()
+        .0 as u64
+        + 1;
     let first = csv.summarize_range(0..line_1002).unwrap();
     assert_matches_numpy(&first, &expected["first_1000"], "first 1000 rows");
 }
@@ -193,19 +250,29 @@ print(json.dumps([[repr(float(v)) for v in row] for row in b]))
 fn nan_and_infinities_parse_as_numpy_parses_them() {
     let dir = tempfile::tempdir().unwrap();
     let parsed = run_numpy(WRITE_NON_FINITE, &[dir.path().to_str().unwrap()]);
-    let rows: Vec<Vec<f64>> =
-        parsed.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(json_f64).collect()).collect();
+    let rows: Vec<Vec<f64>> = parsed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(json_f64).collect())
+        .collect();
     let want = reference(&rows).finish();
     let csv = CsvFile::open(&dir.path().join("special.csv"), CsvOptions::default()).unwrap();
     let got = csv.summarize_range(0..csv.len_bytes()).unwrap().finish();
     assert_eq!(got.count(), want.count());
     let same = |a: Vec<f64>, b: Vec<f64>| {
-        a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+        a.len() == b.len()
+            && a.iter()
+                .zip(&b)
+                .all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
     };
     assert!(same(got.min().unwrap(), want.min().unwrap()));
     assert!(same(got.max().unwrap(), want.max().unwrap()));
     assert!(same(got.norm_l1().unwrap(), want.norm_l1().unwrap()));
-    assert!(same(got.num_nonzeros().unwrap(), want.num_nonzeros().unwrap()));
+    assert!(same(
+        got.num_nonzeros().unwrap(),
+        want.num_nonzeros().unwrap()
+    ));
     assert!(same(got.mean().unwrap(), want.mean().unwrap()));
     assert!(rows.iter().any(|r| r[0].is_nan()) && rows.iter().any(|r| r[1] == f64::INFINITY));
 }

@@ -63,13 +63,34 @@ print(json.dumps(files))
 fn check_file(dir: &Path, entry: &Value) {
     let name = entry["name"].as_str().expect("name");
     let npy = NpyFile::open(&dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let shape: Vec<u64> = entry["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap()).collect();
+    let shape: Vec<u64> = entry["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap())
+        .collect();
     assert_eq!(npy.rows(), shape[0], "{name}: rows");
-    assert_eq!(npy.cols() as u64, shape.get(1).copied().unwrap_or(1), "{name}: cols");
-    assert_eq!(npy.dtype().to_string(), entry["descr"].as_str().unwrap(), "{name}: dtype");
-    assert_eq!(npy.fortran_order(), entry["fortran_order"].as_bool().unwrap(), "{name}: fortran_order");
+    assert_eq!(
+        npy.cols() as u64,
+        shape.get(1).copied().unwrap_or(1),
+        "{name}: cols"
+    );
+    assert_eq!(
+        npy.dtype().to_string(),
+        entry["descr"].as_str().unwrap(),
+        "{name}: dtype"
+    );
+    assert_eq!(
+        npy.fortran_order(),
+        entry["fortran_order"].as_bool().unwrap(),
+        "{name}: fortran_order"
+    );
     let version = entry["version"].as_array().unwrap();
-    assert_eq!(npy.version().0 as u64, version[0].as_u64().unwrap(), "{name}: version");
+    assert_eq!(
+        npy.version().0 as u64,
+        version[0].as_u64().unwrap(),
+        "{name}: version"
+    );
 
     let whole = npy.summarize_rows(0..npy.rows()).unwrap();
     assert_matches_numpy(&whole, &entry["whole"], name);
@@ -79,7 +100,9 @@ fn check_file(dir: &Path, entry: &Value) {
     // Ranges that tile the rows, the last one running past the end.
     let mut merged = npy.summarize_rows(0..7).unwrap();
     merged.merge(&middle).unwrap();
-    merged.merge(&npy.summarize_rows(20..npy.rows() + 100).unwrap()).unwrap();
+    merged
+        .merge(&npy.summarize_rows(20..npy.rows() + 100).unwrap())
+        .unwrap();
     assert_same_rows(&merged, &whole, &format!("{name} merged ranges"));
     assert_matches_numpy(&merged, &entry["whole"], &format!("{name} merged ranges"));
 }
@@ -127,13 +150,24 @@ print(json.dumps({
 fn large_files_in_every_read_path_match_numpy_whole_and_by_range() {
     let dir = tempfile::tempdir().unwrap();
     let expected = run_numpy(WRITE_LARGE, &[dir.path().to_str().unwrap()]);
-    for (name, key) in [("c", "f8"), ("f", "f8"), ("be", "f8"), ("unaligned", "f8"), ("i2f", "i2")] {
-        let npy = NpyFile::open(&dir.path().join(format!("{name}.npy"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (name, key) in [
+        ("c", "f8"),
+        ("f", "f8"),
+        ("be", "f8"),
+        ("unaligned", "f8"),
+        ("i2f", "i2"),
+    ] {
+        let npy = NpyFile::open(&dir.path().join(format!("{name}.npy")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!((npy.rows(), npy.cols()), (70001, 3), "{name}");
         let whole = npy.summarize_rows(0..u64::MAX).unwrap();
         assert_matches_numpy(&whole, &expected[key], name);
         let part = npy.summarize_rows(12345..50000).unwrap();
-        assert_matches_numpy(&part, &expected[format!("{key}_rows")], &format!("{name} rows 12345..50000"));
+        assert_matches_numpy(
+            &part,
+            &expected[format!("{key}_rows")],
+            &format!("{name} rows 12345..50000"),
+        );
     }
 }
 
@@ -152,10 +186,15 @@ fn numpy_arrays_with_zero_rows_open_as_empty_datasets() {
     let expected = run_numpy(WRITE_EMPTY, &[dir.path().to_str().unwrap()]);
     let shapes = expected["shapes"].as_array().unwrap();
     for (name, shape) in ["empty_2d", "empty_1d", "empty_v3"].iter().zip(shapes) {
-        let npy = NpyFile::open(&dir.path().join(format!("{name}.npy"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let npy = NpyFile::open(&dir.path().join(format!("{name}.npy")))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(npy.rows(), shape[0].as_u64().unwrap(), "{name}");
         assert_eq!(npy.cols() as u64, shape[1].as_u64().unwrap(), "{name}");
         let summary = npy.summarize_rows(0..10).unwrap();
-        assert_eq!((summary.count(), summary.ncols()), (0, npy.cols()), "{name}");
+        assert_eq!(
+            (summary.count(), summary.ncols()),
+            (0, npy.cols()),
+            "{name}"
+        );
     }
 }

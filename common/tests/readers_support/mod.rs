@@ -41,16 +41,31 @@ def stats(a):
 /// is missing: these tests must not pass by skipping.
 pub fn run_numpy(script: &str, args: &[&str]) -> Value {
     let source = format!("{PY_STATS}\n{script}");
-    let output = Command::new("python3").arg("-c").arg(&source).args(args).output().unwrap_or_else(|e| {
-        panic!("these tests need python3 with numpy on PATH, but python3 could not be started: {e}")
-    });
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(&source)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "these tests need python3 with numpy on PATH, but python3 could not be started: {e}"
+            )
+        });
     let stderr = String::from_utf8_lossy(&output.stderr);
     if stderr.contains("No module named 'numpy'") {
         panic!("these tests need numpy: python3 could not import it:\n{stderr}");
     }
-    assert!(output.status.success(), "python3 failed ({}):\n{stderr}", output.status);
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("python3 printed no JSON ({e}):\n{}", String::from_utf8_lossy(&output.stdout)))
+    assert!(
+        output.status.success(),
+        "python3 failed ({}):\n{stderr}",
+        output.status
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "python3 printed no JSON ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
 }
 
 /// A JSON number, or a string Python's `repr(float)` wrote (exact, and
@@ -64,7 +79,12 @@ pub fn json_f64(value: &Value) -> f64 {
 }
 
 pub fn json_vec(value: &Value, key: &str) -> Vec<f64> {
-    value[key].as_array().unwrap_or_else(|| panic!("no list {key} in {value}")).iter().map(json_f64).collect()
+    value[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no list {key} in {value}"))
+        .iter()
+        .map(json_f64)
+        .collect()
 }
 
 /// Tolerance for `got` vs `want`: 1e-9 relative to the larger of the value
@@ -102,8 +122,16 @@ pub fn assert_matches_numpy(summary: &ColumnSummary, expected: &Value, context: 
         assert_eq!(got.len(), want.len(), "{context}: {name} length");
         for (j, (&g, &w)) in got.iter().zip(&want).enumerate() {
             // Variance is in squared units: scale by the squared rms.
-            let scale = if name == "variance" { rms[j] * rms[j] } else { rms[j] };
-            let ok = if exact { g == w || (g.is_nan() && w.is_nan()) } else { close(g, w, scale) };
+            let scale = if name == "variance" {
+                rms[j] * rms[j]
+            } else {
+                rms[j]
+            };
+            let ok = if exact {
+                g == w || (g.is_nan() && w.is_nan())
+            } else {
+                close(g, w, scale)
+            };
             assert!(ok, "{context}: {name}[{j}] = {g}, numpy says {w}");
         }
     }
@@ -117,18 +145,39 @@ pub fn assert_same_rows(got: &ColumnSummary, want: &ColumnSummary, context: &str
     if w.count() == 0 {
         return;
     }
-    assert_eq!(g.num_nonzeros().unwrap(), w.num_nonzeros().unwrap(), "{context}: nonzeros");
+    assert_eq!(
+        g.num_nonzeros().unwrap(),
+        w.num_nonzeros().unwrap(),
+        "{context}: nonzeros"
+    );
     assert_eq!(g.min().unwrap(), w.min().unwrap(), "{context}: min");
     assert_eq!(g.max().unwrap(), w.max().unwrap(), "{context}: max");
     let moments = [
         (g.mean().unwrap(), w.mean().unwrap(), w.norm_l2().unwrap()),
-        (g.norm_l1().unwrap(), w.norm_l1().unwrap(), w.norm_l1().unwrap()),
-        (g.norm_l2().unwrap(), w.norm_l2().unwrap(), w.norm_l2().unwrap()),
-        (g.variance().unwrap(), w.variance().unwrap(), w.norm_l2().unwrap().iter().map(|s| s * s).collect()),
+        (
+            g.norm_l1().unwrap(),
+            w.norm_l1().unwrap(),
+            w.norm_l1().unwrap(),
+        ),
+        (
+            g.norm_l2().unwrap(),
+            w.norm_l2().unwrap(),
+            w.norm_l2().unwrap(),
+        ),
+        (
+            g.variance().unwrap(),
+            w.variance().unwrap(),
+            w.norm_l2().unwrap().iter().map(|s| s * s).collect(),
+        ),
     ];
     for (got, want, scale) in moments {
         for j in 0..want.len() {
-            assert!(close(got[j], want[j], scale[j]), "{context}: column {j}: {} vs {}", got[j], want[j]);
+            assert!(
+                close(got[j], want[j], scale[j]),
+                "{context}: column {j}: {} vs {}",
+                got[j],
+                want[j]
+            );
         }
     }
 }

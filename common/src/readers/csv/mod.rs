@@ -4,7 +4,10 @@
 //!
 //! A range `a..b` covers exactly the data lines whose first byte lies in
 //! it; since every line has one first byte, any split of the file into
-//! contiguous ranges reads every line once.
+//! contiguous ranges reads every line once. That only holds if every
+//! newline ends a record, so quoting is not interpreted: a cell may be
+//! wrapped in double quotes (`"1.5"`), but a quoted newline or delimiter is
+//! not supported. Blank (whitespace-only) lines are skipped anywhere.
 
 mod cell;
 mod lines;

@@ -79,7 +79,7 @@ pub(crate) fn summarize_lines(
             let line_in_range = if unterminated {
                 end.line()
             } else {
-                end.line() - 1
+                end.line().saturating_sub(1)
             };
             let before =
                 newlines_before(&file, lines.start).map_err(|e| ReadError::io(&layout.path, e))?;

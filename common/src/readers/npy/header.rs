@@ -7,6 +7,11 @@ use super::literal::{self, Literal};
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 
+/// A header holds three short keys; anything near this size is not a
+/// header of a supported array, and refusing it bounds the work a hostile
+/// length field can cause.
+const MAX_HEADER_LEN: usize = 1 << 20;
+
 /// What the header says about the data that follows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NpyHeader {
@@ -82,7 +87,13 @@ pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
         .iter()
         .rev()
         .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-    let data_offset = length_end.saturating_add(header_len);
+    if header_len > MAX_HEADER_LEN {
+        return fail(
+            "header length",
+            format!("{header_len} bytes is implausibly large (at most {MAX_HEADER_LEN} accepted)"),
+        );
+    }
+    let data_offset = length_end + header_len;
     let Some(dict_bytes) = bytes.get(length_end..data_offset) else {
         return fail(
             "header",

@@ -1,0 +1,196 @@
+//! No input makes a reader panic: arbitrary bytes, mutated valid `.npy`
+//! files and CSV-like text are opened and summarized, and every call must
+//! return `Ok` or `Err`. For CSV the split property is checked as well: a
+//! file that reads cleanly as a whole reads cleanly in any two parts with
+//! the same row count, and a file that fails fails in one of the parts.
+
+mod readers_support;
+
+use proptest::prelude::*;
+use readers_support::npy_bytes;
+use rmesos_common::readers::{CsvFile, CsvOptions, HeaderMode, NpyFile};
+
+fn write_temp(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), bytes).unwrap();
+    file
+}
+
+/// Opens and summarizes `bytes` as `.npy`; only panics are failures.
+fn exercise_npy(bytes: &[u8], rows: std::ops::Range<u64>) {
+    let file = write_temp(bytes);
+    if let Ok(npy) = NpyFile::open(file.path()) {
+        if let Ok(all) = npy.summarize_rows(0..u64::MAX) {
+            assert_eq!(all.count(), npy.rows());
+        }
+        let _ = npy.summarize_rows(rows);
+    }
+}
+
+/// A valid `.npy` image of some supported dtype and shape.
+fn valid_npy() -> impl Strategy<Value = Vec<u8>> {
+    let descrs = prop::sample::select(vec![
+        "<f8", ">f4", "<f2", "|i1", ">i8", "<u4", "|b1", "=u2", "<i2",
+    ]);
+    (
+        1u8..=3,
+        descrs,
+        any::<bool>(),
+        0u64..6,
+        prop::option::of(1u64..4),
+    )
+        .prop_map(|(major, descr, fortran, rows, cols)| {
+            let shape = match cols {
+                Some(cols) => format!("({rows}, {cols})"),
+                None => format!("({rows},)"),
+            };
+            let dict = format!(
+                "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+                if fortran { "True" } else { "False" }
+            );
+            let size: u64 = descr[2..].parse().unwrap();
+            let data: Vec<u8> = (0..rows * cols.unwrap_or(1) * size)
+                .map(|i| (i * 37 % 251) as u8)
+                .collect();
+            npy_bytes((major, 0), &dict, &data)
+        })
+}
+
+fn exercise_csv(bytes: &[u8], options: CsvOptions, cut: u64) {
+    let file = write_temp(bytes);
+    let Ok(csv) = CsvFile::open(file.path(), options) else {
+        return;
+    };
+    let len = csv.len_bytes();
+    let cut = cut % (len + 1);
+    let whole = csv.summarize_range(0..len);
+    let first = csv.summarize_range(0..cut);
+    let second = csv.summarize_range(cut..len);
+    match (whole, first, second) {
+        (Ok(whole), Ok(first), Ok(second)) => {
+            assert_eq!(whole.count(), first.count() + second.count())
+        }
+        (Ok(_), first, second) => panic!("whole file reads but a part fails: {first:?} {second:?}"),
+        (Err(_), Ok(_), Ok(_)) => panic!("whole file fails but both parts read"),
+        (Err(_), _, _) => {}
+    }
+}
+
+fn csv_options() -> impl Strategy<Value = CsvOptions> {
+    let delimiters = prop::sample::select(vec![b',', b';', b'\t', b' ']);
+    let headers = prop::sample::select(vec![
+        HeaderMode::Auto,
+        HeaderMode::Present,
+        HeaderMode::Absent,
+    ]);
+    (delimiters, headers).prop_map(|(delimiter, header)| CsvOptions { delimiter, header })
+}
+
+/// Text built from the bytes CSV numbers, delimiters and line ends use.
+fn csv_like_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let alphabet: Vec<u8> = b"0123456789.,,,;-+eE nNaAiIfF\t\r\n\n\n\"x\xEF\xBB\xBF".to_vec();
+    prop::collection::vec(prop::sample::select(alphabet), 0..200)
+}
+
+/// One cell: usually a number in one of its spellings, rarely not.
+fn cell() -> impl Strategy<Value = String> {
+    let numbers = prop::sample::select(vec![
+        "0", "1.5", "-2", "3e2", " 4 ", "nan", "-inf", "\"5\"", "1e-3", "+7.",
+    ]);
+    let junk = prop::sample::select(vec!["", "x", "1..2", "\"", "e", " "]);
+    prop_oneof![80 => numbers, 1 => junk].prop_map(str::to_string)
+}
+
+/// A row of `cols` cells, rarely one more or one fewer, and its line end.
+fn row(cols: usize) -> impl Strategy<Value = (Vec<String>, &'static str)> {
+    let width = prop_oneof![40 => Just(cols), 1 => Just(cols - 1), 1 => Just(cols + 1)];
+    let end = prop::sample::select(vec!["\n", "\r\n", "\n\n", "\n  \n"]);
+    (
+        width.prop_flat_map(|w| prop::collection::vec(cell(), w)),
+        end,
+    )
+}
+
+/// Mostly well-formed CSV text: an optional header, rows of cells that are
+/// occasionally ragged or not numbers, LF or CRLF, stray blank lines.
+fn csv_like_text(delimiter: u8) -> impl Strategy<Value = Vec<u8>> {
+    let rows = (2usize..=3).prop_flat_map(|cols| prop::collection::vec(row(cols), 0..10));
+    (any::<bool>(), rows, any::<bool>()).prop_map(move |(header, rows, final_end)| {
+        let separator = char::from(delimiter).to_string();
+        let mut text = if header {
+            format!("a{separator}b{separator}c\n")
+        } else {
+            String::new()
+        };
+        let count = rows.len();
+        for (i, (cells, end)) in rows.into_iter().enumerate() {
+            text.push_str(&cells.join(&separator));
+            if i + 1 < count || final_end {
+                text.push_str(end);
+            }
+        }
+        text.into_bytes()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_npy_reader(bytes in prop::collection::vec(any::<u8>(), 0..400), a in any::<u64>(), b in any::<u64>()) {
+        exercise_npy(&bytes, a..b);
+    }
+
+    #[test]
+    fn arbitrary_bytes_after_a_valid_magic_never_panic_the_npy_reader(
+        version in 0u8..5, tail in prop::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let mut bytes = b"\x93NUMPY".to_vec();
+        bytes.extend_from_slice(&[version, 0]);
+        bytes.extend_from_slice(&tail);
+        exercise_npy(&bytes, 0..3);
+    }
+
+    #[test]
+    fn mutated_valid_npy_files_never_panic_the_reader(
+        base in valid_npy(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+        a in 0u64..8, b in 0u64..8,
+    ) {
+        let mut bytes = base;
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut.index(bytes.len() + 1));
+        }
+        exercise_npy(&bytes, a..b);
+    }
+
+    #[test]
+    fn valid_npy_files_read_every_row(base in valid_npy()) {
+        let file = write_temp(&base);
+        let npy = NpyFile::open(file.path()).unwrap();
+        prop_assert_eq!(npy.summarize_rows(0..u64::MAX).unwrap().count(), npy.rows());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_csv_reader(bytes in prop::collection::vec(any::<u8>(), 0..300), options in csv_options(), cut in any::<u64>()) {
+        exercise_csv(&bytes, options, cut);
+    }
+
+    #[test]
+    fn csv_like_bytes_split_consistently(bytes in csv_like_bytes(), options in csv_options(), cut in any::<u64>()) {
+        exercise_csv(&bytes, options, cut);
+    }
+
+    #[test]
+    fn mostly_valid_csv_splits_consistently(
+        (options, text) in csv_options().prop_flat_map(|o| (Just(o.clone()), csv_like_text(o.delimiter))),
+        cut in any::<u64>(),
+    ) {
+        exercise_csv(&text, options, cut);
+    }
+}
