@@ -108,92 +108,45 @@ impl NpyDtype {
     /// Decodes the consecutive elements in `src` into `dst[0]`,
     /// `dst[stride]`, `dst[2 * stride]`, ... (as many as both allow).
     pub fn decode_strided(&self, src: &[u8], dst: &mut [f64], stride: usize) {
-        let be = self.big_endian;
+        // `$t::from_{le,be}_bytes` of `$n` bytes, widened to f64 (exact for
+        // all but 64-bit integers, which round to nearest as numpy does).
+        macro_rules! decode_as {
+            ($t:ty, $n:literal) => {
+                decode::<$n>(
+                    src,
+                    dst,
+                    stride,
+                    self.big_endian,
+                    |b| <$t>::from_le_bytes(b) as f64,
+                    |b| <$t>::from_be_bytes(b) as f64,
+                )
+            };
+        }
         match (self.kind, self.size) {
-            (ElementKind::Float, 8) => {
-                decode::<8>(src, dst, stride, be, f64::from_le_bytes, f64::from_be_bytes)
-            }
-            (ElementKind::Float, 4) => decode::<4>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| f32::from_le_bytes(b).into(),
-                |b| f32::from_be_bytes(b).into(),
-            ),
+            (ElementKind::Float, 8) => decode_as!(f64, 8),
+            (ElementKind::Float, 4) => decode_as!(f32, 4),
             (ElementKind::Float, _) => decode::<2>(
                 src,
                 dst,
                 stride,
-                be,
+                self.big_endian,
                 |b| f16_to_f64(u16::from_le_bytes(b)),
                 |b| f16_to_f64(u16::from_be_bytes(b)),
             ),
-            (ElementKind::Int, 8) => decode::<8>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| i64::from_le_bytes(b) as f64,
-                |b| i64::from_be_bytes(b) as f64,
-            ),
-            (ElementKind::Int, 4) => decode::<4>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| i32::from_le_bytes(b).into(),
-                |b| i32::from_be_bytes(b).into(),
-            ),
-            (ElementKind::Int, 2) => decode::<2>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| i16::from_le_bytes(b).into(),
-                |b| i16::from_be_bytes(b).into(),
-            ),
-            (ElementKind::Int, _) => decode::<1>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| (b[0] as i8).into(),
-                |b| (b[0] as i8).into(),
-            ),
-            (ElementKind::UInt, 8) => decode::<8>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| u64::from_le_bytes(b) as f64,
-                |b| u64::from_be_bytes(b) as f64,
-            ),
-            (ElementKind::UInt, 4) => decode::<4>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| u32::from_le_bytes(b).into(),
-                |b| u32::from_be_bytes(b).into(),
-            ),
-            (ElementKind::UInt, 2) => decode::<2>(
-                src,
-                dst,
-                stride,
-                be,
-                |b| u16::from_le_bytes(b).into(),
-                |b| u16::from_be_bytes(b).into(),
-            ),
-            (ElementKind::UInt, _) => {
-                decode::<1>(src, dst, stride, be, |b| b[0].into(), |b| b[0].into())
-            }
+            (ElementKind::Int, 8) => decode_as!(i64, 8),
+            (ElementKind::Int, 4) => decode_as!(i32, 4),
+            (ElementKind::Int, 2) => decode_as!(i16, 2),
+            (ElementKind::Int, _) => decode_as!(i8, 1),
+            (ElementKind::UInt, 8) => decode_as!(u64, 8),
+            (ElementKind::UInt, 4) => decode_as!(u32, 4),
+            (ElementKind::UInt, 2) => decode_as!(u16, 2),
+            (ElementKind::UInt, _) => decode_as!(u8, 1),
             // numpy stores True as 1, but any nonzero byte reads as True.
             (ElementKind::Bool, _) => decode::<1>(
                 src,
                 dst,
                 stride,
-                be,
+                self.big_endian,
                 |b| bool_value(b[0]),
                 |b| bool_value(b[0]),
             ),

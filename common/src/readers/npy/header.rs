@@ -2,6 +2,8 @@
 //! holding `descr`, `fortran_order` and `shape`. Every failure names the
 //! field that is wrong.
 
+use std::ops::Range;
+
 use super::dtype::NpyDtype;
 use super::literal::{self, Literal};
 
@@ -41,8 +43,9 @@ fn fail<T>(field: &'static str, detail: impl Into<String>) -> Result<T, HeaderEr
     })
 }
 
-/// Parses the header at the start of `bytes` (the whole file).
-pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
+/// Checks magic, version and header length; returns the version and the
+/// header text's byte range (which ends where the data begins).
+fn parse_preamble(bytes: &[u8]) -> Result<((u8, u8), Range<usize>), HeaderError> {
     if bytes.is_empty() {
         return fail("file", "empty file (0 bytes)");
     }
@@ -94,7 +97,7 @@ pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
         );
     }
     let data_offset = length_end + header_len;
-    let Some(dict_bytes) = bytes.get(length_end..data_offset) else {
+    if bytes.len() < data_offset {
         return fail(
             "header",
             format!(
@@ -102,8 +105,15 @@ pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
                 bytes.len() - length_end
             ),
         );
-    };
-    let text = decode_text(dict_bytes, version)?;
+    }
+    Ok((version, length_end..data_offset))
+}
+
+/// Parses the header at the start of `bytes` (the whole file).
+pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
+    let (version, dict_range) = parse_preamble(bytes)?;
+    let data_offset = dict_range.end;
+    let text = decode_text(&bytes[dict_range], version)?;
     let dict = match literal::parse(&text) {
         Ok(Literal::Dict(entries)) => entries,
         Ok(other) => return fail("header", format!("expected a dict, found {other}")),
