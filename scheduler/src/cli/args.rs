@@ -40,6 +40,8 @@ pub struct SubmitArgs {
         long,
         value_name = "URL",
         env = "RMESOS_MASTER",
+        // It may hold ZooKeeper credentials.
+        hide_env_values = true,
         default_value = "local[*]"
     )]
     pub master: String,
