@@ -15,7 +15,10 @@ fn submit(args: &[&str]) -> Output {
 
 fn submit_with_env(args: &[&str], master_env: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rmesos-submit"));
-    command.args(args).env_remove("RMESOS_MASTER").env_remove("RUST_LOG");
+    command
+        .args(args)
+        .env_remove("RMESOS_MASTER")
+        .env_remove("RUST_LOG");
     if let Some(master) = master_env {
         command.env("RMESOS_MASTER", master);
     }

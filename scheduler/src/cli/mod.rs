@@ -49,6 +49,7 @@ fn init_logging() {
     // Fails only if a subscriber is already set, which then keeps logging.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
