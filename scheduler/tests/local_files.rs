@@ -86,7 +86,7 @@ fn npy_and_csv_partitions_computed_from_their_specs_match_numpy() {
             let plan = dataset
                 .plan("files", NonZeroU32::new(partitions), NonZeroUsize::MIN)
                 .unwrap();
-            assert!(plan.len() >= 1 && plan.len() <= partitions, "{dataset:?}");
+            assert!((1..=partitions).contains(&plan.len()), "{dataset:?}");
             assert_matches(&run_through_specs(&plan, threads), &expected);
             let stats = LocalRunner::new(NonZeroUsize::new(threads).unwrap())
                 .run(&plan, &NoProgress)
