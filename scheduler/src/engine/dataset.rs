@@ -99,7 +99,9 @@ impl Dataset {
 
     /// Opens the dataset and splits it into partitions: `requested` of them,
     /// or `PARTITIONS_PER_WORKER` per worker by default; never more than
-    /// the rows (an empty dataset still gets one, empty, partition).
+    /// the rows (an empty dataset still gets one, empty, partition). A
+    /// `.csv` file is split by bytes, and its reader may return fewer
+    /// ranges than asked for a small file.
     pub fn plan(
         &self,
         job_id: &str,
@@ -112,45 +114,7 @@ impl Dataset {
             Some(n) => u64::from(n.get()),
             None => (workers.get() as u64).saturating_mul(PARTITIONS_PER_WORKER as u64),
         };
-        let works = match opened {
-            Opened::InMemory { rows, ncols } => {
-                let nrows = (rows.len() / ncols) as u64;
-                split_rows(nrows, wanted)
-                    .into_iter()
-                    .map(|range| PartitionWork::InMemory {
-                        rows: Arc::clone(&rows),
-                        ncols,
-                        range,
-                    })
-                    .collect::<Vec<_>>()
-            }
-            Opened::Npy { path, file } => split_rows(file.rows(), wanted)
-                .into_iter()
-                .map(|rows| {
-                    PartitionWork::File(PartitionSource::NpyRows {
-                        path: path.clone(),
-                        rows,
-                    })
-                })
-                .collect(),
-            Opened::Csv {
-                path,
-                options,
-                file,
-            } => {
-                let parts = usize::try_from(wanted).unwrap_or(usize::MAX).max(1);
-                file.split(parts)
-                    .into_iter()
-                    .map(|bytes| {
-                        PartitionWork::File(PartitionSource::CsvBytes {
-                            path: path.clone(),
-                            bytes,
-                            options: options.clone(),
-                        })
-                    })
-                    .collect()
-            }
-        };
+        let works = split(opened, wanted);
         let partitions = works
             .into_iter()
             .enumerate()
@@ -181,6 +145,50 @@ impl Dataset {
                 options: options.clone(),
             },
         })
+    }
+}
+
+/// The work of each of (about) `wanted` partitions of an opened dataset,
+/// in row order.
+fn split(opened: Opened, wanted: u64) -> Vec<PartitionWork> {
+    match opened {
+        Opened::InMemory { rows, ncols } => {
+            let nrows = (rows.len() / ncols) as u64;
+            split_rows(nrows, wanted)
+                .into_iter()
+                .map(|range| PartitionWork::InMemory {
+                    rows: Arc::clone(&rows),
+                    ncols,
+                    range,
+                })
+                .collect::<Vec<_>>()
+        }
+        Opened::Npy { path, file } => split_rows(file.rows(), wanted)
+            .into_iter()
+            .map(|rows| {
+                PartitionWork::File(PartitionSource::NpyRows {
+                    path: path.clone(),
+                    rows,
+                })
+            })
+            .collect(),
+        Opened::Csv {
+            path,
+            options,
+            file,
+        } => {
+            let parts = usize::try_from(wanted).unwrap_or(usize::MAX).max(1);
+            file.split(parts)
+                .into_iter()
+                .map(|bytes| {
+                    PartitionWork::File(PartitionSource::CsvBytes {
+                        path: path.clone(),
+                        bytes,
+                        options: options.clone(),
+                    })
+                })
+                .collect()
+        }
     }
 }
 
