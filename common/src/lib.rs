@@ -6,5 +6,6 @@
 //! the kernel (`readers`), and the description of one partition's work that
 //! travels from driver to executor (`partition`).
 
+pub mod partition;
 pub mod readers;
 pub mod stats;

@@ -1,6 +1,11 @@
 //! The rmesos framework (driver side).
 //!
-//! Layers, each knowing only those below it (see the design notes in the
-//! README): wire types come from `rmesos-common`; then master detection,
-//! the v1 scheduler transport and driver loop, the job engine, and the
-//! front ends (`rmesos-submit`, the Python module).
+//! Layers, each knowing only those below it (see the README): wire types
+//! come from `rmesos-common`; then master detection, the v1 scheduler
+//! transport and driver loop, the job engine (`engine`), and the front ends
+//! (`cli` for `rmesos-submit`, the Python module). `local` runs jobs in this
+//! process without a cluster.
+
+pub mod cli;
+pub mod engine;
+pub mod local;

@@ -1,0 +1,179 @@
+//! `PartitionSpec`: the description of one partition's work, as it travels
+//! from the driver to whoever computes it (a local worker thread today, an
+//! executor through a Mesos `TaskInfo.data` later), and how to compute it.
+//!
+//! The encoded form is JSON with a `version` field, so that an executor
+//! fetched from an older or newer driver fails with a clear message instead
+//! of misreading the work.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
+use crate::stats::ColumnSummary;
+
+/// The version of the encoded form written by `PartitionSpec::to_bytes`.
+pub const PARTITION_SPEC_VERSION: u32 = 1;
+
+/// One partition of one job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartitionSpec {
+    pub job_id: String,
+    pub partition_id: u32,
+    pub source: PartitionSource,
+}
+
+/// Where a partition's rows come from. Each variant names everything a
+/// worker needs to summarize its rows without asking the driver again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PartitionSource {
+    /// Rows `rows` of a `.npy` file the worker can read at `path`.
+    NpyRows { path: PathBuf, rows: Range<u64> },
+    /// Every data line of a `.csv` file whose first byte lies in `bytes`.
+    CsvBytes {
+        path: PathBuf,
+        bytes: Range<u64>,
+        options: CsvOptions,
+    },
+}
+
+impl PartitionSource {
+    /// Reads this source's rows and summarizes them.
+    pub fn compute(&self) -> Result<ColumnSummary, ReadError> {
+        match self {
+            PartitionSource::NpyRows { path, rows } => {
+                NpyFile::open(path)?.summarize_rows(rows.clone())
+            }
+            PartitionSource::CsvBytes {
+                path,
+                bytes,
+                options,
+            } => CsvFile::open(path, options.clone())?.summarize_range(bytes.clone()),
+        }
+    }
+
+    /// The file this source reads.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            PartitionSource::NpyRows { path, .. } | PartitionSource::CsvBytes { path, .. } => path,
+        }
+    }
+}
+
+/// A `PartitionSpec` that could not be decoded.
+#[derive(Debug, Error)]
+pub enum SpecError {
+    #[error("partition spec is not valid JSON (or has a non-UTF-8 path): {0}")]
+    Json(#[from] serde_json::Error),
+    #[error(
+        "partition spec has format version {found}, this program reads version {PARTITION_SPEC_VERSION}"
+    )]
+    Version { found: u32 },
+}
+
+/// The encoded form: the spec plus its format version.
+#[derive(Serialize, Deserialize)]
+struct Envelope<T> {
+    version: u32,
+    #[serde(flatten)]
+    spec: T,
+}
+
+/// Only the version, read before the rest so that a spec from another
+/// version is reported as such rather than as a confusing field error.
+#[derive(Deserialize)]
+struct VersionOnly {
+    version: u32,
+}
+
+impl PartitionSpec {
+    /// Reads and summarizes this partition's rows.
+    pub fn compute(&self) -> Result<ColumnSummary, ReadError> {
+        self.source.compute()
+    }
+
+    /// The versioned JSON form carried in `TaskInfo.data`. Fails only for
+    /// a path that is not valid UTF-8 (JSON cannot carry it).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, SpecError> {
+        let envelope = Envelope {
+            version: PARTITION_SPEC_VERSION,
+            spec: self,
+        };
+        Ok(serde_json::to_vec(&envelope)?)
+    }
+
+    /// Decodes `to_bytes` output, checking the format version first.
+    pub fn from_bytes(bytes: &[u8]) -> Result<PartitionSpec, SpecError> {
+        let VersionOnly { version } = serde_json::from_slice(bytes)?;
+        if version != PARTITION_SPEC_VERSION {
+            return Err(SpecError::Version { found: version });
+        }
+        let envelope: Envelope<PartitionSpec> = serde_json::from_slice(bytes)?;
+        Ok(envelope.spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readers::HeaderMode;
+
+    fn csv_spec() -> PartitionSpec {
+        PartitionSpec {
+            job_id: "job-7".into(),
+            partition_id: 3,
+            source: PartitionSource::CsvBytes {
+                path: "/data/x.csv".into(),
+                bytes: 100..250,
+                options: CsvOptions {
+                    delimiter: b';',
+                    header: HeaderMode::Present,
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn round_trips_every_source_kind() {
+        let npy = PartitionSpec {
+            job_id: "job-1".into(),
+            partition_id: 0,
+            source: PartitionSource::NpyRows {
+                path: "/data/x.npy".into(),
+                rows: 10..20,
+            },
+        };
+        for spec in [npy, csv_spec()] {
+            let decoded = PartitionSpec::from_bytes(&spec.to_bytes().unwrap()).unwrap();
+            assert_eq!(decoded, spec);
+        }
+    }
+
+    #[test]
+    fn encoded_form_names_version_and_kind() {
+        let value: serde_json::Value =
+            serde_json::from_slice(&csv_spec().to_bytes().unwrap()).unwrap();
+        assert_eq!(value["version"], PARTITION_SPEC_VERSION);
+        assert_eq!(value["source"]["kind"], "csv_bytes");
+        assert_eq!(value["partition_id"], 3);
+    }
+
+    #[test]
+    fn other_version_is_reported_as_such() {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&csv_spec().to_bytes().unwrap()).unwrap();
+        value["version"] = serde_json::json!(PARTITION_SPEC_VERSION + 1);
+        let err = PartitionSpec::from_bytes(value.to_string().as_bytes()).unwrap_err();
+        assert!(matches!(err, SpecError::Version { found } if found == PARTITION_SPEC_VERSION + 1));
+    }
+
+    #[test]
+    fn garbage_is_a_json_error() {
+        let err = PartitionSpec::from_bytes(b"not json").unwrap_err();
+        assert!(matches!(err, SpecError::Json(_)), "{err}");
+    }
+}

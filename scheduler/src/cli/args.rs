@@ -1,0 +1,143 @@
+//! The `rmesos-submit` command line (clap derive): every option, its help
+//! text, and the parsers for option values.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use clap::{Parser, ValueEnum};
+use rmesos_common::readers::HeaderMode;
+
+const AFTER_HELP: &str = "\
+Output:
+  table (default): the row count, then one line per data column with mean,
+  variance (sample, n-1), num_nonzeros, min, max, norm_l1 and norm_l2.
+  json: one JSON object {\"count\": N, \"mean\": [...], \"variance\": [...],
+  \"num_nonzeros\": [...], \"min\": [...], \"max\": [...], \"norm_l1\": [...],
+  \"norm_l2\": [...]}; NaN and infinities are the strings \"NaN\",
+  \"Infinity\" and \"-Infinity\".
+  An empty dataset (no rows) prints count 0 only (json: {\"count\": 0}),
+  warns on stderr that the other statistics are undefined, and exits 0.
+
+Exit status:
+  0  success
+  1  the job failed
+  2  bad usage or bad input (unreadable or malformed file)
+
+Environment:
+  RMESOS_MASTER  default for --master
+  RUST_LOG       log filter for messages on stderr (default: warn)";
+
+/// Computes column statistics (count, mean, variance, numNonzeros, min,
+/// max, normL1, normL2) of a .npy or .csv file.
+#[derive(Debug, Parser)]
+#[command(name = "rmesos-submit", version, after_help = AFTER_HELP)]
+pub struct SubmitArgs {
+    /// Where to run: local (1 thread), local[N] (N threads) or local[*]
+    /// (one thread per core) run in this process. Cluster masters
+    /// (zk://[user:pass@]host:port[,host:port...]/path, http(s)://host:port)
+    /// are recognized but not implemented yet.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RMESOS_MASTER",
+        // It may hold ZooKeeper credentials.
+        hide_env_values = true,
+        default_value = "local[*]"
+    )]
+    pub master: String,
+
+    /// Number of partitions the input is split into [default: 2 per worker
+    /// thread]; never more than the input has rows.
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<NonZeroU32>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// INPUT is on storage every cluster node reads at the same path, so
+    /// executors read it directly instead of receiving rows from this
+    /// process. Local mode always reads INPUT in place.
+    #[arg(long)]
+    pub shared: bool,
+
+    /// .csv field delimiter: one ASCII character, or "tab" [default: ,]
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// Whether the first .csv line is a header; auto: it is when any of its
+    /// fields is not a number [default: auto]
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub header: Option<HeaderArg>,
+
+    /// Never show the progress bar (it is shown only when stderr is a
+    /// terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// The input: a .npy file (1-D or 2-D) or a .csv file of numbers,
+    /// chosen by extension.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A readable table
+    Table,
+    /// One JSON object
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderArg {
+    Auto,
+    Yes,
+    No,
+}
+
+impl From<HeaderArg> for HeaderMode {
+    fn from(header: HeaderArg) -> HeaderMode {
+        match header {
+            HeaderArg::Auto => HeaderMode::Auto,
+            HeaderArg::Yes => HeaderMode::Present,
+            HeaderArg::No => HeaderMode::Absent,
+        }
+    }
+}
+
+/// One ASCII character other than a line break or a double quote, or
+/// `tab` / `\t` for a tab.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    if text == "tab" || text == "\\t" {
+        return Ok(b'\t');
+    }
+    match text.as_bytes() {
+        [byte] if byte.is_ascii() && !matches!(byte, b'\n' | b'\r' | b'"') => Ok(*byte),
+        _ => Err(format!(
+            "'{text}' is not one ASCII character (other than a line break or '\"'), nor \"tab\""
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters() {
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert_eq!(parse_delimiter("tab"), Ok(b'\t'));
+        assert_eq!(parse_delimiter("\t"), Ok(b'\t'));
+        assert!(parse_delimiter(",,").is_err());
+        assert!(parse_delimiter("").is_err());
+        assert!(parse_delimiter("é").is_err());
+        assert!(parse_delimiter("\n").is_err());
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        SubmitArgs::command().debug_assert();
+    }
+}

@@ -1,0 +1,265 @@
+//! `Dataset`: the N x D table a job summarizes (rows held in memory, or a
+//! `.npy`/`.csv` file), opening and validating it, and splitting it into
+//! partitions (contiguous row ranges; byte ranges for `.csv`).
+
+use std::fmt;
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rmesos_common::partition::PartitionSource;
+use rmesos_common::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
+use thiserror::Error;
+
+use super::plan::{JobPlan, Partition, PartitionWork};
+
+/// How many partitions each worker gets when the caller does not say:
+/// more than one, so that a slow partition does not leave workers idle.
+pub const PARTITIONS_PER_WORKER: usize = 2;
+
+/// A table of numbers, N rows x D columns.
+#[derive(Clone)]
+pub enum Dataset {
+    /// Rows held by the driver, row-major: `rows.len()` is N x `ncols`.
+    InMemory { rows: Arc<[f64]>, ncols: usize },
+    /// A `.npy` file (1-D or 2-D).
+    Npy(PathBuf),
+    /// A `.csv` file of numbers.
+    Csv(PathBuf, CsvOptions),
+}
+
+impl fmt::Debug for Dataset {
+    // The rows themselves would flood logs; their shape says enough.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Dataset::InMemory { rows, ncols } => f
+                .debug_struct("InMemory")
+                .field("values", &rows.len())
+                .field("ncols", ncols)
+                .finish(),
+            Dataset::Npy(path) => f.debug_tuple("Npy").field(path).finish(),
+            Dataset::Csv(path, options) => f.debug_tuple("Csv").field(path).field(options).finish(),
+        }
+    }
+}
+
+/// A dataset that cannot be used.
+#[derive(Debug, Error)]
+pub enum DatasetError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("in-memory rows have no columns")]
+    NoColumns,
+    #[error("in-memory data of {len} values is not a whole number of rows of {ncols} columns")]
+    Ragged { len: usize, ncols: usize },
+    #[error("a job cannot have more than {} partitions", u32::MAX)]
+    TooManyPartitions,
+}
+
+/// What opening a dataset learned about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatasetShape {
+    pub ncols: usize,
+    /// Known without reading the data (not for `.csv`).
+    pub rows: Option<u64>,
+    /// Known for `.csv`, whose partitions are byte ranges.
+    pub bytes: Option<u64>,
+}
+
+/// An opened dataset: its shape, and the reader kept open for planning.
+enum Opened {
+    InMemory {
+        rows: Arc<[f64]>,
+        ncols: usize,
+    },
+    Npy {
+        path: PathBuf,
+        file: NpyFile,
+    },
+    Csv {
+        path: PathBuf,
+        options: CsvOptions,
+        file: CsvFile,
+    },
+}
+
+impl Dataset {
+    /// Wraps row-major rows, checking they form whole rows.
+    pub fn in_memory(rows: impl Into<Arc<[f64]>>, ncols: usize) -> Result<Dataset, DatasetError> {
+        let rows = rows.into();
+        validate_in_memory(&rows, ncols)?;
+        Ok(Dataset::InMemory { rows, ncols })
+    }
+
+    /// Opens and validates the dataset (reads a file's header, not its
+    /// data) and reports its shape.
+    pub fn shape(&self) -> Result<DatasetShape, DatasetError> {
+        Ok(shape_of(&self.open()?))
+    }
+
+    /// Opens the dataset and splits it into partitions: `requested` of them,
+    /// or `PARTITIONS_PER_WORKER` per worker by default; never more than
+    /// the rows (an empty dataset still gets one, empty, partition). A
+    /// `.csv` file is split by bytes, and its reader may return fewer
+    /// ranges than asked for a small file.
+    pub fn plan(
+        &self,
+        job_id: &str,
+        requested: Option<NonZeroU32>,
+        workers: NonZeroUsize,
+    ) -> Result<JobPlan, DatasetError> {
+        let opened = self.open()?;
+        let shape = shape_of(&opened);
+        let wanted = match requested {
+            Some(n) => u64::from(n.get()),
+            None => (workers.get() as u64).saturating_mul(PARTITIONS_PER_WORKER as u64),
+        };
+        let works = split(opened, wanted);
+        let partitions = works
+            .into_iter()
+            .enumerate()
+            .map(|(index, work)| {
+                let id = u32::try_from(index).map_err(|_| DatasetError::TooManyPartitions)?;
+                Ok(Partition { id, work })
+            })
+            .collect::<Result<Vec<_>, DatasetError>>()?;
+        Ok(JobPlan::new(job_id.to_owned(), shape, partitions))
+    }
+
+    fn open(&self) -> Result<Opened, DatasetError> {
+        Ok(match self {
+            Dataset::InMemory { rows, ncols } => {
+                validate_in_memory(rows, *ncols)?;
+                Opened::InMemory {
+                    rows: Arc::clone(rows),
+                    ncols: *ncols,
+                }
+            }
+            Dataset::Npy(path) => Opened::Npy {
+                file: NpyFile::open(path)?,
+                path: path.clone(),
+            },
+            Dataset::Csv(path, options) => Opened::Csv {
+                file: CsvFile::open(path, options.clone())?,
+                path: path.clone(),
+                options: options.clone(),
+            },
+        })
+    }
+}
+
+/// The work of each of (about) `wanted` partitions of an opened dataset,
+/// in row order.
+fn split(opened: Opened, wanted: u64) -> Vec<PartitionWork> {
+    match opened {
+        Opened::InMemory { rows, ncols } => {
+            let nrows = (rows.len() / ncols) as u64;
+            split_rows(nrows, wanted)
+                .into_iter()
+                .map(|range| PartitionWork::InMemory {
+                    rows: Arc::clone(&rows),
+                    ncols,
+                    range,
+                })
+                .collect::<Vec<_>>()
+        }
+        Opened::Npy { path, file } => split_rows(file.rows(), wanted)
+            .into_iter()
+            .map(|rows| {
+                PartitionWork::File(PartitionSource::NpyRows {
+                    path: path.clone(),
+                    rows,
+                })
+            })
+            .collect(),
+        Opened::Csv {
+            path,
+            options,
+            file,
+        } => {
+            let parts = usize::try_from(wanted).unwrap_or(usize::MAX).max(1);
+            file.split(parts)
+                .into_iter()
+                .map(|bytes| {
+                    PartitionWork::File(PartitionSource::CsvBytes {
+                        path: path.clone(),
+                        bytes,
+                        options: options.clone(),
+                    })
+                })
+                .collect()
+        }
+    }
+}
+
+fn validate_in_memory(rows: &[f64], ncols: usize) -> Result<(), DatasetError> {
+    if ncols == 0 {
+        return Err(DatasetError::NoColumns);
+    }
+    if !rows.len().is_multiple_of(ncols) {
+        return Err(DatasetError::Ragged {
+            len: rows.len(),
+            ncols,
+        });
+    }
+    Ok(())
+}
+
+fn shape_of(opened: &Opened) -> DatasetShape {
+    match opened {
+        Opened::InMemory { rows, ncols } => DatasetShape {
+            ncols: *ncols,
+            rows: Some((rows.len() / ncols) as u64),
+            bytes: None,
+        },
+        Opened::Npy { file, .. } => DatasetShape {
+            ncols: file.cols(),
+            rows: Some(file.rows()),
+            bytes: None,
+        },
+        Opened::Csv { file, .. } => DatasetShape {
+            ncols: file.cols(),
+            rows: None,
+            bytes: Some(file.len_bytes()),
+        },
+    }
+}
+
+/// Splits rows `0..nrows` into `min(wanted, nrows)` contiguous ranges (at
+/// least one) whose sizes differ by at most one row.
+pub fn split_rows(nrows: u64, wanted: u64) -> Vec<std::ops::Range<u64>> {
+    let parts = wanted.clamp(1, nrows.max(1));
+    let (base, extra) = (nrows / parts, nrows % parts);
+    let mut start = 0;
+    (0..parts)
+        .map(|index| {
+            let len = base + u64::from(index < extra);
+            let range = start..start + len;
+            start += len;
+            range
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_rows_covers_every_row_once_in_order() {
+        for nrows in [0u64, 1, 2, 7, 100, 101] {
+            for wanted in [1u64, 2, 3, 8, 200] {
+                let ranges = split_rows(nrows, wanted);
+                assert_eq!(ranges.len() as u64, wanted.min(nrows.max(1)));
+                assert_eq!(ranges.first().map(|r| r.start), Some(0));
+                assert_eq!(ranges.last().map(|r| r.end), Some(nrows));
+                for pair in ranges.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start);
+                }
+                let sizes: Vec<u64> = ranges.iter().map(|r| r.end - r.start).collect();
+                let (lo, hi) = (sizes.iter().min(), sizes.iter().max());
+                assert!(hi.zip(lo).is_some_and(|(hi, lo)| hi - lo <= 1), "{sizes:?}");
+            }
+        }
+    }
+}

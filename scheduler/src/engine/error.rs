@@ -1,0 +1,50 @@
+//! Why a partition or a whole job failed.
+
+use rmesos_common::readers::ReadError;
+use rmesos_common::stats::StatsError;
+use thiserror::Error;
+
+use super::merge::MergeError;
+
+/// Why one partition could not be summarized.
+#[derive(Debug, Error)]
+pub enum PartitionError {
+    /// The input is bad (or unreadable): the message names file and place.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Stats(#[from] StatsError),
+    #[error("rows {start}..{end} are outside the {available} rows held in memory")]
+    RowsOutOfRange {
+        start: u64,
+        end: u64,
+        available: u64,
+    },
+}
+
+/// Why a job failed. The first failure stops the job.
+#[derive(Debug, Error)]
+pub enum JobError {
+    #[error("partition {partition_id} failed: {source}")]
+    Partition {
+        partition_id: u32,
+        source: PartitionError,
+    },
+    #[error("partition {partition_id} failed: the worker panicked: {message}")]
+    Panicked { partition_id: u32, message: String },
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+}
+
+impl JobError {
+    /// The input error behind this failure, if bad input caused it.
+    pub fn read_error(&self) -> Option<&ReadError> {
+        match self {
+            JobError::Partition {
+                source: PartitionError::Read(error),
+                ..
+            } => Some(error),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! `rmesos-submit` (the built binary, run as a subprocess) on bad usage:
+//! unknown options, bad INPUT names, bad or cluster master URLs, bad option
+//! values. Each must exit 2 with a message saying what is wrong, and must
+//! not crash. None of these reads the input's data.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// Runs the binary with `args`, without the caller's `RMESOS_MASTER`.
+fn submit(args: &[&str]) -> Output {
+    submit_with_env(args, None)
+}
+
+fn submit_with_env(args: &[&str], master_env: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rmesos-submit"));
+    command
+        .args(args)
+        .env_remove("RMESOS_MASTER")
+        .env_remove("RUST_LOG");
+    if let Some(master) = master_env {
+        command.env("RMESOS_MASTER", master);
+    }
+    command.output().expect("the rmesos-submit binary runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts exit status 2, nothing on stdout, and `needle` in stderr.
+fn assert_usage_error(output: &Output, needle: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(2), "stderr: {err}");
+    assert!(output.stdout.is_empty(), "stdout: {:?}", output.stdout);
+    assert!(err.contains(needle), "expected {needle:?} in stderr: {err}");
+    assert!(!err.contains("panicked"), "stderr: {err}");
+}
+
+/// A directory holding an (unread) input file of each kind.
+struct Inputs {
+    _dir: TempDir,
+    npy: PathBuf,
+    csv: PathBuf,
+    txt: PathBuf,
+}
+
+fn inputs() -> Inputs {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, "1,2\n3,4\n").unwrap();
+        path
+    };
+    Inputs {
+        npy: file("data.npy"),
+        csv: file("data.csv"),
+        txt: file("data.txt"),
+        _dir: dir,
+    }
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn unknown_option_is_a_usage_error() {
+    let inputs = inputs();
+    let output = submit(&["--frobnicate", s(&inputs.csv)]);
+    assert_usage_error(&output, "--frobnicate");
+}
+
+#[test]
+fn missing_input_argument_is_a_usage_error() {
+    assert_usage_error(&submit(&["--format", "json"]), "INPUT");
+}
+
+#[test]
+fn input_must_be_npy_or_csv() {
+    let inputs = inputs();
+    let output = submit(&[s(&inputs.txt)]);
+    assert_usage_error(&output, ".npy or .csv");
+    assert_usage_error(&output, s(&inputs.txt));
+}
+
+#[test]
+fn missing_input_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["absent.npy", "absent.csv"] {
+        let path = dir.path().join(name);
+        let output = submit(&[s(&path)]);
+        assert_usage_error(&output, s(&path));
+    }
+}
+
+#[test]
+fn a_directory_is_not_an_input_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("folder.csv");
+    std::fs::create_dir(&path).unwrap();
+    assert_usage_error(&submit(&[s(&path)]), "not a regular file");
+}
+
+#[test]
+fn malformed_master_urls_are_usage_errors() {
+    let inputs = inputs();
+    for url in [
+        "local[0]",
+        "local[two]",
+        "local[",
+        "zk://zoo1:2181",
+        "zk://zoo1/mesos",
+        "zk://zoo1:70000/mesos",
+        "http://master",
+        "mesos://master:5050",
+        "yarn",
+    ] {
+        let output = submit(&["--master", url, s(&inputs.npy)]);
+        assert_usage_error(&output, "bad --master URL");
+    }
+}
+
+#[test]
+fn cluster_masters_are_not_implemented_yet() {
+    let inputs = inputs();
+    for url in [
+        "zk://zoo1:2181,zoo2:2181,zoo3:2181/mesos",
+        "http://127.0.0.1:5050",
+        "https://master.example:5050",
+    ] {
+        let output = submit(&["--master", url, s(&inputs.csv)]);
+        assert_usage_error(&output, "cluster mode is not implemented yet");
+        assert_usage_error(&output, url);
+    }
+}
+
+#[test]
+fn credentials_in_a_master_url_are_never_shown() {
+    let inputs = inputs();
+    for url in [
+        "zk://alice:hunter2@zoo1:2181/mesos",
+        "zk://alice:hunter2@zoo1/mesos",
+    ] {
+        let output = submit(&["--master", url, s(&inputs.csv)]);
+        assert_eq!(output.status.code(), Some(2));
+        let err = stderr(&output);
+        assert!(!err.contains("hunter2"), "stderr shows the password: {err}");
+        assert!(err.contains("***@zoo1"), "stderr: {err}");
+    }
+}
+
+#[test]
+fn master_defaults_to_the_environment() {
+    let inputs = inputs();
+    let output = submit_with_env(&[s(&inputs.npy)], Some("zk://zoo1:2181/mesos"));
+    assert_usage_error(&output, "cluster mode is not implemented yet");
+    // An explicit --master wins over the environment.
+    let output = submit_with_env(
+        &["--master", "local[0]", s(&inputs.npy)],
+        Some("zk://zoo1:2181/mesos"),
+    );
+    assert_usage_error(&output, "bad --master URL");
+}
+
+#[test]
+fn partitions_must_be_a_positive_number() {
+    let inputs = inputs();
+    for value in ["0", "-3", "many", "1.5", ""] {
+        let option = format!("--partitions={value}");
+        let output = submit(&[&option, s(&inputs.csv)]);
+        assert_usage_error(&output, "--partitions");
+    }
+}
+
+#[test]
+fn option_values_are_checked() {
+    let inputs = inputs();
+    let cases: [(&[&str], &str); 4] = [
+        (&["--format", "xml"], "--format"),
+        (&["--header", "maybe"], "--header"),
+        (&["--delimiter", ";;"], "--delimiter"),
+        (&["--delimiter", ""], "--delimiter"),
+    ];
+    for (options, needle) in cases {
+        let mut args = options.to_vec();
+        args.push(s(&inputs.csv));
+        assert_usage_error(&submit(&args), needle);
+    }
+}
+
+#[test]
+fn csv_options_with_npy_input_are_usage_errors() {
+    let inputs = inputs();
+    for option in [["--delimiter", ";"], ["--header", "yes"]] {
+        let output = submit(&[option[0], option[1], s(&inputs.npy)]);
+        assert_usage_error(&output, "apply to .csv input only");
+    }
+}
+
+#[test]
+fn help_never_shows_the_master_from_the_environment() {
+    let output = submit_with_env(&["--help"], Some("zk://alice:hunter2@zoo1:2181/mesos"));
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("RMESOS_MASTER"), "{help}");
+    assert!(!help.contains("hunter2"), "{help}");
+}
+
+#[test]
+fn help_documents_every_option() {
+    let output = submit(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "--master",
+        "--partitions",
+        "--format",
+        "--shared",
+        "--delimiter",
+        "--header",
+        "--no-progress",
+        "--help",
+        "--version",
+        "INPUT",
+        "RMESOS_MASTER",
+        "RUST_LOG",
+        "local[*]",
+        "zk://",
+        "- table",
+        "- json",
+        "[possible values: auto, yes, no]",
+        "Exit status",
+        "\"count\": 0",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The one command that checks everything: installs what the tests need and
+# is missing (idempotently), then runs formatting, lint and every test.
+# Needs Rust, Python 3.11+ with pip, and Java; Debian for the ZooKeeper
+# package. Usage: bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+# Runs a command as root: directly when already root, else through sudo.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    else
+        sudo "$@"
+    fi
+}
+
+# --- ZooKeeper: the tests start a real server from Debian's package. ------
+if [ ! -f /usr/share/java/zookeeper.jar ]; then
+    step "installing Debian's zookeeper package"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+fi
+
+# --- Python packages the tests use (numpy computes expected results). -----
+# Each requirement's distribution name must be installed; pip runs only if
+# one is missing.
+missing_python_packages() {
+    python3 - requirements-dev.txt <<'PY'
+import re, sys
+from importlib import metadata
+missing = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    line = line.split("#", 1)[0].strip()
+    if not line:
+        continue
+    name = re.split(r"[\s<>=!~;\[]", line, maxsplit=1)[0]
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        missing.append(name)
+print(" ".join(missing))
+PY
+}
+missing="$(missing_python_packages)"
+if [ -n "$missing" ]; then
+    step "installing Python packages: $missing"
+    if ! python3 -m pip install -r requirements-dev.txt; then
+        # A distribution-managed Python refuses system-wide installs.
+        python3 -m pip install --user --break-system-packages -r requirements-dev.txt
+    fi
+fi
+
+# --- Rust components for the checks below. --------------------------------
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    step "installing rustfmt and clippy"
+    rustup component add rustfmt clippy
+fi
+
+# --- Checks. ---------------------------------------------------------------
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+# --- Python tests (pytest) -------------------------------------------------
+# TODO(python): once python/ builds the rmesos module (maturin), build it
+# and run its tests here, e.g. `python3 -m pytest python/tests`.
+
+step "all checks passed"
