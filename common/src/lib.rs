@@ -9,3 +9,4 @@
 pub mod partition;
 pub mod readers;
 pub mod stats;
+pub mod wire;
