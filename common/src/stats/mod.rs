@@ -3,7 +3,11 @@
 //! semantics, and the versioned binary form partial summaries travel in.
 
 mod codec;
+mod kernel;
+#[allow(clippy::module_inception)]
+mod stats;
 mod summary;
 
 pub use codec::CodecError;
-pub use summary::{ColumnStats, ColumnSummary, StatsError};
+pub use stats::ColumnStats;
+pub use summary::{ColumnSummary, StatsError};

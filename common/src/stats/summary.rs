@@ -1,7 +1,9 @@
-//! `ColumnSummary` (a mergeable partial summary of some rows) and
-//! `ColumnStats` (the finished per-column statistics).
+//! `ColumnSummary`: a mergeable partial summary of some rows of a table.
 
 use thiserror::Error;
+
+use super::ColumnStats;
+use super::kernel::{BLOCK_ROWS, BlockStats, reduce_block};
 
 /// Errors from combining or finishing summaries.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -19,7 +21,7 @@ pub enum StatsError {
 /// statistic. Per column: mean and M2 (sum of squared deviations) for a
 /// numerically stable variance, plus nonzero count, min, max, sum |x| and
 /// sum x^2.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ColumnSummary {
     pub(crate) count: u64,
     pub(crate) mean: Vec<f64>,
@@ -29,6 +31,28 @@ pub struct ColumnSummary {
     pub(crate) max: Vec<f64>,
     pub(crate) norm_l1: Vec<f64>,
     pub(crate) sum_sq: Vec<f64>,
+    /// Reused per-block scratch, so `add_rows` never allocates after the first call.
+    scratch: BlockStats,
+}
+
+impl PartialEq for ColumnSummary {
+    fn eq(&self, other: &Self) -> bool {
+        // NaN-aware: two summaries of the same NaN data are equal.
+        fn same(a: &[f64], b: &[f64]) -> bool {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| x.to_bits() == y.to_bits() || x == y)
+        }
+        self.count == other.count
+            && self.nnz == other.nnz
+            && same(&self.mean, &other.mean)
+            && same(&self.m2, &other.m2)
+            && same(&self.min, &other.min)
+            && same(&self.max, &other.max)
+            && same(&self.norm_l1, &other.norm_l1)
+            && same(&self.sum_sq, &other.sum_sq)
+    }
 }
 
 impl ColumnSummary {
@@ -43,6 +67,7 @@ impl ColumnSummary {
             max: vec![f64::NAN; ncols],
             norm_l1: vec![0.0; ncols],
             sum_sq: vec![0.0; ncols],
+            scratch: BlockStats::default(),
         }
     }
 
@@ -58,33 +83,59 @@ impl ColumnSummary {
     /// Adds row-major rows (`rows.len()` a multiple of `ncols`).
     pub fn add_rows(&mut self, rows: &[f64]) -> Result<(), StatsError> {
         let ncols = self.ncols();
-        if ncols == 0 || rows.len() % ncols != 0 {
-            if rows.is_empty() {
-                return Ok(());
-            }
-            return Err(StatsError::RaggedRows { len: rows.len(), ncols });
+        if rows.is_empty() {
+            return Ok(());
         }
-        for row in rows.chunks_exact(ncols) {
-            self.count += 1;
-            let n = self.count as f64;
-            for (j, &x) in row.iter().enumerate() {
-                let delta = x - self.mean[j];
-                self.mean[j] += delta / n;
-                self.m2[j] += delta * (x - self.mean[j]);
-                self.nnz[j] += (x != 0.0) as u64;
-                self.min[j] = self.min[j].min(x);
-                self.max[j] = self.max[j].max(x);
-                self.norm_l1[j] += x.abs();
-                self.sum_sq[j] += x * x;
-            }
+        if ncols == 0 || !rows.len().is_multiple_of(ncols) {
+            return Err(StatsError::RaggedRows {
+                len: rows.len(),
+                ncols,
+            });
         }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for block in rows.chunks(BLOCK_ROWS * ncols) {
+            reduce_block(block, ncols, &mut scratch);
+            self.merge_block(&scratch);
+        }
+        self.scratch = scratch;
         Ok(())
+    }
+
+    /// Folds one block's statistics in (the same pairwise update as `merge`).
+    fn merge_block(&mut self, b: &BlockStats) {
+        let nb = b.rows as u64;
+        let (na, nbf) = (self.count as f64, b.rows as f64);
+        let n = na + nbf;
+        let first = self.count == 0;
+        for j in 0..self.ncols() {
+            let delta = b.sum[j] - self.mean[j];
+            self.m2[j] += b.m2[j]
+                + if first {
+                    0.0
+                } else {
+                    delta * delta * na * nbf / n
+                };
+            self.mean[j] = if first {
+                b.sum[j]
+            } else {
+                combine_mean(self.mean[j], na, b.sum[j], nbf)
+            };
+            self.nnz[j] += b.nnz[j] as u64;
+            self.min[j] = self.min[j].min(b.min[j]);
+            self.max[j] = self.max[j].max(b.max[j]);
+            self.norm_l1[j] += b.abs[j];
+            self.sum_sq[j] += b.sq[j];
+        }
+        self.count += nb;
     }
 
     /// Merges `other` into `self` (Chan et al.'s pairwise update).
     pub fn merge(&mut self, other: &ColumnSummary) -> Result<(), StatsError> {
         if self.ncols() != other.ncols() {
-            return Err(StatsError::ColumnMismatch { left: self.ncols(), right: other.ncols() });
+            return Err(StatsError::ColumnMismatch {
+                left: self.ncols(),
+                right: other.ncols(),
+            });
         }
         if other.count == 0 {
             return Ok(());
@@ -97,8 +148,8 @@ impl ColumnSummary {
         let n = na + nb;
         for j in 0..self.ncols() {
             let delta = other.mean[j] - self.mean[j];
-            self.mean[j] += delta * nb / n;
             self.m2[j] += other.m2[j] + delta * delta * na * nb / n;
+            self.mean[j] = combine_mean(self.mean[j], na, other.mean[j], nb);
             self.nnz[j] += other.nnz[j];
             self.min[j] = self.min[j].min(other.min[j]);
             self.max[j] = self.max[j].max(other.max[j]);
@@ -111,63 +162,20 @@ impl ColumnSummary {
 
     /// The finished statistics.
     pub fn finish(&self) -> ColumnStats {
-        ColumnStats { summary: self.clone() }
+        ColumnStats::from_summary(self.clone())
     }
 }
 
-/// Finished per-column statistics with the semantics of Spark's
-/// `MultivariateStatisticalSummary`: every statistic but `count` is an
-/// error on an empty dataset.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColumnStats {
-    summary: ColumnSummary,
-}
-
-impl ColumnStats {
-    fn nonempty(&self, what: &'static str) -> Result<&ColumnSummary, StatsError> {
-        if self.summary.count == 0 { Err(StatsError::Empty(what)) } else { Ok(&self.summary) }
-    }
-
-    pub fn count(&self) -> u64 {
-        self.summary.count
-    }
-
-    pub fn ncols(&self) -> usize {
-        self.summary.ncols()
-    }
-
-    pub fn mean(&self) -> Result<Vec<f64>, StatsError> {
-        Ok(self.nonempty("mean")?.mean.clone())
-    }
-
-    /// Sample variance (n - 1); 0 when n = 1, as Spark does.
-    pub fn variance(&self) -> Result<Vec<f64>, StatsError> {
-        let s = self.nonempty("variance")?;
-        if s.count == 1 {
-            // NaN input still yields NaN.
-            return Ok(s.mean.iter().map(|m| if m.is_nan() { f64::NAN } else { 0.0 }).collect());
-        }
-        let d = (s.count - 1) as f64;
-        Ok(s.m2.iter().map(|m2| m2 / d).collect())
-    }
-
-    pub fn num_nonzeros(&self) -> Result<Vec<f64>, StatsError> {
-        Ok(self.nonempty("numNonzeros")?.nnz.iter().map(|&c| c as f64).collect())
-    }
-
-    pub fn min(&self) -> Result<Vec<f64>, StatsError> {
-        Ok(self.nonempty("min")?.min.clone())
-    }
-
-    pub fn max(&self) -> Result<Vec<f64>, StatsError> {
-        Ok(self.nonempty("max")?.max.clone())
-    }
-
-    pub fn norm_l1(&self) -> Result<Vec<f64>, StatsError> {
-        Ok(self.nonempty("normL1")?.norm_l1.clone())
-    }
-
-    pub fn norm_l2(&self) -> Result<Vec<f64>, StatsError> {
-        Ok(self.nonempty("normL2")?.sum_sq.iter().map(|s| s.sqrt()).collect())
+/// The mean of two parts with means `ma`, `mb` and sizes `na`, `nb`.
+/// The update `ma + delta * nb / n` is the stable one; when `delta` is not
+/// finite (an infinite part mean) it would turn `inf` and `inf + finite`
+/// into NaN, so the weighted form gives numpy's answer instead.
+fn combine_mean(ma: f64, na: f64, mb: f64, nb: f64) -> f64 {
+    let n = na + nb;
+    let delta = mb - ma;
+    if delta.is_finite() {
+        ma + delta * nb / n
+    } else {
+        (ma * na + mb * nb) / n
     }
 }
