@@ -4,6 +4,7 @@
 
 mod codec;
 mod kernel;
+mod kernel_avx2;
 #[allow(clippy::module_inception)]
 mod stats;
 mod summary;
