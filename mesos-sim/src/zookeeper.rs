@@ -1,7 +1,8 @@
 //! A real ZooKeeper server for tests: Debian's ZooKeeper run in the
 //! foreground on a free loopback port with a temporary data directory, ready
 //! once `ruok` answers `imok`, restartable on the same port and data, killed
-//! by its PID when dropped.
+//! by its PID when dropped; plus a relay in front of it that a test can cut
+//! to partition clients until their sessions expire.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -11,6 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+use tokio::sync::watch;
 
 /// Where Debian's `zookeeper` package puts its jars.
 pub const DEFAULT_JAR_DIR: &str = "/usr/share/java";
@@ -214,21 +216,86 @@ impl ZooKeeperServer {
 }
 
 impl ZooKeeperServer {
-    /// Ends `session` on the server, the way an expiry does: its ephemeral
-    /// znodes go and its own client sees `SessionState::Expired` once it
-    /// next hears from the server. Works by attaching a second client to
-    /// the session and closing it; returns once the close is requested.
-    pub async fn expire_session(
-        &self,
-        session: zookeeper_client::SessionInfo,
-    ) -> Result<(), zookeeper_client::Error> {
-        let twin = zookeeper_client::Client::connector()
-            .with_session(session)
-            .connect(&self.connect_string())
-            .await?;
-        // Dropping the last handle of a non-detached client closes its session.
-        drop(twin);
-        Ok(())
+    /// A relay to this server that a test can cut to partition the clients
+    /// connected through it: their sessions then expire on the server once
+    /// their session timeout passes (keep it short for quick tests).
+    pub async fn partitionable_link(&self) -> Result<ZooKeeperLink, ZooKeeperError> {
+        ZooKeeperLink::start(self.port).await
+    }
+}
+
+/// A TCP relay on its own loopback port in front of a ZooKeeper server.
+/// While cut, it drops every relayed connection and closes new ones at once,
+/// so clients behind it can reach no server, as in a network partition.
+#[derive(Debug)]
+pub struct ZooKeeperLink {
+    port: u16,
+    cut: watch::Sender<bool>,
+    relay: tokio::task::JoinHandle<()>,
+}
+
+impl ZooKeeperLink {
+    async fn start(server_port: u16) -> Result<Self, ZooKeeperError> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(io_error("binding the relay"))?;
+        let port = listener
+            .local_addr()
+            .map_err(io_error("binding the relay"))?
+            .port();
+        let (cut, cut_signal) = watch::channel(false);
+        let relay = tokio::spawn(accept_relayed(listener, server_port, cut_signal));
+        Ok(Self { port, cut, relay })
+    }
+
+    /// `127.0.0.1:PORT` of the relay, for clients to connect through.
+    pub fn connect_string(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Drops all relayed connections and refuses new ones until [`restore`](Self::restore).
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    /// Relays again.
+    pub fn restore(&self) {
+        self.cut.send_replace(false);
+    }
+}
+
+impl Drop for ZooKeeperLink {
+    fn drop(&mut self) {
+        self.relay.abort();
+    }
+}
+
+async fn accept_relayed(
+    listener: tokio::net::TcpListener,
+    server_port: u16,
+    cut: watch::Receiver<bool>,
+) {
+    while let Ok((client, _)) = listener.accept().await {
+        if *cut.borrow() {
+            drop(client);
+            continue;
+        }
+        tokio::spawn(relay_one(client, server_port, cut.clone()));
+    }
+}
+
+async fn relay_one(
+    mut client: tokio::net::TcpStream,
+    server_port: u16,
+    mut cut: watch::Receiver<bool>,
+) {
+    let Ok(mut server) = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, server_port)).await
+    else {
+        return;
+    };
+    tokio::select! {
+        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+        _ = cut.wait_for(|cut| *cut) => {}
     }
 }
 

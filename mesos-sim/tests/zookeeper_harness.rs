@@ -1,7 +1,7 @@
 //! The ZooKeeper test harness against the real server: it starts and
 //! serves clients, restarts on the same port with the same data, stops and
-//! is killed on drop, expires sessions on demand, and names the missing
-//! package when Java or the jars are absent.
+//! is killed on drop, partitions clients so their sessions expire, and names
+//! the missing package when Java or the jars are absent.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -104,29 +104,24 @@ fn two_servers_use_distinct_ports() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_can_be_expired_on_demand() {
+async fn cutting_a_link_expires_the_sessions_behind_it() {
     let server = ZooKeeperServer::start().unwrap();
+    let link = server.partitionable_link().await.unwrap();
     let observer = Client::connect(&server.connect_string()).await.unwrap();
     let doomed = Client::connector()
-        .with_session_timeout(Duration::from_secs(20))
-        .connect(&server.connect_string())
+        .with_session_timeout(Duration::from_secs(1))
+        .connect(&link.connect_string())
         .await
         .unwrap();
     let ephemeral = CreateMode::Ephemeral.with_acls(Acls::anyone_all());
     doomed.create("/doomed", b"", &ephemeral).await.unwrap();
     let mut states = doomed.state_watcher();
 
-    server
-        .expire_session(doomed.session().clone())
-        .await
-        .unwrap();
-
-    eventually("the ephemeral node to vanish", || async {
+    link.cut();
+    eventually("the server to expire the session", || async {
         matches!(observer.check_stat("/doomed").await, Ok(None))
     })
     .await;
-    // Any request makes the client hear from the server and see the expiry.
-    let _ = doomed.get_data("/").await;
     let state = tokio::time::timeout(DEADLINE, async {
         loop {
             let state = states.changed().await;
@@ -138,6 +133,11 @@ async fn sessions_can_be_expired_on_demand() {
     .await
     .unwrap();
     assert_eq!(state, SessionState::Expired);
+
+    // Restored, the link relays new sessions again.
+    link.restore();
+    let fresh = Client::connect(&link.connect_string()).await.unwrap();
+    assert!(fresh.check_stat("/").await.unwrap().is_some());
 }
 
 #[test]
