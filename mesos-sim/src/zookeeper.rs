@@ -64,9 +64,9 @@ pub enum ZooKeeperError {
         /// The last lines of the log.
         log_tail: String,
     },
-    /// The server did not answer `ruok` in time.
+    /// The server did not answer `ruok`, or not serve sessions, in time.
     #[error(
-        "ZooKeeper on port {port} did not answer `ruok` within {waited:?}; end of its log {log}:\n{log_tail}"
+        "ZooKeeper on port {port} was not serving within {waited:?}; end of its log {log}:\n{log_tail}"
     )]
     NotReady {
         /// The port it listens on.
@@ -359,7 +359,7 @@ fn write_config(
          clientPort={port}\n\
          clientPortAddress=127.0.0.1\n\
          admin.enableServer=false\n\
-         4lw.commands.whitelist=ruok\n\
+         4lw.commands.whitelist=ruok,srvr\n\
          minSessionTimeout={min}\n\
          maxSessionTimeout={max}\n\
          maxClientCnxns=0\n",
@@ -435,7 +435,7 @@ fn wait_until_ready(
                 log_tail: log_tail(log),
             });
         }
-        if answers_imok(port) {
+        if is_serving(port) {
             return Ok(());
         }
         if started.elapsed() >= timeout {
@@ -450,17 +450,27 @@ fn wait_until_ready(
     }
 }
 
-/// Sends the `ruok` four-letter command; a ready server answers `imok`.
+/// Sends the `ruok` four-letter command; a live server answers `imok`.
 pub fn answers_imok(port: u16) -> bool {
+    four_letter_word(port, b"ruok").is_some_and(|answer| answer == "imok")
+}
+
+/// Whether the server serves client sessions yet: `ruok` answers as soon as
+/// the process listens, `srvr` only reports a mode once the database is
+/// loaded (before that, sessions are refused).
+pub fn is_serving(port: u16) -> bool {
+    answers_imok(port)
+        && four_letter_word(port, b"srvr").is_some_and(|answer| answer.contains("Mode:"))
+}
+
+fn four_letter_word(port: u16, word: &[u8]) -> Option<String> {
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(1)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(1)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    stream.write_all(word).ok()?;
     let mut answer = Vec::new();
-    stream.write_all(b"ruok").is_ok()
-        && stream.take(16).read_to_end(&mut answer).is_ok()
-        && answer == b"imok"
+    stream.take(64 * 1024).read_to_end(&mut answer).ok()?;
+    String::from_utf8(answer).ok()
 }
 
 fn log_tail(log: &Path) -> String {

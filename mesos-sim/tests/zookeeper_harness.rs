@@ -6,7 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rmesos_mesos_sim::zookeeper::{ZooKeeperConfig, ZooKeeperError, ZooKeeperServer, answers_imok};
+use rmesos_mesos_sim::zookeeper::{
+    ZooKeeperConfig, ZooKeeperError, ZooKeeperServer, answers_imok, is_serving,
+};
 use zookeeper_client::{Acls, Client, CreateMode, SessionState};
 
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -36,6 +38,7 @@ async fn starts_and_serves_clients() {
         format!("127.0.0.1:{}", server.port())
     );
     assert!(answers_imok(server.port()));
+    assert!(is_serving(server.port()));
 
     let client = Client::connect(&server.connect_string()).await.unwrap();
     let options = CreateMode::Persistent.with_acls(Acls::anyone_all());
