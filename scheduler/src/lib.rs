@@ -1,11 +1,12 @@
 //! The rmesos framework (driver side).
 //!
 //! Layers, each knowing only those below it (see the README): wire types
-//! come from `rmesos-common`; then master detection, the v1 scheduler
-//! transport and driver loop, the job engine (`engine`), and the front ends
-//! (`cli` for `rmesos-submit`, the Python module). `local` runs jobs in this
-//! process without a cluster.
+//! come from `rmesos-common`; then master detection (`detection`), the v1
+//! scheduler transport and driver loop, the job engine (`engine`), and the
+//! front ends (`cli` for `rmesos-submit`, the Python module). `local` runs
+//! jobs in this process without a cluster.
 
 pub mod cli;
+pub mod detection;
 pub mod engine;
 pub mod local;
