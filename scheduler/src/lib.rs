@@ -4,3 +4,5 @@
 //! README): wire types come from `rmesos-common`; then master detection,
 //! the v1 scheduler transport and driver loop, the job engine, and the
 //! front ends (`rmesos-submit`, the Python module).
+
+pub mod transport;
