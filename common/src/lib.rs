@@ -8,3 +8,4 @@
 
 pub mod readers;
 pub mod stats;
+pub mod wire;
