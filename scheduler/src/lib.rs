@@ -5,4 +5,5 @@
 //! the v1 scheduler transport and driver loop, the job engine, and the
 //! front ends (`rmesos-submit`, the Python module).
 
+pub mod driver;
 pub mod transport;

@@ -10,6 +10,8 @@ use futures::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::{Response, StatusCode, Url};
 
+use rmesos_common::wire::v1::scheduler::Call;
+
 use super::backoff::Backoff;
 use super::config::TransportConfig;
 use super::error::{MAX_ERROR_BODY, TransportError, error_body_text};
@@ -120,6 +122,31 @@ impl HttpTransport {
             self.inner.config.max_record_size,
             response,
         ))
+    }
+
+    /// Encodes a SUBSCRIBE `Call` with the configured codec and subscribes.
+    pub async fn subscribe_call(
+        &self,
+        master: &Url,
+        call: &Call,
+    ) -> Result<Subscription, TransportError> {
+        let body = self.encode(call)?;
+        self.subscribe(master, body).await
+    }
+
+    /// Encodes a `Call` with the configured codec and sends it on the
+    /// current subscription.
+    pub async fn send_call(&self, call: &Call) -> Result<CallResponse, TransportError> {
+        let body = self.encode(call)?;
+        self.call(body).await
+    }
+
+    fn encode(&self, call: &Call) -> Result<Bytes, TransportError> {
+        self.inner
+            .config
+            .codec
+            .encode_call(call)
+            .map_err(|e| TransportError::Encode(e.to_string()))
     }
 
     /// Sends one non-SUBSCRIBE call (an encoded `Call`) on the current

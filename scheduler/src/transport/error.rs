@@ -64,6 +64,10 @@ pub enum TransportError {
         #[source]
         source: reqwest::Error,
     },
+    #[error("the event stream from master {url} is corrupt: {reason}")]
+    Decode { url: String, reason: String },
+    #[error("cannot encode the call: {0}")]
+    Encode(String),
     #[error("no subscription is open, so calls cannot be sent yet")]
     NotSubscribed,
     #[error("{0} is not a usable master URL: {1}")]
@@ -121,6 +125,7 @@ impl TransportError {
             | Self::Connect { .. }
             | Self::Timeout { .. }
             | Self::Stream { .. }
+            | Self::Decode { .. }
             | Self::TooManyRedirects { .. }
             | Self::NotSubscribed
             | Self::BadStreamId { .. } => true,

@@ -1,10 +1,13 @@
 //! An open SUBSCRIBE answer: the master that holds it, its stream id, and
 //! the chunked body read as it arrives.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use reqwest::{Response, Url};
+
+use rmesos_common::wire::recordio::RecordIoDecoder;
+use rmesos_common::wire::v1::scheduler::Event;
 
 use super::codec::Codec;
 use super::error::TransportError;
@@ -17,6 +20,9 @@ pub struct Subscription {
     codec: Codec,
     max_record_size: usize,
     body: BoxStream<'static, reqwest::Result<Bytes>>,
+    records: RecordIoDecoder,
+    buffer: BytesMut,
+    ended: bool,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -43,6 +49,9 @@ impl Subscription {
             codec,
             max_record_size,
             body: response.bytes_stream().boxed(),
+            records: RecordIoDecoder::with_max_record_size(max_record_size),
+            buffer: BytesMut::new(),
+            ended: false,
         }
     }
 
@@ -64,8 +73,46 @@ impl Subscription {
         self.max_record_size
     }
 
+    /// The next event; `None` when the master closed the stream. A broken
+    /// record (bad length, oversized, undecodable) is an error after which
+    /// the stream cannot be trusted: drop it and subscribe again.
+    pub async fn next_event(&mut self) -> Option<Result<Event, TransportError>> {
+        loop {
+            let next = if self.ended {
+                self.records.decode_last(&mut self.buffer)
+            } else {
+                self.records.decode_next(&mut self.buffer)
+            };
+            match next {
+                Ok(Some(record)) => return Some(self.decode(&record)),
+                Ok(None) if self.ended => return None,
+                Ok(None) => {}
+                Err(e) => return Some(Err(self.decode_error(e.to_string()))),
+            }
+            match self.next_chunk().await {
+                Some(Ok(chunk)) => self.buffer.extend_from_slice(&chunk),
+                Some(Err(e)) => return Some(Err(e)),
+                None => self.ended = true,
+            }
+        }
+    }
+
+    fn decode(&self, record: &[u8]) -> Result<Event, TransportError> {
+        self.codec
+            .decode_event(record)
+            .map_err(|e| self.decode_error(e.to_string()))
+    }
+
+    fn decode_error(&self, reason: String) -> TransportError {
+        TransportError::Decode {
+            url: self.endpoint.to_string(),
+            reason,
+        }
+    }
+
     /// The next piece of the body as it came off the connection; `None` when
-    /// the master closed the stream.
+    /// the master closed the stream. (Reading chunks and events from the
+    /// same subscription mixes them up: use one or the other.)
     pub async fn next_chunk(&mut self) -> Option<Result<Bytes, TransportError>> {
         let chunk = self.body.next().await?;
         Some(chunk.map_err(|source| TransportError::Stream {
