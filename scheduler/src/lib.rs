@@ -2,11 +2,14 @@
 //!
 //! Layers, each knowing only those below it (see the README): wire types
 //! come from `rmesos-common`; then master detection (`detection`), the v1
-//! scheduler transport and driver loop, the job engine (`engine`), and the
-//! front ends (`cli` for `rmesos-submit`, the Python module). `local` runs
-//! jobs in this process without a cluster.
+//! scheduler HTTP client (`transport`) and the subscribe/event/reconnect
+//! loop (`driver`), the job engine (`engine`), and the front ends (`cli`
+//! for `rmesos-submit`, the Python module). `local` runs jobs in this
+//! process without a cluster.
 
 pub mod cli;
 pub mod detection;
+pub mod driver;
 pub mod engine;
 pub mod local;
+pub mod transport;

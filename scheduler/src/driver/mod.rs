@@ -1,0 +1,34 @@
+//! Layer 4: the framework driver.
+//!
+//! One long-lived task subscribes to the leading master, turns the event
+//! stream into `DriverEvent`s, acknowledges status updates, watches
+//! heartbeats, and reconnects (re-detecting the leader, re-subscribing
+//! with the same framework id, reconciling in-flight tasks) whenever the
+//! subscription is lost. The job engine sees only `DriverHandle` (typed
+//! calls) and `DriverEvents` (typed events).
+
+mod calls;
+mod config;
+mod dispatch;
+mod error;
+mod events;
+mod handle;
+mod inflight;
+mod leader;
+mod reconcile;
+mod runner;
+mod session;
+mod spawn;
+mod watchdog;
+
+/// The Mesos v1 messages the driver's API is written in.
+pub use rmesos_common::wire::v1 as mesos;
+
+pub use calls::refuse_for;
+pub use config::{DriverConfig, FrameworkConfig, current_os_user};
+pub use error::{CallError, DriverError};
+pub use events::{DisconnectReason, DriverEvent, DriverEvents};
+pub use handle::{DriverHandle, DriverState};
+pub use inflight::{InFlightSource, is_terminal};
+pub use leader::{Leader, LeaderStream, fixed_leader};
+pub use spawn::{Driver, DriverTask};
