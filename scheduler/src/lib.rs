@@ -7,9 +7,11 @@
 //! for `rmesos-submit`, the Python module). `local` runs jobs in this
 //! process without a cluster.
 
+pub mod backoff;
 pub mod cli;
 pub mod detection;
 pub mod driver;
 pub mod engine;
 pub mod local;
+pub mod secret;
 pub mod transport;

@@ -57,7 +57,7 @@ impl LocalMaster {
 /// What a worker thread tells the thread that merges.
 enum WorkerMessage {
     Started(u32),
-    Finished(u32, ColumnSummary),
+    Finished(u32, Box<ColumnSummary>),
     Failed(JobError),
 }
 
@@ -145,7 +145,7 @@ fn work<F>(
             return;
         }
         let message = match catch_unwind(AssertUnwindSafe(|| compute(partition))) {
-            Ok(Ok(summary)) => WorkerMessage::Finished(partition_id, summary),
+            Ok(Ok(summary)) => WorkerMessage::Finished(partition_id, Box::new(summary)),
             Ok(Err(source)) => WorkerMessage::Failed(JobError::Partition {
                 partition_id,
                 source,
@@ -183,7 +183,7 @@ fn collect(
             }
             WorkerMessage::Finished(partition_id, summary) => {
                 let rows = summary.count();
-                match merger.accept(partition_id, summary) {
+                match merger.accept(partition_id, *summary) {
                     Ok(MergeOutcome::Merged) => {
                         let bytes = plan
                             .partitions()

@@ -4,10 +4,8 @@
 //! the problems it retries through. For `zk://` one loop follows the
 //! masters' znode in ZooKeeper; `http(s)://` yields its one fixed leader.
 
-mod backoff;
 mod events;
 mod membership;
-mod secret;
 mod url;
 mod zookeeper;
 
@@ -17,10 +15,10 @@ use std::time::Duration;
 
 use futures::stream::{self, BoxStream, Stream, StreamExt};
 
-pub use backoff::{Backoff, BackoffPolicy};
+pub use crate::backoff::{Backoff, BackoffPolicy};
+pub use crate::secret::Secret;
 pub use events::{DetectionError, Leader, LeaderEvent, NoLeaderReason};
 pub use membership::{Member, MemberFormat, leading_member};
-pub use secret::{REDACTED, Secret};
 pub use url::{
     DEFAULT_ZOOKEEPER_PORT, DigestCredentials, FixedMaster, MasterUrl, MasterUrlError,
     ZooKeeperHost, ZooKeeperUrl,
@@ -42,7 +40,7 @@ impl Default for DetectorOptions {
         Self {
             session_timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(15),
-            backoff: BackoffPolicy::default(),
+            backoff: BackoffPolicy::reconnect(),
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rmesos_common::wire::master_info::{DEFAULT_MASTER_PORT, MasterEndpoint};
 
-use super::secret::Secret;
+use crate::secret::Secret;
 
 /// Port of a ZooKeeper server given without one.
 pub const DEFAULT_ZOOKEEPER_PORT: u16 = 2181;

@@ -15,10 +15,10 @@ use tracing::{debug, info, warn};
 use zookeeper_client::{Client, EventType, SessionState, StateWatcher, WatchedEvent};
 
 use super::DetectorOptions;
-use super::backoff::Backoff;
 use super::events::{DetectionError, Leader, LeaderEvent, NoLeaderReason};
 use super::membership::{Member, leading_member};
 use super::url::ZooKeeperUrl;
+use crate::backoff::Backoff;
 
 /// The last leader state published, to publish only changes.
 #[derive(Clone, Debug, PartialEq)]

@@ -54,7 +54,7 @@ impl Runner {
             self.shared.transport.clone(),
             self.shared.in_flight.clone(),
             framework_id,
-            self.config.reconcile_backoff.clone(),
+            self.config.reconcile_backoff,
             self.config.implicit_reconciliation,
         ));
     }

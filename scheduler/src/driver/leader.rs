@@ -4,6 +4,9 @@
 
 use futures::stream::{BoxStream, StreamExt};
 use reqwest::Url;
+use rmesos_common::wire::master_info::MasterEndpoint;
+
+use crate::detection::{DetectorOptions, LeaderDetector, LeaderEvent, MasterUrl};
 
 /// The leading master's base URL (`http://host:port`), or `None` while no
 /// master leads.
@@ -17,6 +20,39 @@ pub type LeaderStream = BoxStream<'static, Leader>;
 /// (non-leaders among fixed masters redirect to the leader themselves).
 pub fn fixed_leader(url: Url) -> LeaderStream {
     futures::stream::once(async move { Some(url) }).boxed()
+}
+
+/// The leader as ZooKeeper (or a fixed `http(s)://` URL) reports it: each
+/// `LeaderEvent::Leader` becomes that master's base URL, "no leader"
+/// becomes `None`; detection errors leave the last value standing (the
+/// detector retries them itself). Masters found through ZooKeeper are
+/// spoken to over HTTPS when `https` is set.
+pub fn detected_leader(url: MasterUrl, options: DetectorOptions, https: bool) -> LeaderStream {
+    let https = https || matches!(&url, MasterUrl::Fixed(master) if master.tls);
+    LeaderDetector::new(url, options)
+        .filter_map(move |event| {
+            let leader = match event {
+                LeaderEvent::Leader(leader) => Some(leader_url(&leader.endpoint, https)),
+                LeaderEvent::NoLeader { .. } => Some(None),
+                LeaderEvent::Error(error) => {
+                    tracing::warn!(%error, "master detection is retrying");
+                    None
+                }
+            };
+            std::future::ready(leader)
+        })
+        .boxed()
+}
+
+fn leader_url(endpoint: &MasterEndpoint, https: bool) -> Leader {
+    let scheme = if https { "https" } else { "http" };
+    match Url::parse(&format!("{scheme}://{endpoint}")) {
+        Ok(url) => Some(url),
+        Err(error) => {
+            tracing::warn!(%endpoint, %error, "the leading master's address is not a valid URL");
+            None
+        }
+    }
 }
 
 /// Follows a leader stream, remembering the current value.

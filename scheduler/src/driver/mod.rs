@@ -30,5 +30,5 @@ pub use error::{CallError, DriverError};
 pub use events::{DisconnectReason, DriverEvent, DriverEvents};
 pub use handle::{DriverHandle, DriverState};
 pub use inflight::{InFlightSource, is_terminal};
-pub use leader::{Leader, LeaderStream, fixed_leader};
+pub use leader::{Leader, LeaderStream, detected_leader, fixed_leader};
 pub use spawn::{Driver, DriverTask};

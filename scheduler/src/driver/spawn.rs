@@ -52,7 +52,7 @@ impl Driver {
         let (command_tx, command_rx) = mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::unbounded_channel();
         let runner = Runner {
-            backoff: Backoff::new(config.reconnect_backoff.clone()),
+            backoff: Backoff::new(config.reconnect_backoff),
             config,
             shared: shared.clone(),
             leaders: LeaderTracker::new(leaders),

@@ -12,12 +12,12 @@ use reqwest::{Response, StatusCode, Url};
 
 use rmesos_common::wire::v1::scheduler::Call;
 
-use super::backoff::Backoff;
 use super::config::TransportConfig;
 use super::error::{MAX_ERROR_BODY, TransportError, error_body_text};
 use super::redirect::{resolve_location, scheduler_endpoint};
 use super::subscription::Subscription;
 use super::tls::load_ca_file;
+use crate::backoff::Backoff;
 
 /// Header naming the subscription a call belongs to.
 pub const STREAM_ID_HEADER: &str = "Mesos-Stream-Id";
@@ -188,7 +188,7 @@ impl HttpTransport {
         let config = &self.inner.config;
         let origin = url.clone();
         let mut redirects = 0;
-        let mut unavailable = Backoff::new(config.unavailable_backoff.clone());
+        let mut unavailable = Backoff::new(config.unavailable_backoff);
         loop {
             let response = self.send_once(&url, body.clone(), stream_id).await?;
             let status = response.status();

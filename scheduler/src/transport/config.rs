@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::backoff::BackoffPolicy;
 use super::codec::Codec;
-use super::secret::Credentials;
+use crate::backoff::BackoffPolicy;
+use crate::secret::Credentials;
 
 #[derive(Clone, Debug)]
 pub struct TransportConfig {

@@ -5,21 +5,19 @@
 //! body encodings; it does not know what the calls mean (that is the
 //! driver's business).
 
-pub mod backoff;
 pub mod client;
 pub mod codec;
 pub mod config;
 pub mod error;
 pub mod redirect;
-pub mod secret;
 pub mod subscription;
 pub mod tls;
 
-pub use backoff::{Backoff, BackoffPolicy};
+pub use crate::backoff::{Backoff, BackoffPolicy};
+pub use crate::secret::{Credentials, Secret, SecretError};
 pub use client::{CallResponse, HttpTransport, STREAM_ID_HEADER, StreamSession};
 pub use codec::Codec;
 pub use config::TransportConfig;
 pub use error::TransportError;
 pub use redirect::{resolve_location, scheduler_endpoint};
-pub use secret::{Credentials, Secret, SecretError};
 pub use subscription::Subscription;

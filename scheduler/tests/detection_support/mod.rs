@@ -28,6 +28,7 @@ pub fn quick_options() -> DetectorOptions {
             initial: Duration::from_millis(50),
             max: Duration::from_millis(500),
             multiplier: 2.0,
+            jitter: 0.5,
         },
     }
 }

@@ -4,6 +4,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// What a secret shows as wherever it is formatted.
+pub const REDACTED: &str = "***";
+
 /// Where a secret could not be read from. Never carries the secret itself.
 #[derive(Debug, thiserror::Error)]
 pub enum SecretError {
@@ -77,20 +80,20 @@ impl Secret {
         if self.0.is_empty() {
             text.to_owned()
         } else {
-            text.replace(&self.0, "<redacted>")
+            text.replace(&self.0, REDACTED)
         }
     }
 }
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
+        write!(f, "Secret({REDACTED})")
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
+        f.write_str(REDACTED)
     }
 }
 
@@ -152,6 +155,6 @@ mod tests {
     #[test]
     fn scrub_removes_every_occurrence() {
         let secret = Secret::new("pw");
-        assert_eq!(secret.scrub("a pw b pw"), "a <redacted> b <redacted>");
+        assert_eq!(secret.scrub("a pw b pw"), "a *** b ***");
     }
 }

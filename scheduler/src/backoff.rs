@@ -1,5 +1,5 @@
-//! Truncated exponential backoff with jitter, shared by the transport's
-//! `503` retries and the driver's reconnect loop.
+//! Truncated exponential backoff with jitter: the one retry policy shared by
+//! the transport (`503` retries), the driver (reconnects) and the detector.
 
 use std::time::Duration;
 
@@ -8,7 +8,7 @@ use rand::Rng;
 /// The shape of a backoff: `initial * multiplier^n`, capped at `max`, each
 /// delay shortened by a random fraction of at most `jitter` so that many
 /// schedulers restarted together do not hit a master in lockstep.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BackoffPolicy {
     pub initial: Duration,
     pub max: Duration,
