@@ -22,6 +22,10 @@ pub const PARTITIONS_PER_WORKER: usize = 2;
 pub enum Dataset {
     /// Rows held by the driver, row-major: `rows.len()` is N x `ncols`.
     InMemory { rows: Arc<[f64]>, ncols: usize },
+    /// `nrows` x `ncols` rows the caller holds and summarizes itself in
+    /// `LocalRunner::run_with` (the Python module borrows numpy memory
+    /// this way, without copying it).
+    Borrowed { nrows: u64, ncols: usize },
     /// A `.npy` file (1-D or 2-D).
     Npy(PathBuf),
     /// A `.csv` file of numbers.
@@ -35,6 +39,11 @@ impl fmt::Debug for Dataset {
             Dataset::InMemory { rows, ncols } => f
                 .debug_struct("InMemory")
                 .field("values", &rows.len())
+                .field("ncols", ncols)
+                .finish(),
+            Dataset::Borrowed { nrows, ncols } => f
+                .debug_struct("Borrowed")
+                .field("nrows", nrows)
                 .field("ncols", ncols)
                 .finish(),
             Dataset::Npy(path) => f.debug_tuple("Npy").field(path).finish(),
@@ -70,6 +79,10 @@ pub struct DatasetShape {
 enum Opened {
     InMemory {
         rows: Arc<[f64]>,
+        ncols: usize,
+    },
+    Borrowed {
+        nrows: u64,
         ncols: usize,
     },
     Npy {
@@ -135,6 +148,15 @@ impl Dataset {
                     ncols: *ncols,
                 }
             }
+            Dataset::Borrowed { nrows, ncols } => {
+                if *ncols == 0 {
+                    return Err(DatasetError::NoColumns);
+                }
+                Opened::Borrowed {
+                    nrows: *nrows,
+                    ncols: *ncols,
+                }
+            }
             Dataset::Npy(path) => Opened::Npy {
                 file: NpyFile::open(path)?,
                 path: path.clone(),
@@ -163,6 +185,10 @@ fn split(opened: Opened, wanted: u64) -> Vec<PartitionWork> {
                 })
                 .collect::<Vec<_>>()
         }
+        Opened::Borrowed { nrows, ncols } => split_rows(nrows, wanted)
+            .into_iter()
+            .map(|range| PartitionWork::Borrowed { ncols, range })
+            .collect(),
         Opened::Npy { path, file } => split_rows(file.rows(), wanted)
             .into_iter()
             .map(|rows| {
@@ -210,6 +236,11 @@ fn shape_of(opened: &Opened) -> DatasetShape {
         Opened::InMemory { rows, ncols } => DatasetShape {
             ncols: *ncols,
             rows: Some((rows.len() / ncols) as u64),
+            bytes: None,
+        },
+        Opened::Borrowed { nrows, ncols } => DatasetShape {
+            ncols: *ncols,
+            rows: Some(*nrows),
             bytes: None,
         },
         Opened::Npy { file, .. } => DatasetShape {

@@ -14,6 +14,12 @@ pub enum PartitionError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Stats(#[from] StatsError),
+    /// A `Borrowed` partition run without the caller's rows.
+    #[error("this partition's rows are held by the caller, who must summarize them")]
+    RowsNotHeld,
+    /// The job was cancelled before this partition was summarized.
+    #[error("the job was cancelled")]
+    Cancelled,
     #[error("rows {start}..{end} are outside the {available} rows held in memory")]
     RowsOutOfRange {
         start: u64,

@@ -35,6 +35,9 @@ pub enum PartitionWork {
         ncols: usize,
         range: Range<u64>,
     },
+    /// Rows `range` that the caller of `LocalRunner::run_with` holds and
+    /// summarizes in its own `compute`.
+    Borrowed { ncols: usize, range: Range<u64> },
     /// Rows any worker can read from a file.
     File(PartitionSource),
 }
@@ -45,6 +48,11 @@ impl fmt::Debug for PartitionWork {
         match self {
             PartitionWork::InMemory { ncols, range, .. } => f
                 .debug_struct("InMemory")
+                .field("ncols", ncols)
+                .field("range", range)
+                .finish(),
+            PartitionWork::Borrowed { ncols, range } => f
+                .debug_struct("Borrowed")
                 .field("ncols", ncols)
                 .field("range", range)
                 .finish(),
@@ -97,7 +105,7 @@ impl JobPlan {
                 partition_id: partition.id,
                 source: source.clone(),
             }),
-            PartitionWork::InMemory { .. } => None,
+            PartitionWork::InMemory { .. } | PartitionWork::Borrowed { .. } => None,
         }
     }
 }
@@ -112,6 +120,7 @@ impl PartitionWork {
                 summary.add_rows(values)?;
                 Ok(summary)
             }
+            PartitionWork::Borrowed { .. } => Err(PartitionError::RowsNotHeld),
             PartitionWork::File(source) => Ok(source.compute()?),
         }
     }
@@ -119,7 +128,9 @@ impl PartitionWork {
     /// Rows in this partition, when known before reading it.
     pub fn rows(&self) -> Option<u64> {
         match self {
-            PartitionWork::InMemory { range, .. } => Some(range.end - range.start),
+            PartitionWork::InMemory { range, .. } | PartitionWork::Borrowed { range, .. } => {
+                Some(range.end - range.start)
+            }
             PartitionWork::File(PartitionSource::NpyRows { rows, .. }) => {
                 Some(rows.end.saturating_sub(rows.start))
             }

@@ -1,0 +1,168 @@
+"""``Context``: where jobs run (the master URL), and the datasets it makes."""
+from __future__ import annotations
+
+import atexit
+import os
+import weakref
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _rmesos
+
+_DEFAULT_MASTER = "local[*]"
+_live_contexts: "weakref.WeakSet[Context]" = weakref.WeakSet()
+
+
+def _resolve_master(master: Optional[str]) -> str:
+    if master is None:
+        master = os.environ.get("RMESOS_MASTER") or _DEFAULT_MASTER
+    if not isinstance(master, str):
+        raise TypeError(f"master must be a string, not {type(master).__name__}")
+    return master
+
+
+class Dataset:
+    """A 2-D table of numbers (N rows x D columns) that jobs summarize.
+
+    Made by ``Context.parallelize``, ``Context.npy_file`` or
+    ``Context.csv_file``; pass it to ``Statistics.colStats``.
+    """
+
+    def __init__(self, context: "Context", *, array=None, path=None, kind=None,
+                 partitions=None, delimiter=None, header=None):
+        self._context = context
+        self._array = array
+        self._path = path
+        self._kind = kind
+        self._partitions = partitions
+        self._delimiter = delimiter
+        self._header = header
+
+    @property
+    def context(self) -> "Context":
+        return self._context
+
+    def getNumPartitions(self) -> Optional[int]:
+        """The partitions asked for (``None``: chosen from the workers)."""
+        return self._partitions
+
+    def _summarize(self, progress) -> dict:
+        self._context._check_open()
+        master = self._context.master
+        if self._array is not None:
+            if self._array.shape == (0, 0):
+                return {"count": 0, "ncols": 0}
+            return _rmesos.col_stats_array(self._array, master, self._partitions, progress)
+        return _rmesos.col_stats_file(self._path, master, self._partitions,
+                                      self._delimiter, self._header, progress)
+
+    def __repr__(self) -> str:
+        if self._array is not None:
+            rows, cols = self._array.shape
+            return f"Dataset({rows} x {cols} in memory, partitions={self._partitions})"
+        return f"Dataset({self._kind} file {self._path!r}, partitions={self._partitions})"
+
+
+def as_table(data: Any) -> np.ndarray:
+    """A C-contiguous float64 2-D array of ``data``, copied only if needed.
+
+    Accepts a 2-D array, a 1-D array (one column), or a sequence of rows
+    (1-D arrays or sequences of numbers, all of one length).
+    """
+    if isinstance(data, np.ndarray):
+        array = data
+    else:
+        rows = list(data)
+        if rows and any(np.ndim(row) != 1 for row in rows):
+            raise ValueError("each row must be a 1-D sequence of numbers")
+        lengths = {len(row) for row in rows}
+        if len(lengths) > 1:
+            raise ValueError(f"rows have different lengths: {sorted(lengths)}")
+        array = np.asarray(rows) if rows else np.empty((0, 0))
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"expected numbers, got an array of dtype {array.dtype}")
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2-D table of numbers, got {array.ndim} dimensions")
+    # No copy when already C-contiguous float64: Rust reads numpy's memory.
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+class Context:
+    """Where rmesos jobs run, like PySpark's ``SparkContext``.
+
+    ``master``: ``local`` (1 thread), ``local[N]``, ``local[*]`` (all
+    cores), or a Mesos master (``zk://host:port[,host:port]/mesos``,
+    ``http://host:port``). Default: ``$RMESOS_MASTER``, else ``local[*]``.
+    Use as a context manager, or call ``stop()``.
+    """
+
+    def __init__(self, master: Optional[str] = None, appName: str = "rmesos", **options: Any):
+        self.master = _resolve_master(master)
+        self.appName = appName
+        self.options = options
+        self._threads = _rmesos.check_master(self.master)
+        self._stopped = False
+        _live_contexts.add(self)
+
+    @property
+    def defaultParallelism(self) -> int:
+        return self._threads
+
+    def parallelize(self, data: Union[np.ndarray, Sequence[Any]], numSlices: Optional[int] = None) -> Dataset:
+        """A dataset of rows held in memory (a 2-D array, or a list of rows)."""
+        return Dataset(self, array=as_table(data), partitions=_check_slices(numSlices))
+
+    def npy_file(self, path: Union[str, os.PathLike], shared: bool = True,
+                 numSlices: Optional[int] = None) -> Dataset:
+        """A ``.npy`` file (1-D or 2-D, numeric dtype), read by row ranges."""
+        return Dataset(self, path=_existing(path), kind="npy", partitions=_check_slices(numSlices))
+
+    def csv_file(self, path: Union[str, os.PathLike], shared: bool = True, numSlices: Optional[int] = None,
+                 delimiter: str = ",", header: str = "auto") -> Dataset:
+        """A ``.csv`` file of numbers, read by byte ranges aligned to lines."""
+        return Dataset(self, path=_existing(path), kind="csv", partitions=_check_slices(numSlices),
+                       delimiter=delimiter, header=header)
+
+    def stop(self) -> None:
+        """Releases the context; later jobs on it raise ``RuntimeError``."""
+        self._stopped = True
+
+    def _check_open(self) -> None:
+        if self._stopped:
+            raise RuntimeError("this rmesos.Context has been stopped")
+
+    def __enter__(self) -> "Context":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "stopped" if self._stopped else "active"
+        return f"rmesos.Context(master={self.master!r}, appName={self.appName!r}, {state})"
+
+
+def _check_slices(n: Optional[int]) -> Optional[int]:
+    if n is None:
+        return None
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"numSlices must be an int, not {type(n).__name__}")
+    if n < 1:
+        raise ValueError(f"numSlices must be at least 1, not {n}")
+    return int(n)
+
+
+def _existing(path) -> str:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file")
+    return path
+
+
+@atexit.register
+def _stop_all() -> None:
+    for context in list(_live_contexts):
+        context.stop()

@@ -1,0 +1,1 @@
+"""PySpark-compatible import paths (``from rmesos.mllib.stat import Statistics``)."""

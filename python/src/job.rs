@@ -1,0 +1,139 @@
+//! Runs one local job for Python: the work runs on worker threads while
+//! the calling thread, without the GIL, waits for progress; every 50 ms it
+//! takes the GIL to report progress and to check for Ctrl-C, which cancels
+//! the job (remaining partitions are skipped) and raises KeyboardInterrupt.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use rmesos_common::stats::{ColumnStats, ColumnSummary};
+use rmesos_scheduler::engine::{
+    Dataset, JobError, Partition, PartitionError, PartitionWork, ProgressUpdate,
+};
+use rmesos_scheduler::local::{LocalMaster, LocalRunner};
+
+use crate::JobFailed;
+
+/// Rows per cancellation check inside a partition.
+const CANCEL_CHECK_ROWS: usize = 1 << 16;
+const POLL: Duration = Duration::from_millis(50);
+
+/// Runs `dataset` locally; `borrowed` holds the rows of a `Dataset::Borrowed`.
+pub fn run(
+    py: Python<'_>,
+    dataset: &Dataset,
+    borrowed: Option<&[f64]>,
+    local: LocalMaster,
+    partitions: Option<u32>,
+    progress: Option<Bound<'_, PyAny>>,
+) -> PyResult<ColumnStats> {
+    let requested =
+        match partitions {
+            None => None,
+            Some(n) => Some(NonZeroU32::new(n).ok_or_else(|| {
+                PyValueError::new_err("the number of partitions must be at least 1")
+            })?),
+        };
+    let plan = dataset
+        .plan("python", requested, local.threads)
+        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+    let runner = LocalRunner::new(local.threads);
+    let cancel = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::channel::<ProgressUpdate>();
+    std::thread::scope(|scope| {
+        let handle =
+            scope.spawn(|| runner.run_with(&plan, &sender, |p| compute(p, borrowed, &cancel)));
+        let mut receiver = Some(receiver);
+        loop {
+            let (rx, next) = wait(py, receiver.take());
+            receiver = rx;
+            if let Some(update) = next {
+                report(progress.as_ref(), &update);
+            }
+            if let Err(interrupt) = py.check_signals() {
+                cancel.store(true, Ordering::Relaxed);
+                let _ = py.detach(move || handle.join());
+                return Err(interrupt);
+            }
+            if handle.is_finished() {
+                break;
+            }
+        }
+        if let Some(rx) = receiver {
+            rx.try_iter()
+                .for_each(|update| report(progress.as_ref(), &update));
+        }
+        let outcome = py.detach(move || handle.join());
+        match outcome {
+            Ok(result) => result.map_err(job_failed),
+            Err(_) => Err(JobFailed::new_err("a worker thread panicked")),
+        }
+    })
+}
+
+/// Waits up to `POLL` for one update without holding the GIL.
+fn wait(
+    py: Python<'_>,
+    receiver: Option<Receiver<ProgressUpdate>>,
+) -> (Option<Receiver<ProgressUpdate>>, Option<ProgressUpdate>) {
+    let Some(receiver) = receiver else {
+        py.detach(|| std::thread::sleep(POLL));
+        return (None, None);
+    };
+    py.detach(move || match receiver.recv_timeout(POLL) {
+        Ok(update) => (Some(receiver), Some(update)),
+        Err(RecvTimeoutError::Timeout) => (Some(receiver), None),
+        Err(RecvTimeoutError::Disconnected) => (None, None),
+    })
+}
+
+/// Calls the Python progress callback as `callback(done, total)`; its own
+/// errors are printed, never allowed to fail the job.
+fn report(progress: Option<&Bound<'_, PyAny>>, update: &ProgressUpdate) {
+    if let Some(callback) = progress {
+        let p = &update.progress;
+        if let Err(error) = callback.call1((p.partitions_done, p.partitions_total)) {
+            error.print(callback.py());
+        }
+    }
+}
+
+fn compute(
+    partition: &Partition,
+    borrowed: Option<&[f64]>,
+    cancel: &AtomicBool,
+) -> Result<ColumnSummary, PartitionError> {
+    if cancel.load(Ordering::Relaxed) {
+        return Err(PartitionError::Cancelled);
+    }
+    let (PartitionWork::Borrowed { ncols, range }, Some(values)) = (&partition.work, borrowed)
+    else {
+        return partition.work.compute();
+    };
+    let available = (values.len() / ncols.max(&1)) as u64;
+    let rows = usize::try_from(range.start)
+        .ok()
+        .zip(usize::try_from(range.end).ok())
+        .and_then(|(start, end)| values.get(start * ncols..end * ncols))
+        .ok_or(PartitionError::RowsOutOfRange {
+            start: range.start,
+            end: range.end,
+            available,
+        })?;
+    let mut summary = ColumnSummary::new(*ncols);
+    for chunk in rows.chunks(CANCEL_CHECK_ROWS * ncols) {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(PartitionError::Cancelled);
+        }
+        summary.add_rows(chunk)?;
+    }
+    Ok(summary)
+}
+
+fn job_failed(error: JobError) -> PyErr {
+    JobFailed::new_err(error.to_string())
+}
