@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_scheduler::engine::{
@@ -51,10 +51,8 @@ pub fn run(
         loop {
             let (rx, next) = wait(py, receiver.take());
             receiver = rx;
-            if let Some(update) = next {
-                report(progress.as_ref(), &update);
-            }
-            if let Err(interrupt) = py.check_signals() {
+            let reported = next.map_or(Ok(()), |update| report(progress.as_ref(), &update));
+            if let Err(interrupt) = reported.and_then(|()| py.check_signals()) {
                 cancel.store(true, Ordering::Relaxed);
                 let _ = py.detach(move || handle.join());
                 return Err(interrupt);
@@ -64,8 +62,10 @@ pub fn run(
             }
         }
         if let Some(rx) = receiver {
-            rx.try_iter()
-                .for_each(|update| report(progress.as_ref(), &update));
+            for update in rx.try_iter() {
+                // The job is over: a late Ctrl-C is left for Python to raise.
+                let _ = report(progress.as_ref(), &update);
+            }
         }
         let outcome = py.detach(move || handle.join());
         match outcome {
@@ -91,15 +91,20 @@ fn wait(
     })
 }
 
-/// Calls the Python progress callback as `callback(done, total)`; its own
-/// errors are printed, never allowed to fail the job.
-fn report(progress: Option<&Bound<'_, PyAny>>, update: &ProgressUpdate) {
+/// Calls the Python progress callback as `callback(done, total)`. Its own
+/// errors are printed, never allowed to fail the job; a KeyboardInterrupt
+/// raised while it ran (Ctrl-C lands wherever Python code runs) cancels.
+fn report(progress: Option<&Bound<'_, PyAny>>, update: &ProgressUpdate) -> PyResult<()> {
     if let Some(callback) = progress {
         let p = &update.progress;
         if let Err(error) = callback.call1((p.partitions_done, p.partitions_total)) {
+            if error.is_instance_of::<PyKeyboardInterrupt>(callback.py()) {
+                return Err(error);
+            }
             error.print(callback.py());
         }
     }
+    Ok(())
 }
 
 fn compute(
