@@ -69,8 +69,13 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test --workspace"
 cargo test --workspace
 
-# --- Python tests (pytest) -------------------------------------------------
-# TODO(python): once python/ builds the rmesos module (maturin), build it
-# and run its tests here, e.g. `python3 -m pytest python/tests`.
+# --- Python package and its tests (pytest) ---------------------------------
+step "pip install ./python (builds the rmesos module with maturin)"
+if ! python3 -m pip install --quiet ./python; then
+    python3 -m pip install --quiet --user --break-system-packages ./python
+fi
+
+step "python3 -m pytest python/tests"
+python3 -m pytest -q python/tests
 
 step "all checks passed"
