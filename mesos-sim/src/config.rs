@@ -1,0 +1,54 @@
+//! How a simulated cluster is shaped: masters, agents and their resources,
+//! intervals, and optional HTTP Basic authentication.
+
+use std::time::Duration;
+
+/// A framework principal and its secret, required on the scheduler API
+/// when configured.
+#[derive(Clone)]
+pub struct Credential {
+    pub principal: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("principal", &self.principal)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    pub masters: usize,
+    pub agents: usize,
+    pub agent_cpus: f64,
+    pub agent_mem_mb: f64,
+    /// `"127.0.0.1:PORT"` of a real ZooKeeper.
+    pub zk_connect: String,
+    pub zk_path: String,
+    pub heartbeat_interval: Duration,
+    /// Unacknowledged status updates are sent again after this long.
+    pub status_update_retry: Duration,
+    /// How often the allocator looks for resources to offer.
+    pub allocation_interval: Duration,
+    pub authentication: Option<Credential>,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig {
+            masters: 3,
+            agents: 2,
+            agent_cpus: 4.0,
+            agent_mem_mb: 4096.0,
+            zk_connect: "127.0.0.1:2181".into(),
+            zk_path: "/mesos".into(),
+            heartbeat_interval: Duration::from_secs(15),
+            status_update_retry: Duration::from_secs(10),
+            allocation_interval: Duration::from_millis(100),
+            authentication: None,
+        }
+    }
+}

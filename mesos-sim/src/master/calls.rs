@@ -1,0 +1,493 @@
+//! What each scheduler call does to the cluster, per the Mesos scheduler
+//! HTTP API: SUBSCRIBE (new or failover), ACCEPT with LAUNCH, DECLINE,
+//! REVIVE, SUPPRESS, KILL, RECONCILE, ACKNOWLEDGE, TEARDOWN; MESSAGE and
+//! SHUTDOWN are accepted (agents here run no executors).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::scheduler::{Call, Event, call, event};
+use rmesos_common::wire::v1::{FrameworkId, TaskInfo, TaskState, offer, task_status};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::cluster::Shared;
+use crate::events::{self, deliver, task_status};
+use crate::registry::{Framework, Registry, Subscription, Task};
+
+pub type CallError = (StatusCode, String);
+
+const DEFAULT_REFUSE: Duration = Duration::from_secs(5);
+
+fn bad(message: impl Into<String>) -> CallError {
+    (StatusCode::BAD_REQUEST, message.into())
+}
+
+/// SUBSCRIBE: registers or fails over the framework, replacing any older
+/// stream; answers the new stream id. The SUBSCRIBED event goes out first.
+pub fn subscribe(
+    shared: &Shared,
+    master: usize,
+    call: Call,
+    encoding: Encoding,
+    sender: UnboundedSender<bytes::Bytes>,
+    principal: Option<String>,
+) -> Result<String, CallError> {
+    let Some(subscribe) = call.subscribe else {
+        return Err(bad("Expecting 'subscribe' to be present"));
+    };
+    let info = subscribe.framework_info;
+    let info_id = info.id.as_ref().map(|id| id.value.clone());
+    let call_id = call.framework_id.as_ref().map(|id| id.value.clone());
+    if info_id.is_some() && call_id.is_some() && info_id != call_id {
+        return Err(bad(
+            "'framework_id' differs from 'subscribe.framework_info.id'",
+        ));
+    }
+    if let Some(principal) = principal
+        && info.principal.as_deref() != Some(principal.as_str())
+    {
+        return Err(bad(format!(
+            "Authenticated principal '{principal}' does not match principal in FrameworkInfo"
+        )));
+    }
+    let mut registry = shared.registry();
+    let id = match info_id {
+        Some(id) => id,
+        None => registry.fresh_id("framework"),
+    };
+    if registry.frameworks.get(&id).is_some_and(|f| f.removed) {
+        return Err(bad(format!("Framework {id} has been removed")));
+    }
+    let stream_id = uuid_string();
+    let framework = registry
+        .frameworks
+        .entry(id.clone())
+        .or_insert_with(|| Framework {
+            id: id.clone(),
+            info: info.clone(),
+            subscription: None,
+            subscribe_count: 0,
+            suppressed: false,
+            filters: HashMap::new(),
+            tasks: HashMap::new(),
+            unacknowledged: Vec::new(),
+            calls: HashMap::new(),
+            removed: false,
+        });
+    framework.info = info;
+    framework.info.id = Some(FrameworkId { value: id.clone() });
+    framework.subscribe_count += 1;
+    framework.suppressed = !subscribe.suppressed_roles.is_empty();
+    *framework.calls.entry("SUBSCRIBE".into()).or_default() += 1;
+    // A new subscription ends the old stream (failover).
+    framework.subscription = Some(Subscription {
+        stream_id: stream_id.clone(),
+        encoding,
+        sender,
+    });
+    let subscribed = Event {
+        subscribed: Some(event::Subscribed {
+            framework_id: FrameworkId { value: id.clone() },
+            heartbeat_interval_seconds: Some(shared.config.heartbeat_interval.as_secs_f64()),
+            master_info: Some(shared.master_info(master)),
+        }),
+        ..events::of_type(event::Type::Subscribed)
+    };
+    events::send(framework, &subscribed);
+    // Offers made on the old stream are void.
+    registry.offers.retain(|_, offer| offer.framework_id != id);
+    tracing::info!(framework = %id, "framework subscribed");
+    Ok(stream_id)
+}
+
+fn uuid_string() -> String {
+    let b: [u8; 16] = rand::random();
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+        u16::from_be_bytes([b[4], b[5]]),
+        u16::from_be_bytes([b[6], b[7]]),
+        u16::from_be_bytes([b[8], b[9]]),
+        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
+    )
+}
+
+/// Any call but SUBSCRIBE: checks the framework and stream id, then acts.
+pub fn handle(shared: &Shared, call: Call, stream_id: Option<&str>) -> Result<(), CallError> {
+    let Some(framework_id) = call.framework_id.as_ref().map(|id| id.value.clone()) else {
+        return Err(bad("Expecting 'framework_id' to be present"));
+    };
+    let mut registry = shared.registry();
+    let Some(framework) = registry
+        .frameworks
+        .get_mut(&framework_id)
+        .filter(|f| !f.removed)
+    else {
+        return Err(bad(format!("Framework cannot be found: {framework_id}")));
+    };
+    let Some(subscription) = &framework.subscription else {
+        return Err((StatusCode::FORBIDDEN, "Framework is not subscribed".into()));
+    };
+    match stream_id {
+        None => {
+            return Err(bad(
+                "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+            ));
+        }
+        Some(given) if given != subscription.stream_id => {
+            return Err(bad(format!(
+                "The stream ID '{given}' included in this request didn't match the stream ID currently associated with framework ID {framework_id}"
+            )));
+        }
+        Some(_) => {}
+    }
+    let kind = call
+        .r#type
+        .and_then(|t| call::Type::try_from(t).ok())
+        .unwrap_or(call::Type::Unknown);
+    *framework
+        .calls
+        .entry(kind.as_str_name().to_owned())
+        .or_default() += 1;
+    dispatch(&mut registry, &framework_id, kind, call)
+}
+
+fn dispatch(
+    registry: &mut Registry,
+    fid: &str,
+    kind: call::Type,
+    call: Call,
+) -> Result<(), CallError> {
+    match kind {
+        call::Type::Accept => accept(
+            registry,
+            fid,
+            call.accept
+                .ok_or_else(|| bad("Expecting 'accept' to be present"))?,
+        ),
+        call::Type::Decline => {
+            let decline = call
+                .decline
+                .ok_or_else(|| bad("Expecting 'decline' to be present"))?;
+            let refuse = refuse_for(decline.filters.as_ref().and_then(|f| f.refuse_seconds));
+            for id in decline.offer_ids {
+                if let Some(offer) = registry.offers.remove(&id.value) {
+                    framework(registry, fid)
+                        .filters
+                        .insert(offer.agent, Instant::now() + refuse);
+                }
+            }
+            Ok(())
+        }
+        call::Type::Revive => {
+            let f = framework(registry, fid);
+            f.filters.clear();
+            f.suppressed = false;
+            Ok(())
+        }
+        call::Type::Suppress => {
+            framework(registry, fid).suppressed = true;
+            Ok(())
+        }
+        call::Type::Acknowledge => {
+            let ack = call
+                .acknowledge
+                .ok_or_else(|| bad("Expecting 'acknowledge' to be present"))?;
+            acknowledge(framework(registry, fid), &ack.task_id.value, &ack.uuid);
+            Ok(())
+        }
+        call::Type::Reconcile => {
+            let tasks = call.reconcile.map(|r| r.tasks).unwrap_or_default();
+            reconcile(
+                registry,
+                fid,
+                tasks.into_iter().map(|t| t.task_id.value).collect(),
+            );
+            Ok(())
+        }
+        call::Type::Kill => {
+            let kill = call
+                .kill
+                .ok_or_else(|| bad("Expecting 'kill' to be present"))?;
+            kill_task(registry, fid, &kill.task_id.value);
+            Ok(())
+        }
+        call::Type::Teardown => {
+            teardown(registry, fid);
+            Ok(())
+        }
+        call::Type::Message | call::Type::Shutdown | call::Type::Request => Ok(()),
+        _ => Err((
+            StatusCode::NOT_IMPLEMENTED,
+            format!("Call type {} is not supported", kind.as_str_name()),
+        )),
+    }
+}
+
+fn framework<'a>(registry: &'a mut Registry, fid: &str) -> &'a mut Framework {
+    registry
+        .frameworks
+        .get_mut(fid)
+        .expect("framework checked by handle()")
+}
+
+fn refuse_for(seconds: Option<f64>) -> Duration {
+    seconds
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_REFUSE)
+}
+
+fn scalar(resources: &[rmesos_common::wire::v1::Resource], name: &str) -> f64 {
+    resources
+        .iter()
+        .filter(|r| r.name == name)
+        .filter_map(|r| r.scalar.as_ref())
+        .map(|s| s.value)
+        .sum()
+}
+
+/// ACCEPT: the offers must be outstanding, this framework's and on one
+/// agent; LAUNCH tasks must fit. Each launched task is staged on the
+/// agent, which (running no executors in this simulator) reports it
+/// TASK_FAILED reliably, as an agent whose container cannot start does.
+fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<(), CallError> {
+    let mut offers = Vec::new();
+    for id in &accept.offer_ids {
+        match registry.offers.get(&id.value) {
+            Some(offer) if offer.framework_id == fid => offers.push(id.value.clone()),
+            _ => {
+                // Mesos answers invalid offers with TASK_DROPPED updates.
+                drop_tasks(
+                    registry,
+                    fid,
+                    &accept.operations,
+                    "Offer is no longer valid",
+                );
+                return Ok(());
+            }
+        }
+    }
+    let agents: Vec<usize> = offers
+        .iter()
+        .filter_map(|id| registry.offers.get(id))
+        .map(|o| o.agent)
+        .collect();
+    if agents.windows(2).any(|w| w[0] != w[1]) {
+        drop_tasks(
+            registry,
+            fid,
+            &accept.operations,
+            "Offers must all be on one agent",
+        );
+        return Ok(());
+    }
+    let (mut cpus, mut mem) = (0.0, 0.0);
+    for id in &offers {
+        if let Some(offer) = registry.offers.remove(id) {
+            cpus += offer.cpus;
+            mem += offer.mem;
+        }
+    }
+    let Some(&agent) = agents.first() else {
+        return Ok(());
+    };
+    let tasks: Vec<TaskInfo> = accept
+        .operations
+        .into_iter()
+        .filter(|op| op.r#type == Some(offer::operation::Type::Launch as i32))
+        .filter_map(|op| op.launch)
+        .flat_map(|launch| launch.task_infos)
+        .collect();
+    let need_cpus: f64 = tasks
+        .iter()
+        .map(|t| {
+            scalar(&t.resources, "cpus")
+                + t.executor
+                    .as_ref()
+                    .map_or(0.0, |e| scalar(&e.resources, "cpus"))
+        })
+        .sum();
+    let need_mem: f64 = tasks
+        .iter()
+        .map(|t| {
+            scalar(&t.resources, "mem")
+                + t.executor
+                    .as_ref()
+                    .map_or(0.0, |e| scalar(&e.resources, "mem"))
+        })
+        .sum();
+    let refuse = refuse_for(accept.filters.as_ref().and_then(|f| f.refuse_seconds));
+    framework(registry, fid)
+        .filters
+        .insert(agent, Instant::now() + refuse);
+    let agent_id = registry.agents[agent].id.clone();
+    if need_cpus > cpus + 1e-9 || need_mem > mem + 1e-9 {
+        for task in &tasks {
+            let status = task_status(
+                &task.task_id.value,
+                &agent_id,
+                TaskState::TaskError,
+                Some(task_status::Reason::TaskInvalid),
+                "Task uses more resources than offered",
+                false,
+            );
+            deliver(framework(registry, fid), status);
+        }
+        return Ok(());
+    }
+    for task in tasks {
+        let id = task.task_id.value.clone();
+        let status = task_status(
+            &id,
+            &agent_id,
+            TaskState::TaskFailed,
+            Some(task_status::Reason::ContainerLaunchFailed),
+            "this simulated agent does not run executors yet",
+            true,
+        );
+        let f = framework(registry, fid);
+        f.tasks.insert(
+            id,
+            Task {
+                agent,
+                state: TaskState::TaskFailed as i32,
+                cpus: 0.0,
+                mem: 0.0,
+            },
+        );
+        deliver(f, status);
+    }
+    Ok(())
+}
+
+fn drop_tasks(
+    registry: &mut Registry,
+    fid: &str,
+    operations: &[rmesos_common::wire::v1::offer::Operation],
+    why: &str,
+) {
+    let f = framework(registry, fid);
+    for launch in operations.iter().filter_map(|op| op.launch.as_ref()) {
+        for task in &launch.task_infos {
+            let status = task_status(
+                &task.task_id.value,
+                &task.agent_id.value,
+                TaskState::TaskDropped,
+                Some(task_status::Reason::InvalidOffers),
+                why,
+                false,
+            );
+            deliver(f, status);
+        }
+    }
+}
+
+fn acknowledge(framework: &mut Framework, task: &str, uuid: &[u8]) {
+    let before = framework.unacknowledged.len();
+    framework
+        .unacknowledged
+        .retain(|p| !(p.status.task_id.value == task && p.status.uuid.as_deref() == Some(uuid)));
+    if framework.unacknowledged.len() == before {
+        return;
+    }
+    // The next held-back update of this task goes out now.
+    if let Some(next) = framework
+        .unacknowledged
+        .iter_mut()
+        .find(|p| p.status.task_id.value == task)
+    {
+        next.last_sent = Instant::now();
+        let status = next.status.clone();
+        events::send(framework, &events::update(status));
+    }
+}
+
+/// RECONCILE: explicit (listed tasks; unknown ones are TASK_LOST) or
+/// implicit (every non-terminal task). Answers carry no uuid.
+fn reconcile(registry: &mut Registry, fid: &str, listed: Vec<String>) {
+    let agent_ids: Vec<String> = registry.agents.iter().map(|a| a.id.clone()).collect();
+    let f = framework(registry, fid);
+    let answers: Vec<(String, String, i32)> = if listed.is_empty() {
+        f.tasks
+            .iter()
+            .filter(|(_, t)| !terminal(t.state))
+            .map(|(id, t)| (id.clone(), agent_ids[t.agent].clone(), t.state))
+            .collect()
+    } else {
+        listed
+            .into_iter()
+            .map(|id| match f.tasks.get(&id) {
+                Some(t) => (id, agent_ids[t.agent].clone(), t.state),
+                None => (id, String::new(), TaskState::TaskLost as i32),
+            })
+            .collect()
+    };
+    for (task, agent, state) in answers {
+        let state = TaskState::try_from(state).unwrap_or(TaskState::TaskLost);
+        let mut status = task_status(
+            &task,
+            &agent,
+            state,
+            Some(task_status::Reason::Reconciliation),
+            "Reconciliation",
+            false,
+        );
+        status.source = Some(task_status::Source::Master as i32);
+        if agent.is_empty() {
+            status.agent_id = None;
+        }
+        events::send(f, &events::update(status));
+    }
+}
+
+fn kill_task(registry: &mut Registry, fid: &str, task: &str) {
+    let agent_ids: Vec<String> = registry.agents.iter().map(|a| a.id.clone()).collect();
+    let f = framework(registry, fid);
+    let (agent, state) = match f.tasks.get_mut(task) {
+        Some(t) if !terminal(t.state) => {
+            t.state = TaskState::TaskKilled as i32;
+            (agent_ids[t.agent].clone(), TaskState::TaskKilled)
+        }
+        Some(_) => return,
+        None => (String::new(), TaskState::TaskLost),
+    };
+    let reliable = state == TaskState::TaskKilled;
+    deliver(
+        f,
+        task_status(
+            task,
+            &agent,
+            state,
+            None,
+            "Killed by the framework",
+            reliable,
+        ),
+    );
+}
+
+fn teardown(registry: &mut Registry, fid: &str) {
+    registry.offers.retain(|_, o| o.framework_id != fid);
+    let f = framework(registry, fid);
+    f.removed = true;
+    f.subscription = None;
+    f.tasks.clear();
+    f.unacknowledged.clear();
+    tracing::info!(framework = %fid, "framework torn down");
+}
+
+pub fn terminal(state: i32) -> bool {
+    matches!(
+        TaskState::try_from(state),
+        Ok(TaskState::TaskFinished
+            | TaskState::TaskFailed
+            | TaskState::TaskKilled
+            | TaskState::TaskError
+            | TaskState::TaskLost
+            | TaskState::TaskDropped
+            | TaskState::TaskGone
+            | TaskState::TaskGoneByOperator)
+    )
+}

@@ -1,0 +1,170 @@
+//! The cluster's state, shared by every master (standing in for the
+//! replicated registry plus agents re-registering with a new leader):
+//! frameworks with their subscription streams, agents and their free
+//! resources, outstanding offers, and tasks.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use bytes::Bytes;
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::v1::{FrameworkInfo, TaskStatus};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// One framework's live event stream.
+pub struct Subscription {
+    pub stream_id: String,
+    pub encoding: Encoding,
+    /// RecordIO-framed events; dropping it ends the HTTP response.
+    pub sender: UnboundedSender<Bytes>,
+}
+
+pub struct Framework {
+    pub id: String,
+    pub info: FrameworkInfo,
+    pub subscription: Option<Subscription>,
+    pub subscribe_count: u64,
+    pub suppressed: bool,
+    /// Agent index -> refuse offers from it until then.
+    pub filters: HashMap<usize, Instant>,
+    pub tasks: HashMap<String, Task>,
+    /// Status updates with a uuid, oldest first, until acknowledged.
+    pub unacknowledged: Vec<PendingUpdate>,
+    pub calls: HashMap<String, u64>,
+    pub removed: bool,
+}
+
+pub struct PendingUpdate {
+    pub status: TaskStatus,
+    pub last_sent: Instant,
+}
+
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub agent: usize,
+    pub state: i32,
+    pub cpus: f64,
+    pub mem: f64,
+}
+
+pub struct Agent {
+    pub id: String,
+    pub hostname: String,
+    pub cpus: f64,
+    pub mem: f64,
+    pub used_cpus: f64,
+    pub used_mem: f64,
+    pub alive: bool,
+}
+
+pub struct OutstandingOffer {
+    pub framework_id: String,
+    pub agent: usize,
+    pub cpus: f64,
+    pub mem: f64,
+}
+
+#[derive(Default)]
+pub struct Registry {
+    pub leader: Option<usize>,
+    pub frameworks: HashMap<String, Framework>,
+    pub agents: Vec<Agent>,
+    pub offers: HashMap<String, OutstandingOffer>,
+    pub heartbeats_paused: bool,
+    pub next_id: u64,
+}
+
+impl Registry {
+    /// A fresh id with `prefix` (unique within this cluster).
+    pub fn fresh_id(&mut self, prefix: &str) -> String {
+        self.next_id += 1;
+        format!("{prefix}-{:04}", self.next_id)
+    }
+
+    /// Resources of `agent` neither used by tasks nor held in offers.
+    pub fn free_on(&self, agent: usize) -> (f64, f64) {
+        let a = &self.agents[agent];
+        let (mut cpus, mut mem) = (a.cpus - a.used_cpus, a.mem - a.used_mem);
+        for offer in self.offers.values().filter(|o| o.agent == agent) {
+            cpus -= offer.cpus;
+            mem -= offer.mem;
+        }
+        (cpus.max(0.0), mem.max(0.0))
+    }
+}
+
+/// A point-in-time view for test assertions.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterSnapshot {
+    pub leader: Option<usize>,
+    pub frameworks: Vec<FrameworkSnapshot>,
+    pub agents: Vec<AgentSnapshot>,
+    pub outstanding_offers: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct FrameworkSnapshot {
+    pub id: String,
+    pub name: String,
+    pub connected: bool,
+    pub subscribe_count: u64,
+    pub failover_timeout: Option<f64>,
+    pub suppressed: bool,
+    pub removed: bool,
+    /// Task id -> `TaskState` value.
+    pub tasks: HashMap<String, i32>,
+    pub unacknowledged_updates: usize,
+    /// Calls received, by type name (e.g. "DECLINE").
+    pub calls: HashMap<String, u64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AgentSnapshot {
+    pub id: String,
+    pub alive: bool,
+    pub free_cpus: f64,
+    pub free_mem: f64,
+}
+
+impl Registry {
+    pub fn snapshot(&self) -> ClusterSnapshot {
+        let mut frameworks: Vec<_> = self
+            .frameworks
+            .values()
+            .map(|f| FrameworkSnapshot {
+                id: f.id.clone(),
+                name: f.info.name.clone(),
+                connected: f.subscription.is_some(),
+                subscribe_count: f.subscribe_count,
+                failover_timeout: f.info.failover_timeout,
+                suppressed: f.suppressed,
+                removed: f.removed,
+                tasks: f
+                    .tasks
+                    .iter()
+                    .map(|(id, t)| (id.clone(), t.state))
+                    .collect(),
+                unacknowledged_updates: f.unacknowledged.len(),
+                calls: f.calls.clone(),
+            })
+            .collect();
+        frameworks.sort_by(|a, b| a.id.cmp(&b.id));
+        let agents = (0..self.agents.len())
+            .map(|i| {
+                let (free_cpus, free_mem) = self.free_on(i);
+                AgentSnapshot {
+                    id: self.agents[i].id.clone(),
+                    alive: self.agents[i].alive,
+                    free_cpus,
+                    free_mem,
+                }
+            })
+            .collect();
+        ClusterSnapshot {
+            leader: self.leader,
+            frameworks,
+            agents,
+            outstanding_offers: self.offers.len(),
+        }
+    }
+}

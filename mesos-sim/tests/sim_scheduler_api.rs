@@ -1,0 +1,530 @@
+//! The simulated masters against what the Mesos scheduler HTTP API docs
+//! say: leadership through ZooKeeper (307 with a protocol-relative
+//! Location from non-leaders), stream ids, media types, authentication,
+//! offers and declines, reliable status updates, failover.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::StreamExt;
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::recordio::RecordIoDecoder;
+use rmesos_common::wire::scheduler::{Call, Event, call, event};
+use rmesos_common::wire::v1::{self, FrameworkId, FrameworkInfo};
+use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
+use rmesos_mesos_sim::{ClusterConfig, Credential, SimCluster};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+async fn cluster(
+    zk: &ZooKeeperServer,
+    path: &str,
+    tweak: impl FnOnce(&mut ClusterConfig),
+) -> SimCluster {
+    let mut config = ClusterConfig {
+        zk_connect: zk.connect_string(),
+        zk_path: path.into(),
+        heartbeat_interval: Duration::from_millis(200),
+        status_update_retry: Duration::from_millis(300),
+        ..Default::default()
+    };
+    tweak(&mut config);
+    SimCluster::start(config).await.unwrap()
+}
+
+fn subscribe_call(id: Option<&str>) -> Call {
+    Call {
+        framework_id: id.map(|v| FrameworkId { value: v.into() }),
+        r#type: Some(call::Type::Subscribe as i32),
+        subscribe: Some(call::Subscribe {
+            framework_info: FrameworkInfo {
+                user: "tester".into(),
+                name: "sim-test".into(),
+                id: id.map(|v| FrameworkId { value: v.into() }),
+                failover_timeout: Some(3600.0),
+                principal: Some("tester".into()),
+                ..Default::default()
+            },
+            suppressed_roles: vec![],
+        }),
+        ..Default::default()
+    }
+}
+
+/// An open subscription: the stream id and a reader of events.
+struct Stream {
+    stream_id: String,
+    body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: BytesMut,
+    decoder: RecordIoDecoder,
+    encoding: Encoding,
+}
+
+impl Stream {
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(record) = self.decoder.decode_next(&mut self.buffer).unwrap() {
+                return Some(self.encoding.decode(&record).unwrap());
+            }
+            let chunk = tokio::time::timeout(DEADLINE, self.body.next())
+                .await
+                .expect("event in time")?
+                .ok()?;
+            self.buffer.extend_from_slice(&chunk);
+        }
+    }
+
+    /// The next event of `kind`, skipping heartbeats and others.
+    async fn next_of(&mut self, kind: event::Type) -> Event {
+        loop {
+            let event = self.next().await.expect("stream open");
+            if event.r#type == Some(kind as i32) {
+                return event;
+            }
+        }
+    }
+}
+
+async fn post(
+    url: &str,
+    call: &Call,
+    encoding: Encoding,
+    stream_id: Option<&str>,
+    auth: Option<(&str, &str)>,
+) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client
+        .post(format!("{url}/api/v1/scheduler"))
+        .header("Content-Type", encoding.media_type())
+        .header("Accept", encoding.media_type())
+        .body(encoding.encode(call).unwrap());
+    if let Some(id) = stream_id {
+        request = request.header("Mesos-Stream-Id", id);
+    }
+    if let Some((user, secret)) = auth {
+        request = request.basic_auth(user, Some(secret));
+    }
+    request.send().await.unwrap()
+}
+
+async fn subscribe(url: &str, id: Option<&str>, encoding: Encoding) -> Stream {
+    let response = post(url, &subscribe_call(id), encoding, None, None).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let stream_id = response.headers()["Mesos-Stream-Id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    Stream {
+        stream_id,
+        body: response.bytes_stream().boxed(),
+        buffer: BytesMut::new(),
+        decoder: RecordIoDecoder::new(),
+        encoding,
+    }
+}
+
+fn framework_id(event: &Event) -> String {
+    event
+        .subscribed
+        .as_ref()
+        .unwrap()
+        .framework_id
+        .value
+        .clone()
+}
+
+fn simple_call(kind: call::Type, fid: &str) -> Call {
+    Call {
+        framework_id: Some(FrameworkId { value: fid.into() }),
+        r#type: Some(kind as i32),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_leaders_redirect_and_stream_ids_are_checked() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-a", |_| {}).await;
+    let leader = sim.leader_index().await.unwrap();
+    let urls = sim.master_urls();
+    let other = (leader + 1) % urls.len();
+    let response = post(
+        &urls[other],
+        &subscribe_call(None),
+        Encoding::Protobuf,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), 307);
+    let location = response.headers()["Location"].to_str().unwrap();
+    let leader_port = urls[leader].rsplit(':').next().unwrap();
+    assert_eq!(
+        location,
+        format!("//127.0.0.1:{leader_port}/api/v1/scheduler")
+    );
+
+    let mut stream = subscribe(&urls[leader], None, Encoding::Protobuf).await;
+    let first = stream.next().await.unwrap();
+    assert_eq!(
+        first.r#type,
+        Some(event::Type::Subscribed as i32),
+        "SUBSCRIBED comes first"
+    );
+    let fid = framework_id(&first);
+    assert!(
+        first
+            .subscribed
+            .unwrap()
+            .heartbeat_interval_seconds
+            .unwrap()
+            > 0.0
+    );
+    stream.next_of(event::Type::Heartbeat).await;
+
+    let with_header = post(
+        &urls[leader],
+        &subscribe_call(None),
+        Encoding::Protobuf,
+        Some("x"),
+        None,
+    )
+    .await;
+    assert_eq!(with_header.status(), 400);
+    let revive = simple_call(call::Type::Revive, &fid);
+    assert_eq!(
+        post(&urls[leader], &revive, Encoding::Protobuf, None, None)
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        post(
+            &urls[leader],
+            &revive,
+            Encoding::Protobuf,
+            Some("not-it"),
+            None
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(
+        post(
+            &urls[leader],
+            &revive,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    let bad_type = reqwest::Client::new()
+        .post(format!("{}/api/v1/scheduler", urls[leader]))
+        .header("Content-Type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_type.status(), 415);
+    let unknown = simple_call(call::Type::Revive, "no-such-framework");
+    assert_eq!(
+        post(
+            &urls[leader],
+            &unknown,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        400
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_subscriptions_offers_declines_and_revive() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-b", |c| c.agents = 1).await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Json).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offers = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers;
+    assert_eq!(offers.len(), 1);
+    let cpus: f64 = offers[0]
+        .resources
+        .iter()
+        .filter(|r| r.name == "cpus")
+        .map(|r| r.scalar.unwrap().value)
+        .sum();
+    assert_eq!(cpus, 4.0, "the agent's free cpus are offered");
+
+    let decline = Call {
+        decline: Some(call::Decline {
+            offer_ids: vec![offers[0].id.clone()],
+            filters: Some(v1::Filters {
+                refuse_seconds: Some(3600.0),
+            }),
+        }),
+        ..simple_call(call::Type::Decline, &fid)
+    };
+    assert_eq!(
+        post(
+            &url,
+            &decline,
+            Encoding::Json,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    sim.wait_until("the offer withdrawn", DEADLINE, |s| {
+        s.outstanding_offers == 0
+    })
+    .await
+    .unwrap();
+    // With the agent filtered for an hour, heartbeats come but no offers.
+    for _ in 0..3 {
+        let event = stream.next().await.unwrap();
+        assert_ne!(
+            event.r#type,
+            Some(event::Type::Offers as i32),
+            "declined agent offered again: {event:?}"
+        );
+    }
+    let revive = simple_call(call::Type::Revive, &fid);
+    assert_eq!(
+        post(&url, &revive, Encoding::Json, Some(&stream.stream_id), None)
+            .await
+            .status(),
+        202
+    );
+    let again = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers;
+    assert_eq!(
+        again[0].agent_id, offers[0].agent_id,
+        "revive clears the filter"
+    );
+    assert_ne!(again[0].id, offers[0].id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_get_401() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-c", |c| {
+        c.authentication = Some(Credential {
+            principal: "tester".into(),
+            secret: "right".into(),
+        })
+    })
+    .await;
+    let url = sim.leader_url().unwrap();
+    let wrong = post(
+        &url,
+        &subscribe_call(None),
+        Encoding::Protobuf,
+        None,
+        Some(("tester", "wrong")),
+    )
+    .await;
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().contains_key("WWW-Authenticate"));
+    let none = post(&url, &subscribe_call(None), Encoding::Protobuf, None, None).await;
+    assert_eq!(none.status(), 401);
+    let right = post(
+        &url,
+        &subscribe_call(None),
+        Encoding::Protobuf,
+        None,
+        Some(("tester", "right")),
+    )
+    .await;
+    assert_eq!(right.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_are_resent_until_acknowledged() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-d", |c| c.agents = 1).await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let task = v1::TaskInfo {
+        name: "t".into(),
+        task_id: v1::TaskId {
+            value: "task-1".into(),
+        },
+        agent_id: offer.agent_id.clone(),
+        resources: offer
+            .resources
+            .iter()
+            .filter(|r| r.name == "cpus")
+            .cloned()
+            .map(|mut r| {
+                r.scalar = Some(v1::value::Scalar { value: 1.0 });
+                r
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let accept = Call {
+        accept: Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![v1::offer::Operation {
+                r#type: Some(v1::offer::operation::Type::Launch as i32),
+                launch: Some(v1::offer::operation::Launch {
+                    task_infos: vec![task],
+                }),
+                ..Default::default()
+            }],
+            filters: None,
+        }),
+        ..simple_call(call::Type::Accept, &fid)
+    };
+    assert_eq!(
+        post(
+            &url,
+            &accept,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    let first = stream
+        .next_of(event::Type::Update)
+        .await
+        .update
+        .unwrap()
+        .status;
+    let uuid = first
+        .uuid
+        .clone()
+        .expect("an agent's update carries a uuid");
+    let again = stream
+        .next_of(event::Type::Update)
+        .await
+        .update
+        .unwrap()
+        .status;
+    assert_eq!(
+        again.uuid.as_ref(),
+        Some(&uuid),
+        "resent while unacknowledged"
+    );
+    let ack = Call {
+        acknowledge: Some(call::Acknowledge {
+            agent_id: offer.agent_id.clone(),
+            task_id: first.task_id.clone(),
+            uuid,
+        }),
+        ..simple_call(call::Type::Acknowledge, &fid)
+    };
+    assert_eq!(
+        post(
+            &url,
+            &ack,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    sim.wait_until("the update acknowledged", DEADLINE, |s| {
+        s.frameworks[0].unacknowledged_updates == 0
+    })
+    .await
+    .unwrap();
+    let reconcile = Call {
+        reconcile: Some(call::Reconcile { tasks: vec![] }),
+        ..simple_call(call::Type::Reconcile, &fid)
+    };
+    assert_eq!(
+        post(
+            &url,
+            &reconcile,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leader_failover_keeps_the_framework_for_a_resubscription() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-e", |_| {}).await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let dead = sim.kill_leader().await.unwrap();
+    // The old stream ends.
+    while stream.next().await.is_some() {}
+    let new_leader = sim.leader_index().await.unwrap();
+    assert_ne!(new_leader, dead);
+    let mut again = subscribe(&sim.leader_url().unwrap(), Some(&fid), Encoding::Protobuf).await;
+    assert_eq!(
+        framework_id(&again.next().await.unwrap()),
+        fid,
+        "same framework id after failover"
+    );
+    let snapshot = sim
+        .wait_until("resubscribed", DEADLINE, |s| {
+            s.frameworks.iter().any(|f| f.id == fid && f.connected)
+        })
+        .await
+        .unwrap();
+    assert_eq!(snapshot.frameworks[0].subscribe_count, 2);
+    let teardown = simple_call(call::Type::Teardown, &fid);
+    assert_eq!(
+        post(
+            &sim.leader_url().unwrap(),
+            &teardown,
+            Encoding::Protobuf,
+            Some(&again.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    sim.wait_until("removed", DEADLINE, |s| s.frameworks[0].removed)
+        .await
+        .unwrap();
+}
