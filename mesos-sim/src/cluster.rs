@@ -286,6 +286,30 @@ impl SimCluster {
         }
     }
 
+    /// The agent is removed (as after failing health checks): its offers
+    /// are rescinded, its non-terminal tasks become TASK_LOST (TASK_GONE
+    /// for PARTITION_AWARE frameworks), and frameworks with tasks there get
+    /// a FAILURE event for the agent.
+    pub async fn remove_agent(&self, agent_index: usize) -> anyhow::Result<()> {
+        let mut registry = self.shared.registry();
+        let agent = registry
+            .agents
+            .get_mut(agent_index)
+            .context("no such agent")?;
+        agent.alive = false;
+        crate::master::calls::agent_removed(&mut registry, agent_index);
+        Ok(())
+    }
+
+    /// Status updates to frameworks are sent twice from now on (or not).
+    pub fn set_duplicate_updates(&self, duplicate: bool) {
+        let mut registry = self.shared.registry();
+        registry.duplicate_updates = duplicate;
+        for framework in registry.frameworks.values_mut() {
+            framework.duplicate_updates = duplicate;
+        }
+    }
+
     pub async fn shutdown(self) {
         self.allocator.abort();
         for process in self.masters().drain(..).flatten() {

@@ -93,6 +93,9 @@ pub fn deliver(framework: &mut Framework, status: TaskStatus) {
         send(framework, &update(status));
         return;
     }
+    if framework.duplicate_updates {
+        send(framework, &update(status.clone()));
+    }
     let task = status.task_id.value.clone();
     let held_back = framework
         .unacknowledged

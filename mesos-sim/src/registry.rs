@@ -32,6 +32,8 @@ pub struct Framework {
     pub unacknowledged: Vec<PendingUpdate>,
     pub calls: HashMap<String, u64>,
     pub removed: bool,
+    /// Fault injection: reliable updates are sent twice.
+    pub duplicate_updates: bool,
 }
 
 pub struct PendingUpdate {
@@ -71,6 +73,8 @@ pub struct Registry {
     pub agents: Vec<Agent>,
     pub offers: HashMap<String, OutstandingOffer>,
     pub heartbeats_paused: bool,
+    /// Fault injection: every status update is delivered twice.
+    pub duplicate_updates: bool,
     pub next_id: u64,
 }
 

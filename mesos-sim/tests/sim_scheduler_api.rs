@@ -528,3 +528,96 @@ async fn leader_failover_keeps_the_framework_for_a_resubscription() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_agent_rescinds_its_offers() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-f", |c| c.agents = 1).await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    stream.next().await.unwrap();
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    sim.remove_agent(0).await.unwrap();
+    let rescind = stream.next_of(event::Type::Rescind).await.rescind.unwrap();
+    assert_eq!(rescind.offer_id, offer.id);
+    let snapshot = sim
+        .wait_until("no offers", DEADLINE, |s| s.outstanding_offers == 0)
+        .await
+        .unwrap();
+    assert!(!snapshot.agents[0].alive);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = cluster(&zk, "/mesos-g", |c| {
+        c.agents = 1;
+        c.status_update_retry = Duration::from_secs(3600);
+    })
+    .await;
+    sim.set_duplicate_updates(true);
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let task = v1::TaskInfo {
+        name: "t".into(),
+        task_id: v1::TaskId {
+            value: "dup-1".into(),
+        },
+        agent_id: offer.agent_id.clone(),
+        ..Default::default()
+    };
+    let accept = Call {
+        accept: Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![v1::offer::Operation {
+                r#type: Some(v1::offer::operation::Type::Launch as i32),
+                launch: Some(v1::offer::operation::Launch {
+                    task_infos: vec![task],
+                }),
+                ..Default::default()
+            }],
+            filters: None,
+        }),
+        ..simple_call(call::Type::Accept, &fid)
+    };
+    assert_eq!(
+        post(
+            &url,
+            &accept,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    let a = stream
+        .next_of(event::Type::Update)
+        .await
+        .update
+        .unwrap()
+        .status;
+    let b = stream
+        .next_of(event::Type::Update)
+        .await
+        .update
+        .unwrap()
+        .status;
+    assert_eq!(a.uuid, b.uuid);
+    assert_eq!(a.task_id, b.task_id);
+}
