@@ -149,6 +149,22 @@ fn simple_call(kind: call::Type, fid: &str) -> Call {
     }
 }
 
+/// ACCEPT of `offer` launching `tasks`.
+fn launch_call(fid: &str, offer: &v1::Offer, tasks: Vec<v1::TaskInfo>) -> Call {
+    Call {
+        accept: Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![v1::offer::Operation {
+                r#type: Some(v1::offer::operation::Type::Launch as i32),
+                launch: Some(v1::offer::operation::Launch { task_infos: tasks }),
+                ..Default::default()
+            }],
+            filters: None,
+        }),
+        ..simple_call(call::Type::Accept, fid)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_leaders_redirect_and_stream_ids_are_checked() {
     let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
@@ -396,20 +412,7 @@ async fn updates_are_resent_until_acknowledged() {
             .collect(),
         ..Default::default()
     };
-    let accept = Call {
-        accept: Some(call::Accept {
-            offer_ids: vec![offer.id.clone()],
-            operations: vec![v1::offer::Operation {
-                r#type: Some(v1::offer::operation::Type::Launch as i32),
-                launch: Some(v1::offer::operation::Launch {
-                    task_infos: vec![task],
-                }),
-                ..Default::default()
-            }],
-            filters: None,
-        }),
-        ..simple_call(call::Type::Accept, &fid)
-    };
+    let accept = launch_call(&fid, &offer, vec![task]);
     assert_eq!(
         post(
             &url,
@@ -580,20 +583,7 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
         agent_id: offer.agent_id.clone(),
         ..Default::default()
     };
-    let accept = Call {
-        accept: Some(call::Accept {
-            offer_ids: vec![offer.id.clone()],
-            operations: vec![v1::offer::Operation {
-                r#type: Some(v1::offer::operation::Type::Launch as i32),
-                launch: Some(v1::offer::operation::Launch {
-                    task_infos: vec![task],
-                }),
-                ..Default::default()
-            }],
-            filters: None,
-        }),
-        ..simple_call(call::Type::Accept, &fid)
-    };
+    let accept = launch_call(&fid, &offer, vec![task]);
     assert_eq!(
         post(
             &url,
