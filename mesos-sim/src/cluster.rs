@@ -23,6 +23,8 @@ pub struct Shared {
     pub config: ClusterConfig,
     registry: Mutex<Registry>,
     ports: Mutex<Vec<u16>>,
+    /// Agents' sandboxes live below it; removed with the cluster.
+    work_dir: tempfile::TempDir,
 }
 
 impl Shared {
@@ -30,6 +32,10 @@ impl Shared {
         self.registry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn work_dir(&self) -> &std::path::Path {
+        self.work_dir.path()
     }
 
     pub fn master_port(&self, index: usize) -> u16 {
@@ -73,16 +79,23 @@ struct MasterProcess {
 pub struct SimCluster {
     shared: Arc<Shared>,
     masters: Mutex<Vec<Option<MasterProcess>>>,
+    agents: Vec<JoinHandle<()>>,
     allocator: JoinHandle<()>,
 }
 
 impl SimCluster {
     pub async fn start(config: ClusterConfig) -> anyhow::Result<SimCluster> {
         let mut registry = Registry::default();
+        let mut agent_listeners = Vec::new();
         for i in 0..config.agents {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let port = listener.local_addr()?.port();
+            agent_listeners.push(listener);
             registry.agents.push(Agent {
                 id: format!("sim-agent-S{i}"),
                 hostname: format!("agent{i}.sim"),
+                port,
+                executors: std::collections::HashMap::new(),
                 cpus: config.agent_cpus,
                 mem: config.agent_mem_mb,
                 used_cpus: 0.0,
@@ -94,12 +107,34 @@ impl SimCluster {
             config,
             registry: Mutex::new(registry),
             ports: Mutex::new(Vec::new()),
+            work_dir: tempfile::tempdir()?,
         });
+        let agents = agent_listeners
+            .into_iter()
+            .enumerate()
+            .map(|(index, listener)| {
+                let app = Router::new()
+                    .route(
+                        "/api/v1/executor",
+                        post(crate::agent::executor_api::executor),
+                    )
+                    .with_state(crate::agent::executor_api::AgentContext {
+                        index,
+                        shared: Arc::clone(&shared),
+                    });
+                tokio::spawn(async move {
+                    if let Err(error) = axum::serve(listener, app).await {
+                        tracing::warn!(%error, "simulated agent stopped");
+                    }
+                })
+            })
+            .collect();
         ensure_path(&shared.config).await?;
         let cluster = SimCluster {
             allocator: tokio::spawn(crate::master::allocator::run(Arc::clone(&shared))),
             shared,
             masters: Mutex::new(Vec::new()),
+            agents,
         };
         for index in 0..cluster.shared.config.masters {
             let process = cluster.launch_master(index).await?;
@@ -310,6 +345,27 @@ impl SimCluster {
         }
     }
 
+    /// Kills the executor process (SIGKILL): its unfinished tasks fail and
+    /// the framework gets FAILURE.
+    pub async fn kill_executor(&self, agent_index: usize, executor_id: &str) -> anyhow::Result<()> {
+        let mut registry = self.shared.registry();
+        let agent = registry
+            .agents
+            .get_mut(agent_index)
+            .context("no such agent")?;
+        let run = agent
+            .executors
+            .values_mut()
+            .find(|run| run.info.executor_id.value == executor_id)
+            .context("no such executor on that agent")?;
+        let kill = run
+            .kill
+            .take()
+            .context("the executor process has not started")?;
+        let _ = kill.send(());
+        Ok(())
+    }
+
     pub async fn shutdown(self) {
         self.allocator.abort();
         for process in self.masters().drain(..).flatten() {
@@ -321,6 +377,16 @@ impl SimCluster {
 impl Drop for SimCluster {
     fn drop(&mut self) {
         self.allocator.abort();
+        for agent in &self.agents {
+            agent.abort();
+        }
+        for agent in self.shared.registry().agents.iter_mut() {
+            for run in agent.executors.values_mut() {
+                if let Some(kill) = run.kill.take() {
+                    let _ = kill.send(());
+                }
+            }
+        }
         for process in self.masters().iter().flatten() {
             process.server.abort();
         }

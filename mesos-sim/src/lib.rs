@@ -3,10 +3,13 @@
 //! define it, and a real-ZooKeeper server harness. Nothing in production
 //! depends on this crate.
 //!
-//! Agents are modelled as resources only: they are offered, and a launched
-//! task is reported back as failed to start (agents that fetch and run real
-//! executors come next).
+//! Agents offer their resources, fetch a task's custom executor over HTTP
+//! into a sandbox, run it as a real process with the Mesos executor
+//! environment, and serve it the v1 executor API. Not simulated yet: agent
+//! partitions, executor re-subscription after an agent restart, delayed or
+//! reordered updates, ports resources.
 
+mod agent;
 pub mod cluster;
 pub mod config;
 mod events;

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use rmesos_common::wire::codec::Encoding;
-use rmesos_common::wire::v1::{FrameworkInfo, TaskStatus};
+use rmesos_common::wire::v1::{ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// One framework's live event stream.
@@ -47,16 +47,59 @@ pub struct Task {
     pub state: i32,
     pub cpus: f64,
     pub mem: f64,
+    /// `framework id/executor id` of the executor running it.
+    pub executor: Option<String>,
 }
 
 pub struct Agent {
     pub id: String,
     pub hostname: String,
+    /// Where this agent serves the v1 executor API.
+    pub port: u16,
+    /// Running executors, keyed by `framework id/executor id`.
+    pub executors: HashMap<String, ExecutorRun>,
     pub cpus: f64,
     pub mem: f64,
     pub used_cpus: f64,
     pub used_mem: f64,
     pub alive: bool,
+}
+
+/// An executor the agent started for a framework.
+pub struct ExecutorRun {
+    pub framework_id: String,
+    pub info: ExecutorInfo,
+    /// The executor's event stream, once it subscribed.
+    pub stream: Option<ExecutorStream>,
+    /// Tasks waiting for the executor to subscribe.
+    pub queued: Vec<TaskInfo>,
+    /// Resources the executor itself holds.
+    pub cpus: f64,
+    pub mem: f64,
+    /// Asks the process supervisor to kill the process.
+    pub kill: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// An executor's subscription: RecordIO-framed events in its encoding.
+#[derive(Clone)]
+pub struct ExecutorStream {
+    pub sender: UnboundedSender<Bytes>,
+    pub encoding: Encoding,
+}
+
+impl ExecutorStream {
+    pub fn send(&self, event: &rmesos_common::wire::executor::Event) {
+        let Ok(body) = self.encoding.encode(event) else {
+            return;
+        };
+        let mut framed = bytes::BytesMut::new();
+        rmesos_common::wire::recordio::encode_record(&body, &mut framed);
+        let _ = self.sender.send(framed.freeze());
+    }
+}
+
+pub fn executor_key(framework_id: &str, executor_id: &str) -> String {
+    format!("{framework_id}/{executor_id}")
 }
 
 pub struct OutstandingOffer {
@@ -126,6 +169,8 @@ pub struct FrameworkSnapshot {
 pub struct AgentSnapshot {
     pub id: String,
     pub alive: bool,
+    /// `framework id/executor id` of its running executors.
+    pub executors: Vec<String>,
     pub free_cpus: f64,
     pub free_mem: f64,
 }
@@ -159,6 +204,7 @@ impl Registry {
                 AgentSnapshot {
                     id: self.agents[i].id.clone(),
                     alive: self.agents[i].alive,
+                    executors: self.agents[i].executors.keys().cloned().collect(),
                     free_cpus,
                     free_mem,
                 }

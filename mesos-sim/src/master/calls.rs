@@ -14,11 +14,14 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::cluster::Shared;
 use crate::events::{self, deliver, task_status};
-use crate::registry::{Framework, Registry, Subscription, Task};
+use crate::registry::{ExecutorRun, Framework, Registry, Subscription, Task, executor_key};
+use rmesos_common::wire::executor::{Event as ExecutorEvent, event as executor_event};
 
 pub type CallError = (StatusCode, String);
 
 const DEFAULT_REFUSE: Duration = Duration::from_secs(5);
+/// What `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` tells executors (5secs).
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 fn bad(message: impl Into<String>) -> CallError {
     (StatusCode::BAD_REQUEST, message.into())
@@ -118,7 +121,18 @@ fn uuid_string() -> String {
 }
 
 /// Any call but SUBSCRIBE: checks the framework and stream id, then acts.
-pub fn handle(shared: &Shared, call: Call, stream_id: Option<&str>) -> Result<(), CallError> {
+/// Executors the caller must start (fetch and spawn) after the call.
+#[derive(Debug)]
+pub struct StartExecutor {
+    pub agent: usize,
+    pub key: String,
+}
+
+pub fn handle(
+    shared: &Shared,
+    call: Call,
+    stream_id: Option<&str>,
+) -> Result<Vec<StartExecutor>, CallError> {
     let Some(framework_id) = call.framework_id.as_ref().map(|id| id.value.clone()) else {
         return Err(bad("Expecting 'framework_id' to be present"));
     };
@@ -162,14 +176,23 @@ fn dispatch(
     fid: &str,
     kind: call::Type,
     call: Call,
+) -> Result<Vec<StartExecutor>, CallError> {
+    if kind == call::Type::Accept {
+        let accept_call = call
+            .accept
+            .ok_or_else(|| bad("Expecting 'accept' to be present"))?;
+        return accept(registry, fid, accept_call);
+    }
+    others(registry, fid, kind, call).map(|()| Vec::new())
+}
+
+fn others(
+    registry: &mut Registry,
+    fid: &str,
+    kind: call::Type,
+    call: Call,
 ) -> Result<(), CallError> {
     match kind {
-        call::Type::Accept => accept(
-            registry,
-            fid,
-            call.accept
-                .ok_or_else(|| bad("Expecting 'accept' to be present"))?,
-        ),
         call::Type::Decline => {
             let decline = call
                 .decline
@@ -256,7 +279,11 @@ fn scalar(resources: &[rmesos_common::wire::v1::Resource], name: &str) -> f64 {
 /// agent; LAUNCH tasks must fit. Each launched task is staged on the
 /// agent, which (running no executors in this simulator) reports it
 /// TASK_FAILED reliably, as an agent whose container cannot start does.
-fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<(), CallError> {
+fn accept(
+    registry: &mut Registry,
+    fid: &str,
+    accept: call::Accept,
+) -> Result<Vec<StartExecutor>, CallError> {
     let mut offers = Vec::new();
     for id in &accept.offer_ids {
         match registry.offers.get(&id.value) {
@@ -269,7 +296,7 @@ fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<()
                     &accept.operations,
                     "Offer is no longer valid",
                 );
-                return Ok(());
+                return Ok(Vec::new());
             }
         }
     }
@@ -285,7 +312,7 @@ fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<()
             &accept.operations,
             "Offers must all be on one agent",
         );
-        return Ok(());
+        return Ok(Vec::new());
     }
     let (mut cpus, mut mem) = (0.0, 0.0);
     for id in &offers {
@@ -295,7 +322,7 @@ fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<()
         }
     }
     let Some(&agent) = agents.first() else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let tasks: Vec<TaskInfo> = accept
         .operations
@@ -304,29 +331,12 @@ fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<()
         .filter_map(|op| op.launch)
         .flat_map(|launch| launch.task_infos)
         .collect();
-    let need_cpus: f64 = tasks
-        .iter()
-        .map(|t| {
-            scalar(&t.resources, "cpus")
-                + t.executor
-                    .as_ref()
-                    .map_or(0.0, |e| scalar(&e.resources, "cpus"))
-        })
-        .sum();
-    let need_mem: f64 = tasks
-        .iter()
-        .map(|t| {
-            scalar(&t.resources, "mem")
-                + t.executor
-                    .as_ref()
-                    .map_or(0.0, |e| scalar(&e.resources, "mem"))
-        })
-        .sum();
     let refuse = refuse_for(accept.filters.as_ref().and_then(|f| f.refuse_seconds));
     framework(registry, fid)
         .filters
         .insert(agent, Instant::now() + refuse);
     let agent_id = registry.agents[agent].id.clone();
+    let (need_cpus, need_mem) = needs(registry, fid, agent, &tasks);
     if need_cpus > cpus + 1e-9 || need_mem > mem + 1e-9 {
         for task in &tasks {
             let status = task_status(
@@ -339,16 +349,54 @@ fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<()
             );
             deliver(framework(registry, fid), status);
         }
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut starts = Vec::new();
     for task in tasks {
-        let id = task.task_id.value.clone();
+        if let Some(start) = launch(registry, fid, agent, task) {
+            starts.push(start);
+        }
+    }
+    Ok(starts)
+}
+
+/// Resources `tasks` need on `agent`, counting each new executor once.
+fn needs(registry: &Registry, fid: &str, agent: usize, tasks: &[TaskInfo]) -> (f64, f64) {
+    let mut new_executors = std::collections::HashSet::new();
+    let (mut cpus, mut mem) = (0.0, 0.0);
+    for task in tasks {
+        cpus += scalar(&task.resources, "cpus");
+        mem += scalar(&task.resources, "mem");
+        if let Some(executor) = &task.executor {
+            let key = executor_key(fid, &executor.executor_id.value);
+            if !registry.agents[agent].executors.contains_key(&key) && new_executors.insert(key) {
+                cpus += scalar(&executor.resources, "cpus");
+                mem += scalar(&executor.resources, "mem");
+            }
+        }
+    }
+    (cpus, mem)
+}
+
+/// Stages one task on the agent: handed to its running executor, queued
+/// for one that is starting, or queued for a new one (returned, for the
+/// caller to start). A task without an executor fails: this simulator's
+/// agents run custom executors only.
+fn launch(
+    registry: &mut Registry,
+    fid: &str,
+    agent: usize,
+    task: TaskInfo,
+) -> Option<StartExecutor> {
+    let id = task.task_id.value.clone();
+    let agent_id = registry.agents[agent].id.clone();
+    let Some(executor) = task.executor.clone() else {
         let status = task_status(
             &id,
             &agent_id,
             TaskState::TaskFailed,
             Some(task_status::Reason::ContainerLaunchFailed),
-            "this simulated agent does not run executors yet",
+            "the simulated agent runs custom executors only (TaskInfo.executor is required)",
             true,
         );
         let f = framework(registry, fid);
@@ -359,11 +407,72 @@ fn accept(registry: &mut Registry, fid: &str, accept: call::Accept) -> Result<()
                 state: TaskState::TaskFailed as i32,
                 cpus: 0.0,
                 mem: 0.0,
+                executor: None,
             },
         );
         deliver(f, status);
+        return None;
+    };
+    let key = executor_key(fid, &executor.executor_id.value);
+    let (cpus, mem) = (
+        scalar(&task.resources, "cpus"),
+        scalar(&task.resources, "mem"),
+    );
+    let a = &mut registry.agents[agent];
+    a.used_cpus += cpus;
+    a.used_mem += mem;
+    let start = match a.executors.get_mut(&key) {
+        Some(run) => {
+            match &run.stream {
+                Some(stream) => stream.send(&executor_launch(&task)),
+                None => run.queued.push(task),
+            }
+            None
+        }
+        None => {
+            let (ecpus, emem) = (
+                scalar(&executor.resources, "cpus"),
+                scalar(&executor.resources, "mem"),
+            );
+            a.used_cpus += ecpus;
+            a.used_mem += emem;
+            a.executors.insert(
+                key.clone(),
+                ExecutorRun {
+                    framework_id: fid.into(),
+                    info: executor,
+                    stream: None,
+                    queued: vec![task],
+                    cpus: ecpus,
+                    mem: emem,
+                    kill: None,
+                },
+            );
+            Some(StartExecutor {
+                agent,
+                key: key.clone(),
+            })
+        }
+    };
+    framework(registry, fid).tasks.insert(
+        id,
+        Task {
+            agent,
+            state: TaskState::TaskStaging as i32,
+            cpus,
+            mem,
+            executor: Some(key),
+        },
+    );
+    start
+}
+
+pub fn executor_launch(task: &TaskInfo) -> ExecutorEvent {
+    ExecutorEvent {
+        r#type: Some(executor_event::Type::Launch as i32),
+        launch: Some(executor_event::Launch { task: task.clone() }),
+        ..Default::default()
     }
-    Ok(())
 }
 
 fn drop_tasks(
@@ -446,33 +555,89 @@ fn reconcile(registry: &mut Registry, fid: &str, listed: Vec<String>) {
     }
 }
 
+/// KILL: a task on a subscribed executor gets a KILL event (the executor
+/// answers TASK_KILLED); a task still queued for its executor is killed by
+/// the agent; an unknown task is TASK_LOST.
 fn kill_task(registry: &mut Registry, fid: &str, task: &str) {
-    let agent_ids: Vec<String> = registry.agents.iter().map(|a| a.id.clone()).collect();
-    let f = framework(registry, fid);
-    let (agent, state) = match f.tasks.get_mut(task) {
-        Some(t) if !terminal(t.state) => {
-            t.state = TaskState::TaskKilled as i32;
-            (agent_ids[t.agent].clone(), TaskState::TaskKilled)
-        }
-        Some(_) => return,
-        None => (String::new(), TaskState::TaskLost),
+    let Some(t) = registry
+        .frameworks
+        .get(fid)
+        .and_then(|f| f.tasks.get(task))
+        .cloned()
+    else {
+        deliver(
+            framework(registry, fid),
+            task_status(task, "", TaskState::TaskLost, None, "Unknown task", false),
+        );
+        return;
     };
-    let reliable = state == TaskState::TaskKilled;
+    if terminal(t.state) {
+        return;
+    }
+    let agent = &mut registry.agents[t.agent];
+    let agent_id = agent.id.clone();
+    if let Some(run) = t
+        .executor
+        .as_ref()
+        .and_then(|key| agent.executors.get_mut(key))
+    {
+        if let Some(stream) = &run.stream {
+            let kill = ExecutorEvent {
+                r#type: Some(executor_event::Type::Kill as i32),
+                kill: Some(executor_event::Kill {
+                    task_id: rmesos_common::wire::v1::TaskId { value: task.into() },
+                    kill_policy: None,
+                }),
+                ..Default::default()
+            };
+            stream.send(&kill);
+            return;
+        }
+        run.queued.retain(|queued| queued.task_id.value != task);
+    }
+    agent.used_cpus -= t.cpus;
+    agent.used_mem -= t.mem;
+    let f = framework(registry, fid);
+    if let Some(t) = f.tasks.get_mut(task) {
+        t.state = TaskState::TaskKilled as i32;
+    }
     deliver(
         f,
         task_status(
             task,
-            &agent,
-            state,
+            &agent_id,
+            TaskState::TaskKilled,
             None,
-            "Killed by the framework",
-            reliable,
+            "Killed before it started",
+            true,
         ),
     );
 }
 
 fn teardown(registry: &mut Registry, fid: &str) {
     registry.offers.retain(|_, o| o.framework_id != fid);
+    // Executors get SHUTDOWN; their processes are killed after the grace period.
+    let shutdown = ExecutorEvent {
+        r#type: Some(executor_event::Type::Shutdown as i32),
+        ..Default::default()
+    };
+    for agent in registry.agents.iter_mut() {
+        for run in agent
+            .executors
+            .values_mut()
+            .filter(|run| run.framework_id == fid)
+        {
+            if let Some(stream) = &run.stream {
+                stream.send(&shutdown);
+            }
+            if let Some(kill) = run.kill.take() {
+                tokio::spawn(async move {
+                    tokio::time::sleep(SHUTDOWN_GRACE).await;
+                    let _ = kill.send(());
+                });
+            }
+        }
+    }
     let f = framework(registry, fid);
     f.removed = true;
     f.subscription = None;

@@ -103,7 +103,15 @@ pub async fn scheduler(
     }
     let stream_id = headers.get(STREAM_ID).and_then(|v| v.to_str().ok());
     match calls::handle(&master.shared, call, stream_id) {
-        Ok(()) => StatusCode::ACCEPTED.into_response(),
+        Ok(starts) => {
+            for start in starts {
+                tokio::spawn(crate::agent::launcher::start(
+                    Arc::clone(&master.shared),
+                    start,
+                ));
+            }
+            StatusCode::ACCEPTED.into_response()
+        }
         Err((status, message)) => text(status, message),
     }
 }

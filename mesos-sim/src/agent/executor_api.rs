@@ -1,0 +1,187 @@
+//! `POST /api/v1/executor` on an agent, per the Mesos executor HTTP API:
+//! SUBSCRIBE (a RecordIO event stream: SUBSCRIBED, then the queued LAUNCHes;
+//! unacknowledged updates listed by a re-subscribing executor are taken
+//! again), UPDATE (forwarded to the framework; ACKNOWLEDGED back to the
+//! executor once the agent has it), MESSAGE.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::executor::{Call, Event, call, event};
+use rmesos_common::wire::v1::{AgentId, AgentInfo, TaskStatus};
+use tokio_stream::wrappers::UnboundedReceiverStream;
+
+use crate::cluster::Shared;
+use crate::events::deliver;
+use crate::master::calls::{executor_launch, terminal};
+use crate::registry::{ExecutorStream, executor_key};
+
+#[derive(Clone)]
+pub struct AgentContext {
+    pub index: usize,
+    pub shared: Arc<Shared>,
+}
+
+fn text(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, message.into()).into_response()
+}
+
+pub async fn executor(
+    State(agent): State<AgentContext>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let Ok(encoding) = Encoding::from_media_type(content_type) else {
+        return text(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Expecting 'Content-Type' of application/json or application/x-protobuf",
+        );
+    };
+    let call: Call = match encoding.decode(&body) {
+        Ok(call) => call,
+        Err(error) => {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("Failed to parse body into Call: {error}"),
+            );
+        }
+    };
+    let key = executor_key(&call.framework_id.value, &call.executor_id.value);
+    match call.r#type.and_then(|t| call::Type::try_from(t).ok()) {
+        Some(call::Type::Subscribe) => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|m| Encoding::from_media_type(m).ok());
+            subscribe(&agent, &key, call, accept.unwrap_or(encoding))
+        }
+        Some(call::Type::Update) => match call.update {
+            Some(update) => {
+                take_update(&agent.shared, agent.index, &key, update.status, true);
+                StatusCode::ACCEPTED.into_response()
+            }
+            None => text(StatusCode::BAD_REQUEST, "Expecting 'update' to be present"),
+        },
+        Some(call::Type::Message) => StatusCode::ACCEPTED.into_response(),
+        _ => text(StatusCode::BAD_REQUEST, "Unknown call type"),
+    }
+}
+
+fn subscribe(agent: &AgentContext, key: &str, call: Call, encoding: Encoding) -> Response {
+    let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<bytes::Bytes>();
+    let stream = ExecutorStream { sender, encoding };
+    let replay = call
+        .subscribe
+        .map(|s| s.unacknowledged_updates)
+        .unwrap_or_default();
+    {
+        let mut registry = agent.shared.registry();
+        let a = &registry.agents[agent.index];
+        let agent_info = AgentInfo {
+            hostname: a.hostname.clone(),
+            port: Some(i32::from(a.port)),
+            id: Some(AgentId {
+                value: a.id.clone(),
+            }),
+            ..Default::default()
+        };
+        let Some(run) = registry.agents[agent.index].executors.get(key) else {
+            return text(
+                StatusCode::BAD_REQUEST,
+                format!("Executor {key} is not known to this agent"),
+            );
+        };
+        let framework_id = run.framework_id.clone();
+        let framework_info = registry
+            .frameworks
+            .get(&framework_id)
+            .map(|f| f.info.clone())
+            .unwrap_or_default();
+        let Some(run) = registry.agents[agent.index].executors.get_mut(key) else {
+            unreachable!()
+        };
+        let subscribed = Event {
+            r#type: Some(event::Type::Subscribed as i32),
+            subscribed: Some(event::Subscribed {
+                executor_info: run.info.clone(),
+                framework_info,
+                agent_info,
+                container_id: None,
+            }),
+            ..Default::default()
+        };
+        stream.send(&subscribed);
+        for task in run.queued.drain(..) {
+            stream.send(&executor_launch(&task));
+        }
+        run.stream = Some(stream);
+    }
+    for update in replay {
+        take_update(&agent.shared, agent.index, key, update.status, false);
+    }
+    let mut response = Response::new(Body::from_stream(
+        UnboundedReceiverStream::new(receiver).map(Ok::<_, std::convert::Infallible>),
+    ));
+    if let Ok(value) = HeaderValue::from_str(encoding.media_type()) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// An executor's status update: recorded, forwarded reliably to the
+/// framework, and acknowledged to the executor.
+fn take_update(
+    shared: &Shared,
+    agent: usize,
+    key: &str,
+    mut status: TaskStatus,
+    acknowledge: bool,
+) {
+    let mut registry = shared.registry();
+    let agent_id = registry.agents[agent].id.clone();
+    let Some(run) = registry.agents[agent].executors.get(key) else {
+        return;
+    };
+    let (framework_id, stream) = (run.framework_id.clone(), run.stream.clone());
+    status.agent_id = Some(AgentId { value: agent_id });
+    let mut released = (0.0, 0.0);
+    if let Some(framework) = registry.frameworks.get_mut(&framework_id) {
+        if let Some(task) = framework.tasks.get_mut(&status.task_id.value) {
+            if !terminal(task.state) && terminal(status.state) {
+                released = (task.cpus, task.mem);
+            }
+            task.state = status.state;
+        }
+        let already = status.uuid.is_some()
+            && framework
+                .unacknowledged
+                .iter()
+                .any(|p| p.status.uuid == status.uuid);
+        if !already {
+            deliver(framework, status.clone());
+        }
+    }
+    let a = &mut registry.agents[agent];
+    a.used_cpus -= released.0;
+    a.used_mem -= released.1;
+    if let (true, Some(stream), Some(uuid)) = (acknowledge, stream, status.uuid) {
+        let ack = Event {
+            r#type: Some(event::Type::Acknowledged as i32),
+            acknowledged: Some(event::Acknowledged {
+                task_id: status.task_id,
+                uuid,
+            }),
+            ..Default::default()
+        };
+        stream.send(&ack);
+    }
+}

@@ -1,0 +1,210 @@
+//! Starting one executor: a sandbox directory, the `CommandInfo` URIs
+//! fetched over HTTP into it, the command run as a child process with the
+//! Mesos executor environment, and its exit turned into TASK_FAILED
+//! updates and a FAILURE event.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rmesos_common::wire::scheduler::{Event, event};
+use rmesos_common::wire::v1::{AgentId, ExecutorId, TaskState, command_info, task_status};
+use tokio::process::Command;
+use tokio::sync::oneshot;
+
+use crate::cluster::Shared;
+use crate::events::{self, deliver, task_status};
+use crate::master::calls::{StartExecutor, terminal};
+
+/// Fetches and spawns the executor; failures fail its queued tasks.
+pub async fn start(shared: Arc<Shared>, start: StartExecutor) {
+    if let Err(error) = try_start(&shared, &start).await {
+        tracing::warn!(executor = %start.key, %error, "executor failed to start");
+        executor_gone(
+            &shared,
+            start.agent,
+            &start.key,
+            None,
+            TaskState::TaskFailed,
+            &format!("Failed to launch the executor: {error}"),
+            task_status::Reason::ContainerLaunchFailed,
+        );
+    }
+}
+
+async fn try_start(shared: &Arc<Shared>, start: &StartExecutor) -> anyhow::Result<()> {
+    let (info, framework_id, agent_id, port, checkpoint) = {
+        let registry = shared.registry();
+        let agent = &registry.agents[start.agent];
+        let run = agent
+            .executors
+            .get(&start.key)
+            .ok_or_else(|| anyhow::anyhow!("executor vanished"))?;
+        let checkpoint = registry
+            .frameworks
+            .get(&run.framework_id)
+            .and_then(|f| f.info.checkpoint)
+            .unwrap_or(false);
+        (
+            run.info.clone(),
+            run.framework_id.clone(),
+            agent.id.clone(),
+            agent.port,
+            checkpoint,
+        )
+    };
+    let sandbox = shared
+        .work_dir()
+        .join(&agent_id)
+        .join(&framework_id)
+        .join(&info.executor_id.value);
+    std::fs::create_dir_all(&sandbox)?;
+    let command = info
+        .command
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("ExecutorInfo has no command"))?;
+    for uri in &command.uris {
+        fetch(uri, &sandbox).await?;
+    }
+    let value = command.value.clone().unwrap_or_default();
+    let mut process = if command.shell.unwrap_or(true) {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(&value);
+        c
+    } else {
+        let mut c = Command::new(&value);
+        c.args(command.arguments.iter().skip(1));
+        c
+    };
+    process
+        .current_dir(&sandbox)
+        .env("MESOS_FRAMEWORK_ID", &framework_id)
+        .env("MESOS_EXECUTOR_ID", &info.executor_id.value)
+        .env("MESOS_AGENT_ENDPOINT", format!("127.0.0.1:{port}"))
+        .env("MESOS_DIRECTORY", &sandbox)
+        .env("MESOS_SANDBOX", &sandbox)
+        .env("MESOS_SLAVE_ID", &agent_id)
+        .env("MESOS_SLAVE_PID", format!("slave(1)@127.0.0.1:{port}"))
+        .env("MESOS_CHECKPOINT", if checkpoint { "1" } else { "0" })
+        .env("MESOS_HTTP_COMMAND_EXECUTOR", "0")
+        .env("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs")
+        .stdout(std::fs::File::create(sandbox.join("stdout"))?)
+        .stderr(std::fs::File::create(sandbox.join("stderr"))?)
+        .kill_on_drop(true);
+    if checkpoint {
+        process
+            .env("MESOS_RECOVERY_TIMEOUT", "15mins")
+            .env("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs");
+    }
+    for variable in command.environment.iter().flat_map(|e| &e.variables) {
+        process.env(&variable.name, variable.value.as_deref().unwrap_or(""));
+    }
+    let mut child = process.spawn()?;
+    let (kill, killed) = oneshot::channel();
+    if let Some(run) = shared.registry().agents[start.agent]
+        .executors
+        .get_mut(&start.key)
+    {
+        run.kill = Some(kill);
+    }
+    let (shared, agent, key) = (Arc::clone(shared), start.agent, start.key.clone());
+    tokio::spawn(async move {
+        let status = tokio::select! {
+            status = child.wait() => status.ok().and_then(|s| s.code()),
+            _ = killed => { let _ = child.kill().await; None }
+        };
+        executor_gone(
+            &shared,
+            agent,
+            &key,
+            status,
+            TaskState::TaskFailed,
+            "Executor terminated",
+            task_status::Reason::ExecutorTerminated,
+        );
+    });
+    Ok(())
+}
+
+/// Downloads one URI into the sandbox (http(s) only), honouring
+/// `output_file` and `executable`.
+async fn fetch(uri: &command_info::Uri, sandbox: &Path) -> anyhow::Result<PathBuf> {
+    let name = uri.output_file.clone().unwrap_or_else(|| {
+        uri.value
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.split('?').next())
+            .unwrap_or("download")
+            .to_owned()
+    });
+    let response = reqwest::get(&uri.value).await?.error_for_status()?;
+    let path = sandbox.join(&name);
+    std::fs::write(&path, response.bytes().await?)?;
+    if uri.executable.unwrap_or(false) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(path)
+}
+
+/// The executor is gone (exited, killed, or never started): its unfinished
+/// tasks fail, its resources return, and the framework hears FAILURE.
+pub fn executor_gone(
+    shared: &Shared,
+    agent: usize,
+    key: &str,
+    status: Option<i32>,
+    state: TaskState,
+    message: &str,
+    reason: task_status::Reason,
+) {
+    let mut registry = shared.registry();
+    let a = &mut registry.agents[agent];
+    let Some(run) = a.executors.remove(key) else {
+        return;
+    };
+    a.used_cpus -= run.cpus;
+    a.used_mem -= run.mem;
+    let agent_id = a.id.clone();
+    let mut released = (0.0, 0.0);
+    let Some(framework) = registry.frameworks.get_mut(&run.framework_id) else {
+        return;
+    };
+    let mut statuses = Vec::new();
+    for (id, task) in framework
+        .tasks
+        .iter_mut()
+        .filter(|(_, t)| t.executor.as_deref() == Some(key))
+    {
+        if terminal(task.state) {
+            continue;
+        }
+        task.state = state as i32;
+        released.0 += task.cpus;
+        released.1 += task.mem;
+        statuses.push(task_status(
+            id,
+            &agent_id,
+            state,
+            Some(reason),
+            message,
+            true,
+        ));
+    }
+    for status in statuses {
+        deliver(framework, status);
+    }
+    let failure = Event {
+        failure: Some(event::Failure {
+            agent_id: Some(AgentId { value: agent_id }),
+            executor_id: Some(ExecutorId {
+                value: run.info.executor_id.value.clone(),
+            }),
+            status,
+        }),
+        ..events::of_type(event::Type::Failure)
+    };
+    events::send(framework, &failure);
+    let a = &mut registry.agents[agent];
+    a.used_cpus -= released.0;
+    a.used_mem -= released.1;
+}

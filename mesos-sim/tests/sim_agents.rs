@@ -1,0 +1,277 @@
+//! Simulated agents run real executors: the executor is fetched over HTTP
+//! into a sandbox and started with the Mesos environment, subscribes to the
+//! agent's v1 executor API, gets its tasks, and its updates reach the
+//! framework reliably; killed executors fail their tasks with FAILURE.
+
+mod support;
+
+use axum::Router;
+use axum::routing::get;
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::scheduler::{Call, call, event};
+use rmesos_common::wire::v1::{self, TaskState};
+use rmesos_mesos_sim::SimCluster;
+use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
+use support::*;
+
+const SCRIPT: &str = include_str!("support/test_executor.py");
+
+/// Serves the test executor script over HTTP, as a driver serves its executor.
+async fn serve_executor() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = Router::new().route("/files/test_executor.py", get(|| async { SCRIPT }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://127.0.0.1:{port}/files/test_executor.py")
+}
+
+fn task(id: &str, offer: &v1::Offer, uri: &str, data: &[u8]) -> v1::TaskInfo {
+    let scalar = |name: &str, value: f64| v1::Resource {
+        name: name.into(),
+        r#type: v1::value::Type::Scalar as i32,
+        scalar: Some(v1::value::Scalar { value }),
+        role: Some("*".into()),
+        ..Default::default()
+    };
+    v1::TaskInfo {
+        name: id.into(),
+        task_id: v1::TaskId { value: id.into() },
+        agent_id: offer.agent_id.clone(),
+        resources: vec![scalar("cpus", 0.5), scalar("mem", 64.0)],
+        executor: Some(v1::ExecutorInfo {
+            r#type: Some(v1::executor_info::Type::Custom as i32),
+            executor_id: v1::ExecutorId {
+                value: "test-executor".into(),
+            },
+            command: Some(v1::CommandInfo {
+                uris: vec![v1::command_info::Uri {
+                    value: uri.into(),
+                    executable: Some(true),
+                    extract: Some(false),
+                    ..Default::default()
+                }],
+                value: Some("python3 test_executor.py".into()),
+                ..Default::default()
+            }),
+            resources: vec![scalar("cpus", 0.1), scalar("mem", 32.0)],
+            ..Default::default()
+        }),
+        data: Some(data.to_vec()),
+        ..Default::default()
+    }
+}
+
+async fn ack(url: &str, stream: &Stream, fid: &str, status: &v1::TaskStatus) {
+    let ack = Call {
+        acknowledge: Some(call::Acknowledge {
+            agent_id: status.agent_id.clone().unwrap(),
+            task_id: status.task_id.clone(),
+            uuid: status.uuid.clone().unwrap(),
+        }),
+        ..simple_call(call::Type::Acknowledge, fid)
+    };
+    assert_eq!(
+        post(url, &ack, Encoding::Protobuf, Some(&stream.stream_id), None)
+            .await
+            .status(),
+        202
+    );
+}
+
+/// Next update for `task`, acknowledged.
+async fn next_update(url: &str, stream: &mut Stream, fid: &str, task: &str) -> v1::TaskStatus {
+    loop {
+        let status = stream
+            .next_of(event::Type::Update)
+            .await
+            .update
+            .unwrap()
+            .status;
+        if status.uuid.is_some() {
+            ack(url, stream, fid, &status).await;
+        }
+        if status.task_id.value == task {
+            return status;
+        }
+    }
+}
+
+async fn one_agent(zk: &ZooKeeperServer, path: &str) -> SimCluster {
+    cluster(zk, path, |c| c.agents = 1).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fetched_executor_runs_tasks_with_the_mesos_environment() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = one_agent(&zk, "/agents-a").await;
+    let uri = serve_executor().await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let call = launch_call(&fid, &offer, vec![task("t1", &offer, &uri, b"payload-1")]);
+    assert_eq!(
+        post(
+            &url,
+            &call,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+
+    let running = next_update(&url, &mut stream, &fid, "t1").await;
+    assert_eq!(running.state, TaskState::TaskRunning as i32, "{running:?}");
+    let env: serde_json::Value = serde_json::from_str(running.message.as_deref().unwrap()).unwrap();
+    assert_eq!(env["MESOS_FRAMEWORK_ID"], fid.as_str());
+    assert_eq!(env["MESOS_EXECUTOR_ID"], "test-executor");
+    assert!(
+        env["MESOS_AGENT_ENDPOINT"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:")
+    );
+    assert!(
+        std::path::Path::new(env["MESOS_SANDBOX"].as_str().unwrap())
+            .join("test_executor.py")
+            .exists()
+    );
+    let finished = next_update(&url, &mut stream, &fid, "t1").await;
+    assert_eq!(finished.state, TaskState::TaskFinished as i32);
+    assert_eq!(finished.data.as_deref(), Some(&b"payload-1"[..]));
+
+    // A second task reuses the running executor (same ExecutorInfo).
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let call = launch_call(&fid, &offer, vec![task("t2", &offer, &uri, b"payload-2")]);
+    assert_eq!(
+        post(
+            &url,
+            &call,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "t2").await.state,
+        TaskState::TaskRunning as i32
+    );
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "t2")
+            .await
+            .data
+            .as_deref(),
+        Some(&b"payload-2"[..])
+    );
+    let snapshot = sim.snapshot();
+    assert_eq!(
+        snapshot.agents[0].executors.len(),
+        1,
+        "one executor per framework on the agent"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_reaches_the_executor_and_a_killed_executor_fails_its_tasks() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = one_agent(&zk, "/agents-b").await;
+    let uri = serve_executor().await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let tasks = vec![
+        task("hang-1", &offer, &uri, b"hang"),
+        task("hang-2", &offer, &uri, b"hang"),
+    ];
+    let call = launch_call(&fid, &offer, tasks);
+    assert_eq!(
+        post(
+            &url,
+            &call,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "hang-1").await.state,
+        TaskState::TaskRunning as i32
+    );
+
+    let kill = Call {
+        kill: Some(call::Kill {
+            task_id: v1::TaskId {
+                value: "hang-1".into(),
+            },
+            agent_id: Some(offer.agent_id.clone()),
+            kill_policy: None,
+        }),
+        ..simple_call(call::Type::Kill, &fid)
+    };
+    assert_eq!(
+        post(
+            &url,
+            &kill,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "hang-1").await.state,
+        TaskState::TaskKilled as i32
+    );
+    sim.wait_until("hang-2 running", DEADLINE, |s| {
+        s.frameworks[0].tasks.get("hang-2") == Some(&(TaskState::TaskRunning as i32))
+    })
+    .await
+    .unwrap();
+
+    sim.kill_executor(0, "test-executor").await.unwrap();
+    let failed = next_update(&url, &mut stream, &fid, "hang-2").await;
+    assert_eq!(failed.state, TaskState::TaskFailed as i32);
+    assert_eq!(
+        failed.reason,
+        Some(v1::task_status::Reason::ExecutorTerminated as i32)
+    );
+    let failure = stream.next_of(event::Type::Failure).await.failure.unwrap();
+    assert_eq!(failure.executor_id.unwrap().value, "test-executor");
+    let snapshot = sim
+        .wait_until("resources back", DEADLINE, |s| {
+            s.agents[0].executors.is_empty()
+        })
+        .await
+        .unwrap();
+    assert!(snapshot.agents[0].free_cpus > 3.9, "{snapshot:?}");
+}

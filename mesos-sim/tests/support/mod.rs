@@ -1,0 +1,166 @@
+//! Helpers for the simulator's tests: a cluster on a real ZooKeeper, and a
+//! bare scheduler speaking the v1 API over reqwest (no rmesos code).
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures::StreamExt;
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::recordio::RecordIoDecoder;
+use rmesos_common::wire::scheduler::{Call, Event, call, event};
+use rmesos_common::wire::v1::{self, FrameworkId, FrameworkInfo};
+use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
+use rmesos_mesos_sim::{ClusterConfig, SimCluster};
+
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+pub async fn cluster(
+    zk: &ZooKeeperServer,
+    path: &str,
+    tweak: impl FnOnce(&mut ClusterConfig),
+) -> SimCluster {
+    let mut config = ClusterConfig {
+        zk_connect: zk.connect_string(),
+        zk_path: path.into(),
+        heartbeat_interval: Duration::from_millis(200),
+        status_update_retry: Duration::from_millis(300),
+        ..Default::default()
+    };
+    tweak(&mut config);
+    SimCluster::start(config).await.unwrap()
+}
+
+pub fn subscribe_call(id: Option<&str>) -> Call {
+    Call {
+        framework_id: id.map(|v| FrameworkId { value: v.into() }),
+        r#type: Some(call::Type::Subscribe as i32),
+        subscribe: Some(call::Subscribe {
+            framework_info: FrameworkInfo {
+                user: "tester".into(),
+                name: "sim-test".into(),
+                id: id.map(|v| FrameworkId { value: v.into() }),
+                failover_timeout: Some(3600.0),
+                principal: Some("tester".into()),
+                ..Default::default()
+            },
+            suppressed_roles: vec![],
+        }),
+        ..Default::default()
+    }
+}
+
+/// An open subscription: the stream id and a reader of events.
+pub struct Stream {
+    pub stream_id: String,
+    body: futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    buffer: BytesMut,
+    decoder: RecordIoDecoder,
+    encoding: Encoding,
+}
+
+impl Stream {
+    pub async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(record) = self.decoder.decode_next(&mut self.buffer).unwrap() {
+                return Some(self.encoding.decode(&record).unwrap());
+            }
+            let chunk = tokio::time::timeout(DEADLINE, self.body.next())
+                .await
+                .expect("event in time")?
+                .ok()?;
+            self.buffer.extend_from_slice(&chunk);
+        }
+    }
+
+    /// The next event of `kind`, skipping heartbeats and others.
+    pub async fn next_of(&mut self, kind: event::Type) -> Event {
+        loop {
+            let event = self.next().await.expect("stream open");
+            if event.r#type == Some(kind as i32) {
+                return event;
+            }
+        }
+    }
+}
+
+pub async fn post(
+    url: &str,
+    call: &Call,
+    encoding: Encoding,
+    stream_id: Option<&str>,
+    auth: Option<(&str, &str)>,
+) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client
+        .post(format!("{url}/api/v1/scheduler"))
+        .header("Content-Type", encoding.media_type())
+        .header("Accept", encoding.media_type())
+        .body(encoding.encode(call).unwrap());
+    if let Some(id) = stream_id {
+        request = request.header("Mesos-Stream-Id", id);
+    }
+    if let Some((user, secret)) = auth {
+        request = request.basic_auth(user, Some(secret));
+    }
+    request.send().await.unwrap()
+}
+
+pub async fn subscribe(url: &str, id: Option<&str>, encoding: Encoding) -> Stream {
+    let response = post(url, &subscribe_call(id), encoding, None, None).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    let stream_id = response.headers()["Mesos-Stream-Id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    Stream {
+        stream_id,
+        body: response.bytes_stream().boxed(),
+        buffer: BytesMut::new(),
+        decoder: RecordIoDecoder::new(),
+        encoding,
+    }
+}
+
+pub fn framework_id(event: &Event) -> String {
+    event
+        .subscribed
+        .as_ref()
+        .unwrap()
+        .framework_id
+        .value
+        .clone()
+}
+
+pub fn simple_call(kind: call::Type, fid: &str) -> Call {
+    Call {
+        framework_id: Some(FrameworkId { value: fid.into() }),
+        r#type: Some(kind as i32),
+        ..Default::default()
+    }
+}
+
+/// ACCEPT of `offer` launching `tasks`.
+pub fn launch_call(fid: &str, offer: &v1::Offer, tasks: Vec<v1::TaskInfo>) -> Call {
+    Call {
+        accept: Some(call::Accept {
+            offer_ids: vec![offer.id.clone()],
+            operations: vec![v1::offer::Operation {
+                r#type: Some(v1::offer::operation::Type::Launch as i32),
+                launch: Some(v1::offer::operation::Launch { task_infos: tasks }),
+                ..Default::default()
+            }],
+            filters: None,
+        }),
+        ..simple_call(call::Type::Accept, fid)
+    }
+}
