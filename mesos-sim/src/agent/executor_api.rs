@@ -18,7 +18,8 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use crate::cluster::Shared;
 use crate::events::deliver;
-use crate::master::calls::{executor_launch, terminal};
+use crate::master::calls::terminal;
+use crate::master::launch::executor_launch;
 use crate::registry::{ExecutorStream, executor_key};
 
 #[derive(Clone)]

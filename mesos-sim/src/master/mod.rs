@@ -5,3 +5,4 @@
 pub mod allocator;
 pub mod calls;
 pub mod http;
+pub mod launch;
