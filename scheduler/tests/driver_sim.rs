@@ -292,3 +292,148 @@ async fn offers_declined_stay_away_until_revived_over_json() {
         .await
         .unwrap();
 }
+
+mod in_flight {
+    //! A running task survives a leader failover and is reconciled on the
+    //! new leader (the executor process keeps running on its agent).
+
+    use super::*;
+    use axum::Router;
+    use axum::routing::get;
+    use rmesos_scheduler::driver::mesos::offer::{Operation, operation};
+    use rmesos_scheduler::driver::mesos::{
+        CommandInfo, ExecutorId, ExecutorInfo, Offer, Resource, TaskId, TaskInfo, TaskState,
+        command_info, executor_info, task_status, value,
+    };
+
+    const SCRIPT: &str = include_str!("../../mesos-sim/tests/support/test_executor.py");
+
+    async fn serve_executor() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let app = Router::new().route("/test_executor.py", get(|| async { SCRIPT }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://127.0.0.1:{port}/test_executor.py")
+    }
+
+    fn scalar(name: &str, amount: f64) -> Resource {
+        Resource {
+            name: name.into(),
+            r#type: value::Type::Scalar as i32,
+            scalar: Some(value::Scalar { value: amount }),
+            role: Some("*".into()),
+            ..Default::default()
+        }
+    }
+
+    /// A task that runs until killed ("hang"), on the test executor.
+    fn hanging_task(offer: &Offer, uri: &str) -> Operation {
+        let task = TaskInfo {
+            name: "hang".into(),
+            task_id: TaskId {
+                value: "hang-1".into(),
+            },
+            agent_id: offer.agent_id.clone(),
+            resources: vec![scalar("cpus", 0.5), scalar("mem", 64.0)],
+            executor: Some(ExecutorInfo {
+                r#type: Some(executor_info::Type::Custom as i32),
+                executor_id: ExecutorId {
+                    value: "test-executor".into(),
+                },
+                command: Some(CommandInfo {
+                    uris: vec![command_info::Uri {
+                        value: uri.into(),
+                        executable: Some(true),
+                        ..Default::default()
+                    }],
+                    value: Some("python3 test_executor.py".into()),
+                    ..Default::default()
+                }),
+                resources: vec![scalar("cpus", 0.1), scalar("mem", 32.0)],
+                ..Default::default()
+            }),
+            data: Some(b"hang".to_vec()),
+            ..Default::default()
+        };
+        Operation {
+            r#type: Some(operation::Type::Launch as i32),
+            launch: Some(operation::Launch {
+                task_infos: vec![task],
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn update_of(state: TaskState) -> impl Fn(&DriverEvent) -> bool {
+        move |e| matches!(e, DriverEvent::Update(s) if s.task_id.value == "hang-1" && s.state == state as i32)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_running_task_survives_failover_and_is_reconciled() {
+        let s = setup("/d-inflight", |c| c.agents = 1).await;
+        let uri = serve_executor().await;
+        let mut driver =
+            Driver::spawn(driver_config(Codec::Protobuf), through_zookeeper(&s.sim)).unwrap();
+        let id = subscribed_id(&mut driver).await;
+        let offers = |e: &DriverEvent| matches!(e, DriverEvent::Offers(_));
+        let (DriverEvent::Offers(offers), _) =
+            next_matching(&mut driver.events, WAIT, "OFFERS", offers).await
+        else {
+            unreachable!()
+        };
+        let offer = &offers[0];
+        driver
+            .handle
+            .accept(
+                vec![offer.id.clone()],
+                vec![hanging_task(offer, &uri)],
+                None,
+            )
+            .await
+            .unwrap();
+        next_matching(
+            &mut driver.events,
+            WAIT,
+            "TASK_RUNNING",
+            update_of(TaskState::TaskRunning),
+        )
+        .await;
+
+        s.sim.kill_leader().await.unwrap();
+        let (event, _) = next_matching(&mut driver.events, WAIT, "re-SUBSCRIBED", subscribed).await;
+        assert!(matches!(
+            event,
+            DriverEvent::Subscribed {
+                resubscribed: true,
+                ..
+            }
+        ));
+        let (DriverEvent::Update(status), _) = next_matching(
+            &mut driver.events,
+            WAIT,
+            "the reconciled task",
+            update_of(TaskState::TaskRunning),
+        )
+        .await
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            status.reason,
+            Some(task_status::Reason::Reconciliation as i32),
+            "{status:?}"
+        );
+        let snapshot = s.sim.snapshot();
+        let framework = snapshot.frameworks.iter().find(|f| f.id == id).unwrap();
+        assert_eq!(
+            framework.tasks.get("hang-1"),
+            Some(&(TaskState::TaskRunning as i32)),
+            "the task survived"
+        );
+        assert_eq!(
+            snapshot.agents[0].executors.len(),
+            1,
+            "its executor still runs"
+        );
+    }
+}
