@@ -14,7 +14,7 @@ use rmesos_common::wire::v1::{Address, MasterInfo};
 use tokio::task::JoinHandle;
 use zookeeper_client::{Acls, Client, CreateMode};
 
-use crate::config::ClusterConfig;
+use crate::config::{ClusterConfig, UpdateFaults};
 use crate::master::http::{MasterContext, scheduler};
 use crate::registry::{Agent, ClusterSnapshot, Registry};
 
@@ -332,17 +332,42 @@ impl SimCluster {
             .get_mut(agent_index)
             .context("no such agent")?;
         agent.alive = false;
-        crate::master::calls::agent_removed(&mut registry, agent_index);
+        crate::master::agents::agent_removed(&mut registry, agent_index);
         Ok(())
     }
 
-    /// Status updates to frameworks are sent twice from now on (or not).
-    pub fn set_duplicate_updates(&self, duplicate: bool) {
+    /// Faults for status updates from now on (duplicate, delay, reorder).
+    pub fn set_update_faults(&self, faults: UpdateFaults) {
         let mut registry = self.shared.registry();
-        registry.duplicate_updates = duplicate;
+        registry.update_faults = faults;
         for framework in registry.frameworks.values_mut() {
-            framework.duplicate_updates = duplicate;
+            framework.faults = faults;
         }
+    }
+
+    /// Cuts the agent off (`true`) or heals it (`false`). While cut off its
+    /// offers are rescinded and its tasks become TASK_UNREACHABLE for
+    /// PARTITION_AWARE frameworks (TASK_LOST otherwise); its executors keep
+    /// running. When it comes back, partition-aware frameworks hear their
+    /// still-running tasks as TASK_RUNNING again; for the others the agent
+    /// shuts those executors down, as Mesos does on re-registration.
+    pub async fn partition_agent(
+        &self,
+        agent_index: usize,
+        partitioned: bool,
+    ) -> anyhow::Result<()> {
+        let mut registry = self.shared.registry();
+        let agent = registry
+            .agents
+            .get_mut(agent_index)
+            .context("no such agent")?;
+        agent.alive = !partitioned;
+        if partitioned {
+            crate::master::agents::agent_unreachable(&mut registry, agent_index);
+        } else {
+            crate::master::agents::agent_reregistered(&mut registry, agent_index);
+        }
+        Ok(())
     }
 
     /// Kills the executor process (SIGKILL): its unfinished tasks fail and

@@ -19,6 +19,18 @@ impl std::fmt::Debug for Credential {
     }
 }
 
+/// Faults applied to status updates on their way to frameworks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct UpdateFaults {
+    /// Every reliable update is sent twice.
+    pub duplicate: bool,
+    /// Reliable updates are held this long before their first send.
+    pub delay: Option<std::time::Duration>,
+    /// With `delay`: each update is held a random part of it, so updates of
+    /// different tasks arrive out of order (one task's stay in order).
+    pub reorder: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
     pub masters: usize,

@@ -93,7 +93,8 @@ pub fn deliver(framework: &mut Framework, status: TaskStatus) {
         send(framework, &update(status));
         return;
     }
-    if framework.duplicate_updates {
+    let faults = framework.faults;
+    if faults.duplicate {
         send(framework, &update(status.clone()));
     }
     let task = status.task_id.value.clone();
@@ -101,11 +102,20 @@ pub fn deliver(framework: &mut Framework, status: TaskStatus) {
         .unacknowledged
         .iter()
         .any(|p| p.status.task_id.value == task);
+    let not_before = faults.delay.map(|delay| {
+        let hold = if faults.reorder {
+            delay.mul_f64(rand::random::<f64>())
+        } else {
+            delay
+        };
+        Instant::now() + hold
+    });
     framework.unacknowledged.push(PendingUpdate {
         status: status.clone(),
         last_sent: Instant::now(),
+        not_before,
     });
-    if !held_back {
+    if !held_back && not_before.is_none() {
         send(framework, &update(status));
     }
 }

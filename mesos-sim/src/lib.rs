@@ -18,5 +18,5 @@ pub mod registry;
 pub mod zookeeper;
 
 pub use cluster::SimCluster;
-pub use config::{ClusterConfig, Credential};
+pub use config::{ClusterConfig, Credential, UpdateFaults};
 pub use registry::ClusterSnapshot;

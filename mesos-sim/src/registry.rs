@@ -11,6 +11,8 @@ use rmesos_common::wire::codec::Encoding;
 use rmesos_common::wire::v1::{ExecutorInfo, FrameworkInfo, TaskInfo, TaskStatus};
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::config::UpdateFaults;
+
 /// One framework's live event stream.
 pub struct Subscription {
     pub stream_id: String,
@@ -32,13 +34,15 @@ pub struct Framework {
     pub unacknowledged: Vec<PendingUpdate>,
     pub calls: HashMap<String, u64>,
     pub removed: bool,
-    /// Fault injection: reliable updates are sent twice.
-    pub duplicate_updates: bool,
+    /// Faults applied to this framework's status updates.
+    pub faults: UpdateFaults,
 }
 
 pub struct PendingUpdate {
     pub status: TaskStatus,
     pub last_sent: Instant,
+    /// Held (a delay fault) until then; not sent yet.
+    pub not_before: Option<Instant>,
 }
 
 #[derive(Clone, Debug)]
@@ -116,8 +120,8 @@ pub struct Registry {
     pub agents: Vec<Agent>,
     pub offers: HashMap<String, OutstandingOffer>,
     pub heartbeats_paused: bool,
-    /// Fault injection: every status update is delivered twice.
-    pub duplicate_updates: bool,
+    /// Update faults given to frameworks as they subscribe.
+    pub update_faults: UpdateFaults,
     pub next_id: u64,
 }
 

@@ -275,3 +275,109 @@ async fn kill_reaches_the_executor_and_a_killed_executor_fails_its_tasks() {
         .unwrap();
     assert!(snapshot.agents[0].free_cpus > 3.9, "{snapshot:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_agent_makes_tasks_unreachable_then_running_again() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = one_agent(&zk, "/agents-c").await;
+    let uri = serve_executor().await;
+    let url = sim.leader_url().unwrap();
+    let mut call = subscribe_call(None);
+    if let Some(subscribe) = call.subscribe.as_mut() {
+        subscribe.framework_info.capabilities = vec![v1::framework_info::Capability {
+            r#type: Some(v1::framework_info::capability::Type::PartitionAware as i32),
+        }];
+    }
+    let mut stream = subscribe_with(&url, &call, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let call = launch_call(&fid, &offer, vec![task("p1", &offer, &uri, b"hang")]);
+    assert_eq!(
+        post(
+            &url,
+            &call,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "p1").await.state,
+        TaskState::TaskRunning as i32
+    );
+
+    sim.partition_agent(0, true).await.unwrap();
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "p1").await.state,
+        TaskState::TaskUnreachable as i32
+    );
+    sim.partition_agent(0, false).await.unwrap();
+    let back = next_update(&url, &mut stream, &fid, "p1").await;
+    assert_eq!(back.state, TaskState::TaskRunning as i32);
+    assert_eq!(
+        back.reason,
+        Some(v1::task_status::Reason::AgentReregistered as i32)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delayed_updates_are_held_then_delivered_once() {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).unwrap();
+    let sim = one_agent(&zk, "/agents-d").await;
+    sim.set_update_faults(rmesos_mesos_sim::UpdateFaults {
+        delay: Some(std::time::Duration::from_millis(500)),
+        ..Default::default()
+    });
+    let uri = serve_executor().await;
+    let url = sim.leader_url().unwrap();
+    let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
+    let fid = framework_id(&stream.next().await.unwrap());
+    let offer = stream
+        .next_of(event::Type::Offers)
+        .await
+        .offers
+        .unwrap()
+        .offers
+        .remove(0);
+    let call = launch_call(&fid, &offer, vec![task("d1", &offer, &uri, b"x")]);
+    assert_eq!(
+        post(
+            &url,
+            &call,
+            Encoding::Protobuf,
+            Some(&stream.stream_id),
+            None
+        )
+        .await
+        .status(),
+        202
+    );
+    // The agent has the executor's update (acknowledged it) before the framework sees it.
+    sim.wait_until("an update held", DEADLINE, |s| {
+        s.frameworks[0].unacknowledged_updates >= 1
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "d1").await.state,
+        TaskState::TaskRunning as i32
+    );
+    assert_eq!(
+        next_update(&url, &mut stream, &fid, "d1").await.state,
+        TaskState::TaskFinished as i32
+    );
+    sim.wait_until("all acknowledged", DEADLINE, |s| {
+        s.frameworks[0].unacknowledged_updates == 0
+    })
+    .await
+    .unwrap();
+}

@@ -413,7 +413,10 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
         c.status_update_retry = Duration::from_secs(3600);
     })
     .await;
-    sim.set_duplicate_updates(true);
+    sim.set_update_faults(rmesos_mesos_sim::UpdateFaults {
+        duplicate: true,
+        ..Default::default()
+    });
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());

@@ -148,6 +148,11 @@ fn take_update(
     acknowledge: bool,
 ) {
     let mut registry = shared.registry();
+    if !registry.agents[agent].alive {
+        // Cut off from the master: nothing is forwarded or acknowledged, so
+        // the executor keeps the update and sends it again on re-subscribing.
+        return;
+    }
     let agent_id = registry.agents[agent].id.clone();
     let Some(run) = registry.agents[agent].executors.get(key) else {
         return;

@@ -106,9 +106,15 @@ fn resend_unacknowledged(registry: &mut Registry, retry: std::time::Duration) {
         let mut due = Vec::new();
         for pending in framework.unacknowledged.iter_mut() {
             // Only the oldest update of each task is in flight.
-            if seen_tasks.insert(pending.status.task_id.value.clone())
-                && pending.last_sent.elapsed() >= retry
-            {
+            if !seen_tasks.insert(pending.status.task_id.value.clone()) {
+                continue;
+            }
+            let ready = match pending.not_before {
+                Some(at) => Instant::now() >= at,
+                None => pending.last_sent.elapsed() >= retry,
+            };
+            if ready {
+                pending.not_before = None;
                 pending.last_sent = Instant::now();
                 due.push(pending.status.clone());
             }

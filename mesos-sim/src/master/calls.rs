@@ -64,7 +64,7 @@ pub fn subscribe(
         return Err(bad(format!("Framework {id} has been removed")));
     }
     let stream_id = uuid_string();
-    let registry_duplicates = registry.duplicate_updates;
+    let update_faults = registry.update_faults;
     let framework = registry
         .frameworks
         .entry(id.clone())
@@ -79,10 +79,10 @@ pub fn subscribe(
             unacknowledged: Vec::new(),
             calls: HashMap::new(),
             removed: false,
-            duplicate_updates: false,
+            faults: update_faults,
         });
     framework.info = info;
-    framework.duplicate_updates = registry_duplicates;
+    framework.faults = update_faults;
     framework.info.id = Some(FrameworkId { value: id.clone() });
     framework.subscribe_count += 1;
     framework.suppressed = !subscribe.suppressed_roles.is_empty();
@@ -280,9 +280,12 @@ fn acknowledge(framework: &mut Framework, task: &str, uuid: &[u8]) {
         .iter_mut()
         .find(|p| p.status.task_id.value == task)
     {
-        next.last_sent = Instant::now();
-        let status = next.status.clone();
-        events::send(framework, &events::update(status));
+        // A held (delayed) update goes out when its time comes.
+        if next.not_before.is_none() {
+            next.last_sent = Instant::now();
+            let status = next.status.clone();
+            events::send(framework, &events::update(status));
+        }
     }
 }
 
@@ -427,76 +430,4 @@ pub fn terminal(state: i32) -> bool {
             | TaskState::TaskGone
             | TaskState::TaskGoneByOperator)
     )
-}
-
-/// An agent is gone: rescind its offers, lose its tasks, report FAILURE.
-pub fn agent_removed(registry: &mut Registry, agent: usize) {
-    let agent_id = registry.agents[agent].id.clone();
-    let rescinded: Vec<(String, String)> = registry
-        .offers
-        .iter()
-        .filter(|(_, o)| o.agent == agent)
-        .map(|(id, o)| (id.clone(), o.framework_id.clone()))
-        .collect();
-    for (offer_id, fid) in rescinded {
-        registry.offers.remove(&offer_id);
-        if let Some(f) = registry.frameworks.get_mut(&fid) {
-            let rescind = Event {
-                rescind: Some(event::Rescind {
-                    offer_id: rmesos_common::wire::v1::OfferId { value: offer_id },
-                }),
-                ..events::of_type(event::Type::Rescind)
-            };
-            events::send(f, &rescind);
-        }
-    }
-    for f in registry.frameworks.values_mut() {
-        let partition_aware = f.info.capabilities.iter().any(|c| {
-            c.r#type
-                == Some(
-                    rmesos_common::wire::v1::framework_info::capability::Type::PartitionAware
-                        as i32,
-                )
-        });
-        let lost: Vec<String> = f
-            .tasks
-            .iter()
-            .filter(|(_, t)| t.agent == agent && !terminal(t.state))
-            .map(|(id, _)| id.clone())
-            .collect();
-        if lost.is_empty() {
-            continue;
-        }
-        let state = if partition_aware {
-            TaskState::TaskGone
-        } else {
-            TaskState::TaskLost
-        };
-        for task in lost {
-            if let Some(t) = f.tasks.get_mut(&task) {
-                t.state = state as i32;
-            }
-            let mut status = task_status(
-                &task,
-                &agent_id,
-                state,
-                Some(task_status::Reason::AgentRemoved),
-                "Agent removed",
-                false,
-            );
-            status.source = Some(task_status::Source::Master as i32);
-            deliver(f, status);
-        }
-        let failure = Event {
-            failure: Some(event::Failure {
-                agent_id: Some(rmesos_common::wire::v1::AgentId {
-                    value: agent_id.clone(),
-                }),
-                executor_id: None,
-                status: None,
-            }),
-            ..events::of_type(event::Type::Failure)
-        };
-        events::send(f, &failure);
-    }
 }

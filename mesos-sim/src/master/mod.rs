@@ -2,6 +2,7 @@
 //! each call (`calls`), and the allocator/heartbeat/retry loops of the
 //! leading master (`allocator`).
 
+pub mod agents;
 pub mod allocator;
 pub mod calls;
 pub mod http;

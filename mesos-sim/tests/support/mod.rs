@@ -111,7 +111,12 @@ pub async fn post(
 }
 
 pub async fn subscribe(url: &str, id: Option<&str>, encoding: Encoding) -> Stream {
-    let response = post(url, &subscribe_call(id), encoding, None, None).await;
+    subscribe_with(url, &subscribe_call(id), encoding).await
+}
+
+/// Subscribes with a hand-made SUBSCRIBE call.
+pub async fn subscribe_with(url: &str, call: &Call, encoding: Encoding) -> Stream {
+    let response = post(url, call, encoding, None, None).await;
     assert_eq!(
         response.status(),
         200,
