@@ -37,6 +37,8 @@ pub struct ClusterConfig {
     pub agents: usize,
     pub agent_cpus: f64,
     pub agent_mem_mb: f64,
+    /// The `ports` range each agent offers (inclusive).
+    pub agent_ports: (u64, u64),
     /// `"127.0.0.1:PORT"` of a real ZooKeeper.
     pub zk_connect: String,
     pub zk_path: String,
@@ -55,6 +57,7 @@ impl Default for ClusterConfig {
             agents: 2,
             agent_cpus: 4.0,
             agent_mem_mb: 4096.0,
+            agent_ports: (31000, 32000),
             zk_connect: "127.0.0.1:2181".into(),
             zk_path: "/mesos".into(),
             heartbeat_interval: Duration::from_secs(15),

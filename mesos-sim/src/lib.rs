@@ -3,11 +3,14 @@
 //! define it, and a real-ZooKeeper server harness. Nothing in production
 //! depends on this crate.
 //!
-//! Agents offer their resources, fetch a task's custom executor over HTTP
-//! into a sandbox, run it as a real process with the Mesos executor
-//! environment, and serve it the v1 executor API. Not simulated yet: agent
-//! partitions, executor re-subscription after an agent restart, delayed or
-//! reordered updates, ports resources.
+//! Agents offer their resources (cpus, mem, ports), fetch a task's custom
+//! executor over HTTP into a sandbox, run it as a real process with the
+//! Mesos executor environment, and serve it the v1 executor API. Faults:
+//! leader death and restart, agent removal and partition, executor kill,
+//! dropped streams, paused heartbeats, raw stream bytes, duplicated,
+//! delayed and reordered updates. Not simulated: agent restarts with
+//! executor recovery, port accounting (every offer carries the whole port
+//! range), archive extraction by the fetcher.
 
 mod agent;
 pub mod cluster;

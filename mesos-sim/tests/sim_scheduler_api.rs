@@ -139,6 +139,13 @@ async fn json_subscriptions_offers_declines_and_revive() {
         .map(|r| r.scalar.unwrap().value)
         .sum();
     assert_eq!(cpus, 4.0, "the agent's free cpus are offered");
+    let ports = offers[0]
+        .resources
+        .iter()
+        .find(|r| r.name == "ports")
+        .and_then(|r| r.ranges.clone())
+        .unwrap();
+    assert_eq!((ports.range[0].begin, ports.range[0].end), (31000, 32000));
 
     let decline = Call {
         decline: Some(call::Decline {

@@ -22,7 +22,7 @@ pub async fn run(shared: Arc<Shared>) {
         if registry.leader.is_none() {
             continue;
         }
-        allocate(&mut registry);
+        allocate(&mut registry, shared.config.agent_ports);
         if last_heartbeat.elapsed() >= shared.config.heartbeat_interval {
             last_heartbeat = Instant::now();
             if !registry.heartbeats_paused {
@@ -45,7 +45,19 @@ fn scalar(name: &str, amount: f64) -> Resource {
     }
 }
 
-fn allocate(registry: &mut Registry) {
+fn ports((begin, end): (u64, u64)) -> Resource {
+    Resource {
+        name: "ports".into(),
+        r#type: value::Type::Ranges as i32,
+        ranges: Some(value::Ranges {
+            range: vec![value::Range { begin, end }],
+        }),
+        role: Some("*".into()),
+        ..Default::default()
+    }
+}
+
+fn allocate(registry: &mut Registry, ports_range: (u64, u64)) {
     let now = Instant::now();
     let framework_ids: Vec<String> = registry
         .frameworks
@@ -84,7 +96,8 @@ fn allocate(registry: &mut Registry) {
                     value: a.id.clone(),
                 },
                 hostname: a.hostname.clone(),
-                resources: vec![scalar("cpus", cpus), scalar("mem", mem)],
+                // Port use is not tracked: every offer carries the whole range.
+                resources: vec![scalar("cpus", cpus), scalar("mem", mem), ports(ports_range)],
                 ..Default::default()
             };
             let event = Event {
