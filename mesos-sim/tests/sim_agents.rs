@@ -108,26 +108,9 @@ async fn a_fetched_executor_runs_tasks_with_the_mesos_environment() {
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let call = launch_call(&fid, &offer, vec![task("t1", &offer, &uri, b"payload-1")]);
-    assert_eq!(
-        post(
-            &url,
-            &call,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &call).await;
 
     let running = next_update(&url, &mut stream, &fid, "t1").await;
     assert_eq!(running.state, TaskState::TaskRunning as i32, "{running:?}");
@@ -150,26 +133,9 @@ async fn a_fetched_executor_runs_tasks_with_the_mesos_environment() {
     assert_eq!(finished.data.as_deref(), Some(&b"payload-1"[..]));
 
     // A second task reuses the running executor (same ExecutorInfo).
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let call = launch_call(&fid, &offer, vec![task("t2", &offer, &uri, b"payload-2")]);
-    assert_eq!(
-        post(
-            &url,
-            &call,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &call).await;
     assert_eq!(
         next_update(&url, &mut stream, &fid, "t2").await.state,
         TaskState::TaskRunning as i32
@@ -197,30 +163,13 @@ async fn kill_reaches_the_executor_and_a_killed_executor_fails_its_tasks() {
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let tasks = vec![
         task("hang-1", &offer, &uri, b"hang"),
         task("hang-2", &offer, &uri, b"hang"),
     ];
     let call = launch_call(&fid, &offer, tasks);
-    assert_eq!(
-        post(
-            &url,
-            &call,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &call).await;
     assert_eq!(
         next_update(&url, &mut stream, &fid, "hang-1").await.state,
         TaskState::TaskRunning as i32
@@ -236,18 +185,7 @@ async fn kill_reaches_the_executor_and_a_killed_executor_fails_its_tasks() {
         }),
         ..simple_call(call::Type::Kill, &fid)
     };
-    assert_eq!(
-        post(
-            &url,
-            &kill,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &kill).await;
     assert_eq!(
         next_update(&url, &mut stream, &fid, "hang-1").await.state,
         TaskState::TaskKilled as i32
@@ -290,26 +228,9 @@ async fn a_partitioned_agent_makes_tasks_unreachable_then_running_again() {
     }
     let mut stream = subscribe_with(&url, &call, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let call = launch_call(&fid, &offer, vec![task("p1", &offer, &uri, b"hang")]);
-    assert_eq!(
-        post(
-            &url,
-            &call,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &call).await;
     assert_eq!(
         next_update(&url, &mut stream, &fid, "p1").await.state,
         TaskState::TaskRunning as i32
@@ -341,26 +262,9 @@ async fn delayed_updates_are_held_then_delivered_once() {
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let call = launch_call(&fid, &offer, vec![task("d1", &offer, &uri, b"x")]);
-    assert_eq!(
-        post(
-            &url,
-            &call,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &call).await;
     // The agent has the executor's update (acknowledged it) before the framework sees it.
     sim.wait_until("an update held", DEADLINE, |s| {
         s.frameworks[0].unacknowledged_updates >= 1

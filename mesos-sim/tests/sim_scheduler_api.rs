@@ -156,18 +156,7 @@ async fn json_subscriptions_offers_declines_and_revive() {
         }),
         ..simple_call(call::Type::Decline, &fid)
     };
-    assert_eq!(
-        post(
-            &url,
-            &decline,
-            Encoding::Json,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &decline).await;
     sim.wait_until("the offer withdrawn", DEADLINE, |s| {
         s.outstanding_offers == 0
     })
@@ -183,12 +172,7 @@ async fn json_subscriptions_offers_declines_and_revive() {
         );
     }
     let revive = simple_call(call::Type::Revive, &fid);
-    assert_eq!(
-        post(&url, &revive, Encoding::Json, Some(&stream.stream_id), None)
-            .await
-            .status(),
-        202
-    );
+    call_ok(&url, &stream, &revive).await;
     let again = stream
         .next_of(event::Type::Offers)
         .await
@@ -243,13 +227,7 @@ async fn updates_are_resent_until_acknowledged() {
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let task = v1::TaskInfo {
         name: "t".into(),
         task_id: v1::TaskId {
@@ -269,18 +247,7 @@ async fn updates_are_resent_until_acknowledged() {
         ..Default::default()
     };
     let accept = launch_call(&fid, &offer, vec![task]);
-    assert_eq!(
-        post(
-            &url,
-            &accept,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &accept).await;
     let first = stream
         .next_of(event::Type::Update)
         .await
@@ -310,18 +277,7 @@ async fn updates_are_resent_until_acknowledged() {
         }),
         ..simple_call(call::Type::Acknowledge, &fid)
     };
-    assert_eq!(
-        post(
-            &url,
-            &ack,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &ack).await;
     sim.wait_until("the update acknowledged", DEADLINE, |s| {
         s.frameworks[0].unacknowledged_updates == 0
     })
@@ -331,18 +287,7 @@ async fn updates_are_resent_until_acknowledged() {
         reconcile: Some(call::Reconcile { tasks: vec![] }),
         ..simple_call(call::Type::Reconcile, &fid)
     };
-    assert_eq!(
-        post(
-            &url,
-            &reconcile,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &reconcile).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -395,13 +340,7 @@ async fn a_removed_agent_rescinds_its_offers() {
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     stream.next().await.unwrap();
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     sim.remove_agent(0).await.unwrap();
     let rescind = stream.next_of(event::Type::Rescind).await.rescind.unwrap();
     assert_eq!(rescind.offer_id, offer.id);
@@ -427,13 +366,7 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
     let url = sim.leader_url().unwrap();
     let mut stream = subscribe(&url, None, Encoding::Protobuf).await;
     let fid = framework_id(&stream.next().await.unwrap());
-    let offer = stream
-        .next_of(event::Type::Offers)
-        .await
-        .offers
-        .unwrap()
-        .offers
-        .remove(0);
+    let offer = stream.next_offer().await;
     let task = v1::TaskInfo {
         name: "t".into(),
         task_id: v1::TaskId {
@@ -443,18 +376,7 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
         ..Default::default()
     };
     let accept = launch_call(&fid, &offer, vec![task]);
-    assert_eq!(
-        post(
-            &url,
-            &accept,
-            Encoding::Protobuf,
-            Some(&stream.stream_id),
-            None
-        )
-        .await
-        .status(),
-        202
-    );
+    call_ok(&url, &stream, &accept).await;
     let a = stream
         .next_of(event::Type::Update)
         .await

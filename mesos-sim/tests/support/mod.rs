@@ -74,6 +74,14 @@ impl Stream {
         }
     }
 
+    /// The first offer of the next OFFERS event.
+    pub async fn next_offer(&mut self) -> v1::Offer {
+        let offers = self.next_of(event::Type::Offers).await.offers;
+        offers
+            .and_then(|o| o.offers.into_iter().next())
+            .expect("an offer")
+    }
+
     /// The next event of `kind`, skipping heartbeats and others.
     pub async fn next_of(&mut self, kind: event::Type) -> Event {
         loop {
@@ -168,4 +176,16 @@ pub fn launch_call(fid: &str, offer: &v1::Offer, tasks: Vec<v1::TaskInfo>) -> Ca
         }),
         ..simple_call(call::Type::Accept, fid)
     }
+}
+
+/// Sends a non-SUBSCRIBE call on this subscription; the master must take
+/// it (202).
+pub async fn call_ok(url: &str, stream: &Stream, call: &Call) {
+    let response = post(url, call, stream.encoding, Some(&stream.stream_id), None).await;
+    assert_eq!(
+        response.status(),
+        202,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
 }
