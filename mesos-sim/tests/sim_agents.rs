@@ -81,12 +81,7 @@ async fn ack(url: &str, stream: &Stream, fid: &str, status: &v1::TaskStatus) {
 /// Next update for `task`, acknowledged.
 async fn next_update(url: &str, stream: &mut Stream, fid: &str, task: &str) -> v1::TaskStatus {
     loop {
-        let status = stream
-            .next_of(event::Type::Update)
-            .await
-            .update
-            .unwrap()
-            .status;
+        let status = stream.next_status().await;
         if status.uuid.is_some() {
             ack(url, stream, fid, &status).await;
         }

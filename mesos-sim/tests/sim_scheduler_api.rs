@@ -248,22 +248,12 @@ async fn updates_are_resent_until_acknowledged() {
     };
     let accept = launch_call(&fid, &offer, vec![task]);
     call_ok(&url, &stream, &accept).await;
-    let first = stream
-        .next_of(event::Type::Update)
-        .await
-        .update
-        .unwrap()
-        .status;
+    let first = stream.next_status().await;
     let uuid = first
         .uuid
         .clone()
         .expect("an agent's update carries a uuid");
-    let again = stream
-        .next_of(event::Type::Update)
-        .await
-        .update
-        .unwrap()
-        .status;
+    let again = stream.next_status().await;
     assert_eq!(
         again.uuid.as_ref(),
         Some(&uuid),
@@ -377,18 +367,8 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
     };
     let accept = launch_call(&fid, &offer, vec![task]);
     call_ok(&url, &stream, &accept).await;
-    let a = stream
-        .next_of(event::Type::Update)
-        .await
-        .update
-        .unwrap()
-        .status;
-    let b = stream
-        .next_of(event::Type::Update)
-        .await
-        .update
-        .unwrap()
-        .status;
+    let a = stream.next_status().await;
+    let b = stream.next_status().await;
     assert_eq!(a.uuid, b.uuid);
     assert_eq!(a.task_id, b.task_id);
 }

@@ -82,6 +82,12 @@ impl Stream {
             .expect("an offer")
     }
 
+    /// The status of the next UPDATE event.
+    pub async fn next_status(&mut self) -> v1::TaskStatus {
+        let update = self.next_of(event::Type::Update).await.update;
+        update.expect("UPDATE carries an update").status
+    }
+
     /// The next event of `kind`, skipping heartbeats and others.
     pub async fn next_of(&mut self, kind: event::Type) -> Event {
         loop {
