@@ -293,3 +293,9 @@ fn malformed_encodings_are_named() {
     bad[17 + 2 * 16] = 99;
     assert!(err(&bad).contains("nonzeros"));
 }
+
+#[test]
+fn one_infinite_row_has_zero_variance() {
+    let s = summarize(&[f64::INFINITY, f64::NEG_INFINITY], 2).finish();
+    assert_eq!(s.variance().unwrap(), vec![0.0, 0.0]);
+}

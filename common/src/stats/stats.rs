@@ -39,10 +39,11 @@ impl ColumnStats {
     pub fn variance(&self) -> Result<Vec<f64>, StatsError> {
         let s = self.nonempty("variance")?;
         if s.count == 1 {
+            // A NaN value stays NaN; anything else (infinities too) is 0.
             return Ok(s
-                .m2
+                .mean
                 .iter()
-                .map(|m2| if m2.is_nan() { f64::NAN } else { 0.0 })
+                .map(|m| if m.is_nan() { f64::NAN } else { 0.0 })
                 .collect());
         }
         let d = (s.count - 1) as f64;
