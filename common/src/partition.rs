@@ -14,6 +14,7 @@ use thiserror::Error;
 
 use crate::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
 use crate::stats::ColumnSummary;
+use crate::task::DataUrl;
 
 /// The version of the encoded form written by `PartitionSpec::to_bytes`.
 pub const PARTITION_SPEC_VERSION: u32 = 1;
@@ -39,12 +40,28 @@ pub enum PartitionSource {
         bytes: Range<u64>,
         options: CsvOptions,
     },
+    /// Rows `rows` (`ncols` wide) of data the driver holds, streamed by
+    /// its data server from `url` (see `task::summarize_served_rows`).
+    Served {
+        url: DataUrl,
+        rows: Range<u64>,
+        ncols: usize,
+    },
 }
 
 impl PartitionSource {
-    /// Reads this source's rows and summarizes them.
+    /// Reads this source's rows from a file and summarizes them. A
+    /// `Served` source needs the network, which this crate does not do:
+    /// the executor reads it with `task::summarize_served_rows`.
     pub fn compute(&self) -> Result<ColumnSummary, ReadError> {
         match self {
+            PartitionSource::Served { url, .. } => Err(ReadError::Io {
+                path: url.redacted().into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "served rows are read over the network by the executor",
+                ),
+            }),
             PartitionSource::NpyRows { path, rows } => {
                 NpyFile::open(path)?.summarize_rows(rows.clone())
             }
@@ -56,10 +73,13 @@ impl PartitionSource {
         }
     }
 
-    /// The file this source reads.
-    pub fn path(&self) -> &std::path::Path {
+    /// The file this source reads (`None` for served rows).
+    pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            PartitionSource::NpyRows { path, .. } | PartitionSource::CsvBytes { path, .. } => path,
+            PartitionSource::NpyRows { path, .. } | PartitionSource::CsvBytes { path, .. } => {
+                Some(path)
+            }
+            PartitionSource::Served { .. } => None,
         }
     }
 }

@@ -131,7 +131,9 @@ impl PartitionWork {
             PartitionWork::InMemory { range, .. } | PartitionWork::Borrowed { range, .. } => {
                 Some(range.end - range.start)
             }
-            PartitionWork::File(PartitionSource::NpyRows { rows, .. }) => {
+            PartitionWork::File(
+                PartitionSource::NpyRows { rows, .. } | PartitionSource::Served { rows, .. },
+            ) => {
                 Some(rows.end.saturating_sub(rows.start))
             }
             PartitionWork::File(PartitionSource::CsvBytes { .. }) => None,

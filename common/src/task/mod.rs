@@ -1,0 +1,12 @@
+//! What travels between the driver and an executor besides the partition
+//! spec: the data-server URLs (whose token must never be logged), the
+//! byte stream a served partition arrives as, and the failure report an
+//! executor puts in `TaskStatus.data`.
+
+mod data_url;
+mod failure;
+mod served;
+
+pub use data_url::DataUrl;
+pub use failure::{FailureKind, TaskFailure};
+pub use served::{ServedRowsError, encode_rows, summarize_served_rows};
