@@ -9,6 +9,7 @@
 
 pub mod backoff;
 pub mod cli;
+pub mod dataserver;
 pub mod detection;
 pub mod driver;
 pub mod engine;
