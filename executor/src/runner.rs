@@ -139,9 +139,9 @@ impl Runner {
                 Step::Event(Ok(None)) => self
                     .agent_lost("the agent ended the event stream".into())
                     .map(|down| link = down),
-                Step::Event(Err(error)) => self
-                    .agent_lost(error.to_string())
-                    .map(|down| link = down),
+                Step::Event(Err(error)) => {
+                    self.agent_lost(error.to_string()).map(|down| link = down)
+                }
                 Step::Outcome(outcome) => {
                     self.task_ended(outcome, matches!(link, Link::Up(_)));
                     Ok(())
@@ -246,7 +246,10 @@ impl Runner {
             return Ok(());
         };
         if since.elapsed() >= timeout {
-            tracing::error!(?timeout, "the agent did not come back within the recovery timeout; exiting");
+            tracing::error!(
+                ?timeout,
+                "the agent did not come back within the recovery timeout; exiting"
+            );
             return Err(Exit::RecoveryTimedOut(timeout));
         }
         match self.subscribe().await {
@@ -321,9 +324,10 @@ impl Runner {
             return;
         }
         let spec = compute::decode_spec(task.data.as_deref());
-        let description = spec
-            .as_ref()
-            .map_or_else(|_| "an undecodable partition spec".into(), compute::describe);
+        let description = spec.as_ref().map_or_else(
+            |_| "an undecodable partition spec".into(),
+            compute::describe,
+        );
         tracing::info!(task = %task_id, partition = %description, "launching");
         let running = self.source.status(
             &task.task_id,
