@@ -50,8 +50,8 @@ pub fn run(
         "running the job on the cluster"
     );
     let interrupted = ctrl_c_flag();
-    let cluster = BlockingCluster::connect(options)
-        .map_err(|error| CliError::JobFailed(error.to_string()))?;
+    let cluster =
+        BlockingCluster::connect(options).map_err(|error| CliError::Cluster(error.to_string()))?;
     let result = cluster.run(plan, sink, &|| interrupted.load(Ordering::SeqCst));
     drop(cluster); // tears the framework down
     result.map_err(|error| match error {
