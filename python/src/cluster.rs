@@ -203,34 +203,17 @@ impl ClusterSession {
         let interrupt: Mutex<Option<PyErr>> = Mutex::new(None);
         let should_cancel = || {
             Python::attach(|py| {
-                let updates: Vec<ProgressUpdate> = match receiver.lock() {
-                    Ok(receiver) => receiver.try_iter().collect(),
-                    Err(_) => Vec::new(),
-                };
-                for update in updates {
-                    if let Some(callback) = &progress {
-                        let p = &update.progress;
-                        if let Err(error) =
-                            callback.call1(py, (p.partitions_done, p.partitions_total))
-                        {
-                            if error.is_instance_of::<PyKeyboardInterrupt>(py) {
-                                *interrupt.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
-                                return true;
-                            }
-                            error.print(py);
-                        }
-                    }
+                let stop = report(py, &receiver, progress.as_ref()).or_else(|| py.check_signals().err());
+                let cancel = stop.is_some();
+                if let Some(error) = stop {
+                    *interrupt.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
                 }
-                match py.check_signals() {
-                    Ok(()) => false,
-                    Err(error) => {
-                        *interrupt.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
-                        true
-                    }
-                }
+                cancel
             })
         };
         let result = py.detach(|| cluster.run(plan, sink, &should_cancel));
+        // The last updates; a Ctrl-C after the job is left for Python to raise.
+        let _ = report(py, &receiver, progress.as_ref());
         if let Some(error) = interrupt.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(error);
         }
@@ -240,4 +223,29 @@ impl ClusterSession {
             Err(error) => Err(JobFailed::new_err(error.to_string())),
         }
     }
+}
+
+/// Hands queued progress updates to `callback(done, total)`. Its errors are
+/// printed, never allowed to fail the job; a KeyboardInterrupt raised while
+/// it ran (Ctrl-C lands wherever Python code runs) is returned, to cancel.
+fn report(
+    py: Python<'_>,
+    receiver: &Mutex<mpsc::Receiver<ProgressUpdate>>,
+    callback: Option<&Py<PyAny>>,
+) -> Option<PyErr> {
+    let updates: Vec<ProgressUpdate> = match receiver.lock() {
+        Ok(receiver) => receiver.try_iter().collect(),
+        Err(_) => Vec::new(),
+    };
+    let callback = callback?;
+    for update in updates {
+        let p = &update.progress;
+        if let Err(error) = callback.call1(py, (p.partitions_done, p.partitions_total)) {
+            if error.is_instance_of::<PyKeyboardInterrupt>(py) {
+                return Some(error);
+            }
+            error.print(py);
+        }
+    }
+    None
 }

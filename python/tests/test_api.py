@@ -118,7 +118,8 @@ def test_bad_arguments_raise_value_or_type_errors(tmp_path):
 
 def test_an_unreachable_cluster_names_the_master_but_hides_credentials():
     with pytest.raises(ConnectionError) as info:
-        rmesos.Context("zk://alice:s3cret@127.0.0.1:9/mesos", connect_timeout=1.0)
+        rmesos.Context("zk://alice:s3cret@127.0.0.1:9/mesos", connect_timeout=1.0,
+                       executor_path="/opt/rmesos/rmesos-executor")
     assert "s3cret" not in str(info.value)
     assert "127.0.0.1:9" in str(info.value)
 
