@@ -45,7 +45,10 @@ mod tests {
             for _ in 0..20 {
                 let wait = backoff.next_wait();
                 assert!(wait <= max, "{wait:?}");
-                assert!(wait == max || wait == previous * 2, "{previous:?} -> {wait:?}");
+                assert!(
+                    wait == max || wait == previous * 2,
+                    "{previous:?} -> {wait:?}"
+                );
                 previous = wait;
             }
             assert_eq!(previous, max, "reaches the maximum");

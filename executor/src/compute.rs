@@ -138,7 +138,10 @@ pub fn describe(spec: &PartitionSpec) -> String {
             format!("{url} rows {}..{} x {ncols}", rows.start, rows.end)
         }
     };
-    format!("job {} partition {}: {what}", spec.job_id, spec.partition_id)
+    format!(
+        "job {} partition {}: {what}",
+        spec.job_id, spec.partition_id
+    )
 }
 
 #[cfg(test)]
@@ -149,16 +152,26 @@ mod tests {
     fn a_spec_that_does_not_decode_is_bad_input() {
         let failure = decode_spec(Some(b"{not json")).unwrap_err();
         assert_eq!(failure.kind, FailureKind::BadInput);
-        assert!(failure.message.contains("not a partition spec"), "{}", failure.message);
+        assert!(
+            failure.message.contains("not a partition spec"),
+            "{}",
+            failure.message
+        );
         assert_eq!(decode_spec(None).unwrap_err().kind, FailureKind::BadInput);
     }
 
     #[tokio::test]
     async fn a_panic_while_computing_is_internal() {
-        let error = tokio::task::spawn_blocking(|| panic!("boom")).await.unwrap_err();
+        let error = tokio::task::spawn_blocking(|| panic!("boom"))
+            .await
+            .unwrap_err();
         let failure = crashed(error);
         assert_eq!(failure.kind, FailureKind::Internal);
-        assert!(failure.message.contains("panicked: boom"), "{}", failure.message);
+        assert!(
+            failure.message.contains("panicked: boom"),
+            "{}",
+            failure.message
+        );
     }
 
     #[test]

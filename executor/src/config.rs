@@ -229,12 +229,27 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_duration() {
         assert!(matches!(parse_duration("5"), Err(DurationError::NoUnit(_))));
-        assert!(matches!(parse_duration("secs"), Err(DurationError::NoNumber(_))));
-        assert!(matches!(parse_duration(""), Err(DurationError::NoNumber(_))));
-        assert!(matches!(parse_duration("-5secs"), Err(DurationError::NoNumber(_))));
-        assert!(matches!(parse_duration("1.2.3secs"), Err(DurationError::NoNumber(_))));
+        assert!(matches!(
+            parse_duration("secs"),
+            Err(DurationError::NoNumber(_))
+        ));
+        assert!(matches!(
+            parse_duration(""),
+            Err(DurationError::NoNumber(_))
+        ));
+        assert!(matches!(
+            parse_duration("-5secs"),
+            Err(DurationError::NoNumber(_))
+        ));
+        assert!(matches!(
+            parse_duration("1.2.3secs"),
+            Err(DurationError::NoNumber(_))
+        ));
         let unknown = parse_duration("5s").unwrap_err();
-        assert!(unknown.to_string().contains("unknown unit \"s\""), "{unknown}");
+        assert!(
+            unknown.to_string().contains("unknown unit \"s\""),
+            "{unknown}"
+        );
         assert!(matches!(
             parse_duration("1e3secs"),
             Err(DurationError::UnknownUnit { .. })
@@ -309,7 +324,10 @@ mod tests {
         assert_eq!(err.variable, "MESOS_AGENT_ENDPOINT");
 
         let mut pairs = BASE.to_vec();
-        pairs.extend([("MESOS_CHECKPOINT", "1"), ("MESOS_RECOVERY_TIMEOUT", "15mins")]);
+        pairs.extend([
+            ("MESOS_CHECKPOINT", "1"),
+            ("MESOS_RECOVERY_TIMEOUT", "15mins"),
+        ]);
         let err = Config::from_lookup(env(&pairs)).unwrap_err();
         assert_eq!(err.variable, "MESOS_SUBSCRIPTION_BACKOFF_MAX");
 

@@ -31,8 +31,8 @@ impl UpdateSender {
                     continue;
                 }
                 let task = status.task_id.value.clone();
-                let state = TaskState::try_from(status.state)
-                    .map_or("unknown state", |s| s.as_str_name());
+                let state =
+                    TaskState::try_from(status.state).map_or("unknown state", |s| s.as_str_name());
                 match agent.update(status).await {
                     Ok(()) => tracing::debug!(task, state, "update sent"),
                     Err(error) => tracing::warn!(

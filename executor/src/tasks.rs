@@ -152,7 +152,10 @@ mod tests {
         let mut book = TaskBook::new();
         let (serial, _) = start(&mut book, "a");
         assert_eq!(book.unacknowledged().len(), 1);
-        assert!(book.finish("a", serial + 1).is_none(), "another launch's outcome");
+        assert!(
+            book.finish("a", serial + 1).is_none(),
+            "another launch's outcome"
+        );
         assert!(book.finish("a", serial).is_some());
         assert_eq!(book.running(), 0);
         assert!(book.knows("a"));
@@ -169,7 +172,10 @@ mod tests {
         start(&mut book, "b");
         assert!(book.kill("a").is_some());
         assert!(cancel.is_cancelled());
-        assert!(book.finish("a", serial).is_none(), "killed: the outcome is dropped");
+        assert!(
+            book.finish("a", serial).is_none(),
+            "killed: the outcome is dropped"
+        );
         assert!(book.kill("a").is_none(), "already killed");
         assert_eq!(book.kill_all().len(), 1);
         assert_eq!(book.running(), 0);

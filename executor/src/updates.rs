@@ -78,11 +78,21 @@ mod tests {
 
         let acked = store.acknowledge(&[2; 16]).unwrap();
         assert_eq!(acked.task_id.value, "b");
-        let left: Vec<u8> = store.pending().iter().map(|s| s.uuid.as_ref().unwrap()[0]).collect();
+        let left: Vec<u8> = store
+            .pending()
+            .iter()
+            .map(|s| s.uuid.as_ref().unwrap()[0])
+            .collect();
         assert_eq!(left, [1, 3], "oldest first, the acknowledged one gone");
 
-        assert!(store.acknowledge(&[2; 16]).is_none(), "a repeated ack is a no-op");
-        assert!(store.acknowledge(&[9; 16]).is_none(), "an unknown uuid is a no-op");
+        assert!(
+            store.acknowledge(&[2; 16]).is_none(),
+            "a repeated ack is a no-op"
+        );
+        assert!(
+            store.acknowledge(&[9; 16]).is_none(),
+            "an unknown uuid is a no-op"
+        );
         store.acknowledge(&[1; 16]).unwrap();
         store.acknowledge(&[3; 16]).unwrap();
         assert!(store.is_empty());

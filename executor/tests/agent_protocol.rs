@@ -18,7 +18,10 @@ use support::fake_agent::{
 use support::{LogOnFailure, csv_source, spec, values, write_csv};
 
 fn subscribes(calls: &[RecordedCall]) -> Vec<&RecordedCall> {
-    calls.iter().filter(|c| c.is(call::Type::Subscribe)).collect()
+    calls
+        .iter()
+        .filter(|c| c.is(call::Type::Subscribe))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -36,12 +39,16 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         ("MESOS_EXECUTOR_AUTHENTICATION_TOKEN", "agent-t0ken"),
     ];
     let mut executor = ExecutorProcess::start(&agent, &env, &_log.0);
-    agent.wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1).await;
+    agent
+        .wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1)
+        .await;
 
     let data = spec(0, csv_source(&csv, 0..u64::MAX)).to_bytes().unwrap();
     agent.send(launch(task_info("t1", data)));
     // The agent takes both updates (202) but acknowledges neither.
-    let calls = agent.wait_for("RUNNING and FINISHED", |c| updates(c).len() == 2).await;
+    let calls = agent
+        .wait_for("RUNNING and FINISHED", |c| updates(c).len() == 2)
+        .await;
     let sent = updates(&calls);
     assert_eq!(sent[0].state, TaskState::TaskRunning as i32);
     assert_eq!(sent[1].state, TaskState::TaskFinished as i32);
@@ -53,20 +60,32 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
     // The agent restarts: the stream ends, SUBSCRIBE is refused a while.
     agent.refuse_subscribe(true);
     agent.drop_stream();
-    agent.wait_for("a refused SUBSCRIBE", |c| subscribes(c).len() >= 2).await;
+    agent
+        .wait_for("a refused SUBSCRIBE", |c| subscribes(c).len() >= 2)
+        .await;
     agent.refuse_subscribe(false);
     let calls = agent
         .wait_for("a taken SUBSCRIBE", |c| {
             subscribes(c).len() >= 3 && updates(c).len() == 2
         })
         .await;
-    let resubscribe = subscribes(&calls).last().unwrap().call.subscribe.clone().unwrap();
+    let resubscribe = subscribes(&calls)
+        .last()
+        .unwrap()
+        .call
+        .subscribe
+        .clone()
+        .unwrap();
     let listed: Vec<_> = resubscribe
         .unacknowledged_updates
         .iter()
         .map(|u| u.status.uuid.clone())
         .collect();
-    assert_eq!(listed, vec![sent[0].uuid.clone(), sent[1].uuid.clone()], "both, in order");
+    assert_eq!(
+        listed,
+        vec![sent[0].uuid.clone(), sent[1].uuid.clone()],
+        "both, in order"
+    );
     let tasks: Vec<_> = resubscribe
         .unacknowledged_tasks
         .iter()
@@ -74,7 +93,9 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         .collect();
     assert_eq!(tasks, ["t1"], "its final update is unacknowledged");
     assert!(
-        calls.iter().all(|c| c.authorization.as_deref() == Some("Bearer agent-t0ken")),
+        calls
+            .iter()
+            .all(|c| c.authorization.as_deref() == Some("Bearer agent-t0ken")),
         "every call carries the token: {calls:#?}"
     );
 
@@ -85,7 +106,11 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
     agent.send(shutdown());
     let status = executor.exit_within(Duration::from_secs(3)).await;
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
-    assert_eq!(updates(&agent.calls()).len(), 2, "nothing sent twice as UPDATE");
+    assert_eq!(
+        updates(&agent.calls()).len(),
+        2,
+        "nothing sent twice as UPDATE"
+    );
     let log = std::fs::read_to_string(&_log.0).unwrap();
     assert!(!log.contains("agent-t0ken"), "the token is never logged");
 }
@@ -96,11 +121,16 @@ async fn without_checkpointing_losing_the_agent_ends_the_executor() {
     let log = LogOnFailure(dir.path().join("executor.log"));
     let agent = FakeAgent::start().await;
     let mut executor = ExecutorProcess::start(&agent, &[("MESOS_CHECKPOINT", "0")], &log.0);
-    agent.wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1).await;
+    agent
+        .wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1)
+        .await;
     assert!(executor.is_running());
     agent.drop_stream();
     let status = executor.exit_within(Duration::from_secs(5)).await;
-    assert!(matches!(status.and_then(|s| s.code()), Some(code) if code != 0), "{status:?}");
+    assert!(
+        matches!(status.and_then(|s| s.code()), Some(code) if code != 0),
+        "{status:?}"
+    );
     assert_eq!(subscribes(&agent.calls()).len(), 1, "no second SUBSCRIBE");
 }
 
@@ -115,13 +145,18 @@ async fn with_checkpointing_the_executor_retries_until_the_recovery_timeout() {
         ("MESOS_SUBSCRIPTION_BACKOFF_MAX", "100ms"),
     ];
     let mut executor = ExecutorProcess::start(&agent, &env, &log.0);
-    agent.wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1).await;
+    agent
+        .wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1)
+        .await;
     agent.refuse_subscribe(true);
     let lost = Instant::now();
     agent.drop_stream();
     let status = executor.exit_within(Duration::from_secs(10)).await;
     let away = lost.elapsed();
-    assert!(matches!(status.and_then(|s| s.code()), Some(code) if code != 0), "{status:?}");
+    assert!(
+        matches!(status.and_then(|s| s.code()), Some(code) if code != 0),
+        "{status:?}"
+    );
     assert!(away >= Duration::from_secs(1), "gave up after {away:?}");
     assert!(away < Duration::from_secs(4), "gave up only after {away:?}");
     // Waits of at most 100ms over one second: many attempts.
@@ -140,24 +175,30 @@ async fn shutdown_kills_tasks_and_exits_within_the_grace_period_without_acks() {
         ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "2secs"),
     ];
     let mut executor = ExecutorProcess::start(&agent, &env, &log.0);
-    agent.wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1).await;
+    agent
+        .wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1)
+        .await;
     let stalled = rmesos_common::partition::PartitionSource::Served {
         url: server.url("stall"),
         rows: 0..1_000_000,
         ncols: 2,
     };
-    agent.send(launch(task_info("s1", spec(3, stalled).to_bytes().unwrap())));
+    agent.send(launch(task_info(
+        "s1",
+        spec(3, stalled).to_bytes().unwrap(),
+    )));
     agent.wait_for("RUNNING", |c| updates(c).len() == 1).await;
-    server
-        .wait_for_stall_request()
-        .await;
+    server.wait_for_stall_request().await;
 
     let asked = Instant::now();
     agent.send(shutdown());
     let status = executor.exit_within(Duration::from_secs(5)).await;
     let took = asked.elapsed();
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
-    assert!(took < Duration::from_secs(2), "exited after {took:?}, past the grace period");
+    assert!(
+        took < Duration::from_secs(2),
+        "exited after {took:?}, past the grace period"
+    );
     assert!(
         took >= Duration::from_millis(1000),
         "left after {took:?} without waiting for the acknowledgement"

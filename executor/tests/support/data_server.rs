@@ -75,7 +75,8 @@ impl DataServer {
                     async move {
                         observed.stall_requests.fetch_add(1, Ordering::SeqCst);
                         let flag = DropFlag(observed);
-                        let first = futures::stream::iter([Ok::<_, std::io::Error>(vec![0u8; 800])]);
+                        let first =
+                            futures::stream::iter([Ok::<_, std::io::Error>(vec![0u8; 800])]);
                         let forever = futures::stream::unfold(flag, |flag| async move {
                             std::future::pending::<()>().await;
                             Some((Ok(Vec::new()), flag))
@@ -118,7 +119,10 @@ impl DataServer {
 async fn poll(what: &str, cond: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + super::scheduler::DEADLINE;
     while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }

@@ -21,7 +21,10 @@ impl Drop for LogOnFailure {
     fn drop(&mut self) {
         if std::thread::panicking() {
             let log = std::fs::read_to_string(&self.0).unwrap_or_default();
-            eprintln!("--- executor log {} ---\n{log}--- end ---", self.0.display());
+            eprintln!(
+                "--- executor log {} ---\n{log}--- end ---",
+                self.0.display()
+            );
         }
     }
 }
@@ -51,7 +54,10 @@ pub fn write_npy(path: &Path, values: &[f64], cols: usize) {
 
 /// Writes `values` as a `.csv` file with a header line.
 pub fn write_csv(path: &Path, values: &[f64], cols: usize) {
-    let mut text: String = (0..cols).map(|c| format!("c{c}")).collect::<Vec<_>>().join(",");
+    let mut text: String = (0..cols)
+        .map(|c| format!("c{c}"))
+        .collect::<Vec<_>>()
+        .join(",");
     text.push('\n');
     for row in values.chunks(cols) {
         let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();

@@ -3,6 +3,7 @@
 //! offers and updates, launching tasks on the real `rmesos-executor`, and
 //! acknowledging, killing and tearing down.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -41,6 +42,8 @@ pub struct Scheduler {
     buffer: BytesMut,
     decoder: RecordIoDecoder,
     http: reqwest::Client,
+    /// Updates read while waiting for another task's, by task id.
+    held: HashMap<String, VecDeque<v1::TaskStatus>>,
 }
 
 impl Scheduler {
@@ -82,6 +85,7 @@ impl Scheduler {
             buffer: BytesMut::new(),
             decoder: RecordIoDecoder::new(),
             http,
+            held: HashMap::new(),
         };
         let subscribed = scheduler.next_of(event::Type::Subscribed).await;
         scheduler.framework_id = subscribed.subscribed.unwrap().framework_id.value;
@@ -166,8 +170,18 @@ impl Scheduler {
         self.call(accept).await;
     }
 
-    /// The next update of `task` (acknowledging every update on the way).
+    /// The next update of `task` (acknowledging every update on the way,
+    /// and keeping those of other tasks for later).
     pub async fn next_update(&mut self, task: &str) -> v1::TaskStatus {
+        tokio::time::timeout(DEADLINE, self.next_update_unbounded(task))
+            .await
+            .unwrap_or_else(|_| panic!("no update of {task} within {DEADLINE:?}"))
+    }
+
+    async fn next_update_unbounded(&mut self, task: &str) -> v1::TaskStatus {
+        if let Some(status) = self.held.get_mut(task).and_then(VecDeque::pop_front) {
+            return status;
+        }
         loop {
             let update = self.next_of(event::Type::Update).await.update.unwrap();
             let status = update.status;
@@ -185,6 +199,10 @@ impl Scheduler {
             if status.task_id.value == task {
                 return status;
             }
+            self.held
+                .entry(status.task_id.value.clone())
+                .or_default()
+                .push_back(status);
         }
     }
 

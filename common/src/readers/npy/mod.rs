@@ -279,7 +279,14 @@ mod tests {
 
     /// A version 1.0 `.npy` file of `values` (already laid out in the
     /// file's order) with the given dtype code and order.
-    fn write_npy(dir: &Path, name: &str, descr: &str, fortran: bool, shape: (usize, usize), data: &[u8]) -> PathBuf {
+    fn write_npy(
+        dir: &Path,
+        name: &str,
+        descr: &str,
+        fortran: bool,
+        shape: (usize, usize),
+        data: &[u8],
+    ) -> PathBuf {
         let dict = format!(
             "{{'descr': '{descr}', 'fortran_order': {}, 'shape': ({}, {}), }}",
             if fortran { "True" } else { "False" },
@@ -313,7 +320,10 @@ mod tests {
         ];
         for (x, y) in pairs {
             for (x, y) in x.iter().zip(&y) {
-                assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{what}: {x} vs {y}");
+                assert!(
+                    (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                    "{what}: {x} vs {y}"
+                );
             }
         }
     }
@@ -322,7 +332,9 @@ mod tests {
     fn windows_of_any_size_give_the_same_statistics_in_every_read_path() {
         let dir = tempfile::tempdir().unwrap();
         let (rows, cols) = (5003, 3);
-        let values: Vec<f64> = (0..rows * cols).map(|i| ((i * 37 % 101) as f64) - 50.0).collect();
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| ((i * 37 % 101) as f64) - 50.0)
+            .collect();
         let mut expected = ColumnSummary::new(cols);
         expected.add_rows(&values[300 * cols..4700 * cols]).unwrap();
         let expected = expected.finish();
@@ -333,7 +345,10 @@ mod tests {
             .map(|(r, c)| values[r * cols + c])
             .collect();
         let f_f8: Vec<u8> = column_major.iter().flat_map(|v| v.to_le_bytes()).collect();
-        let c_i2: Vec<u8> = values.iter().flat_map(|v| (*v as i16).to_le_bytes()).collect();
+        let c_i2: Vec<u8> = values
+            .iter()
+            .flat_map(|v| (*v as i16).to_le_bytes())
+            .collect();
         let files = [
             write_npy(dir.path(), "c.npy", "<f8", false, (rows, cols), &c_f8),
             write_npy(dir.path(), "f.npy", "<f8", true, (rows, cols), &f_f8),
@@ -343,7 +358,11 @@ mod tests {
             let npy = NpyFile::open(path).unwrap();
             for window in [1, 24, 4096, 10_000, 1 << 20] {
                 let got = npy.summarize_rows_in_windows(300..4700, window).unwrap();
-                assert_close(&got.finish(), &expected, &format!("{path:?} window {window}"));
+                assert_close(
+                    &got.finish(),
+                    &expected,
+                    &format!("{path:?} window {window}"),
+                );
             }
         }
     }
