@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
 use rmesos_common::task::{DataUrl, encode_rows};
@@ -44,7 +45,7 @@ impl DataServer {
         let observed = Arc::new(Observed::default());
         let bytes = encode_rows(&values);
         let full = bytes.clone();
-        let half = bytes[..bytes.len() / 2 + 3].to_vec();
+        let half = bytes[..(bytes.len() / 2 + 3).min(bytes.len())].to_vec();
         let stall_observed = Arc::clone(&observed);
         let app = Router::new()
             .route(
@@ -55,6 +56,12 @@ impl DataServer {
                     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
                         full.chunks(4096).map(|c| Ok(c.to_vec())).collect();
                     async move { Body::from_stream(futures::stream::iter(chunks)) }
+                }),
+            )
+            .route(
+                &format!("/{TOKEN}/generated/{{rows}}/{{ncols}}"),
+                get(|Path((rows, ncols)): Path<(u64, u64)>| async move {
+                    Body::from_stream(generated_rows(rows, ncols))
                 }),
             )
             .route(
@@ -110,6 +117,12 @@ impl DataServer {
         .await;
     }
 
+    /// The URL of `rows` x `ncols` values made up as they are sent (see
+    /// [`generated_value`]), so that a partition of any size streams.
+    pub fn generated_url(&self, rows: u64, ncols: usize) -> DataUrl {
+        DataUrl::new(format!("{}/generated/{rows}/{ncols}", self.base))
+    }
+
     /// The URL of route `name` (`rows`, `missing`, `short`, `stall`).
     pub fn url(&self, name: &str) -> DataUrl {
         DataUrl::new(format!("{}/{name}", self.base))
@@ -125,4 +138,26 @@ async fn poll(what: &str, cond: impl Fn() -> bool) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+}
+
+/// Value `index` (row-major) of a generated partition.
+pub fn generated_value(index: u64) -> f64 {
+    (index % 1009) as f64 - 500.0
+}
+
+/// The stream form of a generated partition, 64 KiB at a time.
+fn generated_rows(
+    rows: u64,
+    ncols: u64,
+) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    const CHUNK_VALUES: u64 = 8192;
+    let total = rows * ncols;
+    futures::stream::unfold(0u64, move |next| async move {
+        if next >= total {
+            return None;
+        }
+        let end = (next + CHUNK_VALUES).min(total);
+        let chunk = (next..end).flat_map(|i| generated_value(i).to_le_bytes()).collect();
+        Some((Ok(chunk), end))
+    })
 }

@@ -97,7 +97,17 @@ impl FakeAgent {
         what: &str,
         cond: impl Fn(&[RecordedCall]) -> bool,
     ) -> Vec<RecordedCall> {
-        let deadline = tokio::time::Instant::now() + DEADLINE;
+        self.wait_for_within(DEADLINE, what, cond).await
+    }
+
+    /// `wait_for` with a deadline of `limit`.
+    pub async fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        cond: impl Fn(&[RecordedCall]) -> bool,
+    ) -> Vec<RecordedCall> {
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
             let calls = self.calls();
             if cond(&calls) {
@@ -257,6 +267,10 @@ impl ExecutorProcess {
             .await
             .ok()
             .map(Result::unwrap)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the process is running")
     }
 
     pub fn is_running(&mut self) -> bool {
