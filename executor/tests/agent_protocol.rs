@@ -9,8 +9,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use rmesos_common::stats::ColumnSummary;
-use rmesos_common::wire::executor::call;
-use rmesos_common::wire::v1::TaskState;
+use rmesos_common::wire::executor::{Event, call, event};
+use rmesos_common::wire::v1::{TaskGroupInfo, TaskState};
 use support::data_server::DataServer;
 use support::fake_agent::{
     ExecutorProcess, FakeAgent, RecordedCall, acknowledged, launch, shutdown, task_info, updates,
@@ -206,6 +206,51 @@ async fn shutdown_kills_tasks_and_exits_within_the_grace_period_without_acks() {
     let sent = updates(&agent.calls());
     assert_eq!(sent.len(), 2, "{sent:#?}");
     assert_eq!(sent[1].state, TaskState::TaskKilled as i32);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_task_of_a_launch_group_runs_and_unknown_events_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = LogOnFailure(dir.path().join("executor.log"));
+    let csv = dir.path().join("g.csv");
+    write_csv(&csv, &values(30, 3), 3);
+    let agent = FakeAgent::start().await;
+    let mut executor = ExecutorProcess::start(&agent, &[("MESOS_CHECKPOINT", "0")], &log.0);
+    agent
+        .wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1)
+        .await;
+    // An event type from a newer agent, then MESSAGE and HEARTBEAT.
+    for kind in [
+        99,
+        event::Type::Message as i32,
+        event::Type::Heartbeat as i32,
+    ] {
+        agent.send(Event {
+            r#type: Some(kind),
+            ..Default::default()
+        });
+    }
+    let data = |id| spec(id, csv_source(&csv, 0..u64::MAX)).to_bytes().unwrap();
+    agent.send(Event {
+        r#type: Some(event::Type::LaunchGroup as i32),
+        launch_group: Some(event::LaunchGroup {
+            task_group: TaskGroupInfo {
+                tasks: vec![task_info("g1", data(0)), task_info("g2", data(1))],
+            },
+        }),
+        ..Default::default()
+    });
+    let calls = agent
+        .wait_for("four updates", |c| updates(c).len() == 4)
+        .await;
+    let finished: Vec<_> = updates(&calls)
+        .into_iter()
+        .filter(|s| s.state == TaskState::TaskFinished as i32)
+        .map(|s| s.task_id.value)
+        .collect();
+    assert_eq!(finished.len(), 2, "{finished:?}");
+    assert!(finished.contains(&"g1".to_owned()) && finished.contains(&"g2".to_owned()));
+    assert!(executor.is_running(), "still serving after unknown events");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,9 +34,15 @@ fn write_big_npy(path: &Path, rows: u64) {
     out.write_all(b"\x93NUMPY\x01\x00").unwrap();
     out.write_all(&(header.len() as u16).to_le_bytes()).unwrap();
     out.write_all(&header).unwrap();
+    let mut chunk = Vec::with_capacity(1 << 20);
     for index in 0..rows * COLS as u64 {
-        out.write_all(&generated_value(index).to_le_bytes()).unwrap();
+        chunk.extend_from_slice(&generated_value(index).to_le_bytes());
+        if chunk.len() >= 1 << 20 {
+            out.write_all(&chunk).unwrap();
+            chunk.clear();
+        }
     }
+    out.write_all(&chunk).unwrap();
     out.flush().unwrap();
 }
 
@@ -66,7 +72,12 @@ async fn summarize_and_measure(spec: &PartitionSpec, rows: u64, log: &Path) -> (
     let took = started.elapsed();
     let peak = peak_rss_kib(executor.pid());
     let end = &updates(&calls)[1];
-    assert_eq!(end.state, TaskState::TaskFinished as i32, "{:?}", end.message);
+    assert_eq!(
+        end.state,
+        TaskState::TaskFinished as i32,
+        "{:?}",
+        end.message
+    );
     let summary = ColumnSummary::from_bytes(end.data.as_deref().unwrap()).unwrap();
     assert_eq!(summary.count(), rows);
     agent.send(shutdown());
@@ -106,7 +117,10 @@ async fn check_flat_memory(bytes: u64) {
             bytes >> 20,
             peak as f64 / 1024.0
         );
-        assert!(peak < BUDGET_KIB, "{name}: peak RSS {peak} KiB over {BUDGET_KIB} KiB");
+        assert!(
+            peak < BUDGET_KIB,
+            "{name}: peak RSS {peak} KiB over {BUDGET_KIB} KiB"
+        );
     }
 }
 

@@ -157,7 +157,9 @@ fn generated_rows(
             return None;
         }
         let end = (next + CHUNK_VALUES).min(total);
-        let chunk = (next..end).flat_map(|i| generated_value(i).to_le_bytes()).collect();
+        let chunk = (next..end)
+            .flat_map(|i| generated_value(i).to_le_bytes())
+            .collect();
         Some((Ok(chunk), end))
     })
 }
