@@ -54,11 +54,11 @@ def test_the_seed_cell_runs_on_the_cluster(sc):
 
 
 def test_in_memory_and_shared_files_match_numpy(sc, rng, tmp_path):
-    x = rng.normal(size=(200_000, 8)) * 50 + np.arange(8)
-    assert_matches_numpy(rmesos.Statistics.colStats(sc.parallelize(x, 16)), x)
+    x = rng.normal(size=(1_000_000, 16)) * 50 + np.arange(16)
+    assert_matches_numpy(rmesos.Statistics.colStats(sc.parallelize(x, 32)), x)
     path = tmp_path / "x.npy"
     np.save(path, x)
-    assert_matches_numpy(rmesos.Statistics.colStats(sc.npy_file(path, shared=True, numSlices=12)), x)
+    assert_matches_numpy(rmesos.Statistics.colStats(sc.npy_file(path, shared=True, numSlices=32)), x)
     assert_matches_numpy(rmesos.Statistics.colStats(sc.npy_file(path, shared=False, numSlices=5)), x)
     csv = tmp_path / "x.csv"
     np.savetxt(csv, x[:5000], delimiter=",", fmt="%.17g")
@@ -86,3 +86,18 @@ def test_an_unreachable_master_is_a_connection_error_naming_it():
     with pytest.raises(ConnectionError, match="127.0.0.1:9"):
         rmesos.Context("http://127.0.0.1:9", connect_timeout=1.0,
                        executor_file=str(_binary("rmesos-executor")))
+
+
+def test_keyboard_interrupt_cancels_a_cluster_job_and_the_context_goes_on(sc):
+    data = sc.parallelize(np.ones((100_000, 2)), 1000)
+    calls = []
+
+    def interrupt(done, total):
+        calls.append(done)
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        data._summarize(interrupt)
+    assert calls[-1] < 1000
+    assert run_seed_cell(sc).count() == 3
