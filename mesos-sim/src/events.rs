@@ -95,6 +95,11 @@ pub fn deliver(framework: &mut Framework, status: TaskStatus) {
     }
     let faults = framework.faults;
     if faults.duplicate {
+        // Two copies at once, ahead of the reliable one: the framework sees
+        // the update at least twice whatever the timing of its
+        // acknowledgements (as when an agent retries and the first
+        // acknowledgement was lost).
+        send(framework, &update(status.clone()));
         send(framework, &update(status.clone()));
     }
     let task = status.task_id.value.clone();
