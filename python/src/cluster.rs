@@ -226,7 +226,8 @@ impl ClusterSession {
         let interrupt: Mutex<Option<PyErr>> = Mutex::new(None);
         let should_cancel = || {
             Python::attach(|py| {
-                let stop = report(py, &receiver, progress.as_ref()).or_else(|| py.check_signals().err());
+                let stop =
+                    report(py, &receiver, progress.as_ref()).or_else(|| py.check_signals().err());
                 let cancel = stop.is_some();
                 if let Some(error) = stop {
                     *interrupt.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);

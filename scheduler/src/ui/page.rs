@@ -151,7 +151,11 @@ fn job_row(page: &mut String, job: &JobStatus) {
         job.rows_done.to_string(),
         job.rows_total.map(|t| t.to_string()),
     );
-    let read = of_total(bytes(job.bytes_done), job.bytes_total.map(bytes));
+    // In-memory rows have no byte count: show none rather than "0 B".
+    let read = match (job.bytes_done, job.bytes_total) {
+        (0, None) => "&mdash;".to_owned(),
+        (done, total) => of_total(bytes(done), total.map(bytes)),
+    };
     let _ = writeln!(
         page,
         "<tr class=\"job\"><td class=\"job-id\"><a href=\"/api/jobs/{}\">{}</a></td>\
