@@ -68,8 +68,8 @@ enum Link {
 
 /// What woke the loop.
 enum Step {
-    Event(Result<Option<Event>, AgentError>),
-    Outcome(Outcome),
+    Event(Result<Option<Box<Event>>, AgentError>),
+    Outcome(Box<Outcome>),
     Reconnect,
     ShutdownDeadline,
 }
@@ -133,7 +133,7 @@ impl Runner {
             }
             let result = match self.next_step(&mut link).await {
                 Step::Event(Ok(Some(event))) => {
-                    self.handle_event(event);
+                    self.handle_event(*event);
                     Ok(())
                 }
                 Step::Event(Ok(None)) => self
@@ -143,7 +143,7 @@ impl Runner {
                     self.agent_lost(error.to_string()).map(|down| link = down)
                 }
                 Step::Outcome(outcome) => {
-                    self.task_ended(outcome, matches!(link, Link::Up(_)));
+                    self.task_ended(*outcome, matches!(link, Link::Up(_)));
                     Ok(())
                 }
                 Step::Reconnect => self.reconnect(&mut link).await,
@@ -174,13 +174,13 @@ impl Runner {
             // Every branch is cancel-safe: `EventStream::next` keeps its
             // partial record in the stream, `recv` loses nothing.
             Link::Up(stream) => tokio::select! {
-                event = stream.next() => Step::Event(event),
-                Some(outcome) = outcomes.recv() => Step::Outcome(outcome),
+                event = stream.next() => Step::Event(event.map(|e| e.map(Box::new))),
+                Some(outcome) = outcomes.recv() => Step::Outcome(Box::new(outcome)),
                 () = shutdown => Step::ShutdownDeadline,
             },
             Link::Down { next_attempt, .. } => tokio::select! {
                 () = sleep_until(*next_attempt) => Step::Reconnect,
-                Some(outcome) = outcomes.recv() => Step::Outcome(outcome),
+                Some(outcome) = outcomes.recv() => Step::Outcome(Box::new(outcome)),
                 () = shutdown => Step::ShutdownDeadline,
             },
         }

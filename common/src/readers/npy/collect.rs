@@ -40,19 +40,7 @@ mod tests {
         shape: (usize, usize),
         data: &[u8],
     ) -> tempfile::NamedTempFile {
-        let mut header = format!(
-            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': ({}, {}), }}",
-            if fortran { "True" } else { "False" },
-            shape.0,
-            shape.1
-        );
-        while (10 + header.len() + 1) % 64 != 0 {
-            header.push(' ');
-        }
-        header.push('\n');
-        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-        bytes.extend_from_slice(header.as_bytes());
+        let mut bytes = crate::readers::npy_header(descr, fortran, &[shape.0, shape.1]);
         bytes.extend_from_slice(data);
         let file = tempfile::Builder::new().suffix(".npy").tempfile().unwrap();
         std::fs::write(file.path(), bytes).unwrap();

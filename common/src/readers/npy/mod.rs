@@ -10,6 +10,7 @@ mod collect;
 mod dtype;
 mod header;
 mod literal;
+mod write;
 
 use std::fs::File;
 use std::ops::Range;
@@ -21,6 +22,7 @@ use super::ReadError;
 use crate::stats::ColumnSummary;
 pub use dtype::{ElementKind, NpyDtype};
 use header::NpyHeader;
+pub use write::{npy_header, write_npy_f64};
 
 /// Values per block handed to the kernel: big enough to amortize the call,
 /// small enough to stay in cache.
