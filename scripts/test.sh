@@ -2,7 +2,7 @@
 # The one command that checks everything: installs what the tests need and
 # is missing (idempotently), then runs formatting, lint and every test.
 # Needs Rust, Python 3.11+ with pip, and Java; Debian for the ZooKeeper
-# package. Usage: bash scripts/test.sh
+# and Chromium packages. Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -22,6 +22,13 @@ if [ ! -f /usr/share/java/zookeeper.jar ]; then
     step "installing Debian's zookeeper package"
     as_root apt-get update
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+fi
+
+# --- Chromium: a test loads the status page in headless Chromium. --------
+if ! command -v chromium >/dev/null 2>&1; then
+    step "installing Debian's chromium package"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
 # --- Python packages the tests use (numpy computes expected results). -----

@@ -115,7 +115,9 @@ class Context:
     ``data_bind`` (``host:port`` the data server listens on),
     ``advertise_host`` / ``advertise_port`` (how agents reach this
     process), ``executor_uri`` / ``executor_path`` (instead of serving the
-    bundled executor).
+    bundled executor), ``ui_bind`` (``host:port`` of the status page, or
+    ``"off"``; default ``0.0.0.0:4040``, the next free port up to 4060
+    when taken; its URL is ``uiWebUrl``).
     """
 
     def __init__(self, master: Optional[str] = None, appName: str = "rmesos", **options: Any):
@@ -142,6 +144,11 @@ class Context:
     def frameworkId(self) -> Optional[str]:
         """The Mesos framework id (``None`` in local mode)."""
         return self._session.framework_id() if self._session is not None else None
+
+    @property
+    def uiWebUrl(self) -> Optional[str]:
+        """The status page's URL (``None`` in local mode or when it is off)."""
+        return self._session.ui_url() if self._session is not None else None
 
     def parallelize(self, data: Union[np.ndarray, Sequence[Any]], numSlices: Optional[int] = None) -> Dataset:
         """A dataset of rows held in memory (a 2-D array, or a list of rows)."""

@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rmesos_scheduler::cluster::{BlockingCluster, ClusterError, ClusterSettings};
 use rmesos_scheduler::engine::{Dataset, JobError, ProgressSink, ProgressUpdate};
+use rmesos_scheduler::ui::UiBind;
 
 use crate::JobFailed;
 
@@ -65,6 +66,7 @@ fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSetting
             "executor_uri" => settings.executor_uri = Some(value.extract()?),
             "executor_path" => settings.executor_path = Some(value.extract()?),
             "executor_file" => settings.executor_file = Some(value.extract::<PathBuf>()?),
+            "ui_bind" => settings.ui_bind = Some(ui_bind(&value)?),
             other => {
                 return Err(PyValueError::new_err(format!(
                     "unknown cluster option '{other}'"
@@ -73,6 +75,21 @@ fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSetting
         }
     }
     Ok(settings)
+}
+
+/// `ui_bind`: "off" or False for no status page, else "host:port".
+fn ui_bind(value: &Bound<'_, PyAny>) -> PyResult<UiBind> {
+    if let Ok(flag) = value.extract::<bool>() {
+        return match flag {
+            false => Ok(UiBind::Off),
+            true => Err(PyValueError::new_err(
+                "ui_bind: give an address like \"0.0.0.0:4040\", or \"off\"",
+            )),
+        };
+    }
+    let text: String = value.extract()?;
+    text.parse()
+        .map_err(|message: String| PyValueError::new_err(format!("ui_bind: {message}")))
 }
 
 #[pymethods]
@@ -104,6 +121,12 @@ impl ClusterSession {
     fn framework_id(&self) -> Option<String> {
         let guard = self.cluster.lock().ok()?;
         guard.as_ref()?.framework_id().map(str::to_owned)
+    }
+
+    /// The status page's URL (`None` when it is off or could not start).
+    fn ui_url(&self) -> Option<String> {
+        let guard = self.cluster.lock().ok()?;
+        guard.as_ref()?.ui_url()
     }
 
     /// Statistics of an in-memory table: it is copied once and served to

@@ -1,9 +1,12 @@
 """rmesos on a (simulated) Mesos cluster: a real ZooKeeper, the simulated
 masters and agents, and the real ``rmesos-executor`` processes they run,
 fetched from this interpreter's data server."""
+import json
 import os
 import pathlib
 import subprocess
+import urllib.error
+import urllib.request
 
 import numpy as np
 import pytest
@@ -43,7 +46,7 @@ def cluster_master():
 def sc(cluster_master):
     context = rmesos.Context(cluster_master, appName="pytest-cluster",
                              executor_file=str(_binary("rmesos-executor")),
-                             data_bind="127.0.0.1:0")
+                             data_bind="127.0.0.1:0", ui_bind="127.0.0.1:0")
     yield context
     context.stop()
 
@@ -80,6 +83,31 @@ def test_progress_reaches_the_callback(sc):
     summary = data._summarize(lambda done, total: seen.append((done, total)))
     assert summary["count"] == 1000
     assert seen and seen[-1] == (10, 10)
+
+
+def test_the_status_page_shows_the_framework_and_is_read_only(sc):
+    rmesos.Statistics.colStats(sc.parallelize(np.ones((100, 2)), 2))
+    url = sc.uiWebUrl
+    assert url.startswith("http://127.0.0.1:"), url
+    with urllib.request.urlopen(url + "api/status", timeout=10) as response:
+        status = json.load(response)
+    assert status["framework"]["id"] == sc.frameworkId
+    assert status["framework"]["name"] == "pytest-cluster"
+    assert status["jobs"][-1]["state"] == "finished"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert sc.frameworkId in response.read().decode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="POST"), timeout=10)
+    assert refused.value.code == 405
+
+
+def test_the_status_page_can_be_off(cluster_master):
+    with pytest.raises(ValueError, match="ui_bind"):
+        rmesos.Context(cluster_master, ui_bind="4040")
+    with rmesos.Context(cluster_master, executor_file=str(_binary("rmesos-executor")),
+                        data_bind="127.0.0.1:0", ui_bind="off") as context:
+        assert context.frameworkId
+        assert context.uiWebUrl is None
 
 
 def test_an_unreachable_master_is_a_connection_error_naming_it():

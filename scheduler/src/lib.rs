@@ -5,7 +5,8 @@
 //! scheduler HTTP client (`transport`) and the subscribe/event/reconnect
 //! loop (`driver`), the job engine (`engine`), and the front ends (`cli`
 //! for `rmesos-submit`, the Python module). `local` runs jobs in this
-//! process without a cluster.
+//! process without a cluster. `cluster` runs jobs on Mesos, and `ui`
+//! shows a cluster session's status board over HTTP.
 
 pub mod backoff;
 pub mod cli;
@@ -17,3 +18,4 @@ pub mod engine;
 pub mod local;
 pub mod secret;
 pub mod transport;
+pub mod ui;

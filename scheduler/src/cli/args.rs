@@ -134,6 +134,10 @@ pub struct ClusterArgs {
     /// The executor is already installed on every agent at this path
     #[arg(long, value_name = "PATH", env = "RMESOS_EXECUTOR_PATH")]
     pub executor_path: Option<String>,
+    /// Address of the status page (HTML and /api/... JSON), or "off"; a
+    /// port in use moves it to one of the next 20 [default: 0.0.0.0:4040]
+    #[arg(long, value_name = "ADDR|off", env = "RMESOS_UI_BIND")]
+    pub ui_bind: Option<crate::ui::UiBind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -188,6 +192,26 @@ mod tests {
         assert!(parse_delimiter("").is_err());
         assert!(parse_delimiter("é").is_err());
         assert!(parse_delimiter("\n").is_err());
+    }
+
+    #[test]
+    fn the_status_page_can_be_moved_or_turned_off() {
+        use crate::ui::UiBind;
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["rmesos-submit"];
+            argv.extend_from_slice(extra);
+            argv.push("in.npy");
+            SubmitArgs::try_parse_from(argv)
+        };
+        let moved = parse(&["--ui-bind", "127.0.0.1:4050"]).unwrap();
+        assert_eq!(
+            moved.cluster.ui_bind,
+            Some(UiBind::At("127.0.0.1:4050".parse().unwrap()))
+        );
+        let off = parse(&["--ui-bind", "off"]).unwrap();
+        assert_eq!(off.cluster.ui_bind, Some(UiBind::Off));
+        let error = parse(&["--ui-bind", "4040"]).unwrap_err().to_string();
+        assert!(error.contains("neither \"off\" nor an address"), "{error}");
     }
 
     #[test]

@@ -77,6 +77,7 @@ fn settings(args: &ClusterArgs) -> ClusterSettings {
         executor_uri: args.executor_uri.clone(),
         executor_path: args.executor_path.clone(),
         executor_file: None,
+        ui_bind: args.ui_bind,
     }
 }
 

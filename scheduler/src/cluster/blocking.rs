@@ -51,6 +51,16 @@ impl BlockingCluster {
         self.cluster.as_ref().map(Cluster::framework_id)
     }
 
+    /// The status page's address (see `Cluster::ui_addr`).
+    pub fn ui_addr(&self) -> Option<std::net::SocketAddr> {
+        self.cluster.as_ref().and_then(Cluster::ui_addr)
+    }
+
+    /// The status page's URL for people (see `Cluster::ui_url`).
+    pub fn ui_url(&self) -> Option<String> {
+        self.cluster.as_ref().and_then(Cluster::ui_url)
+    }
+
     pub fn status(&self) -> Option<StatusBoard> {
         self.cluster.as_ref().map(|c| c.status().clone())
     }

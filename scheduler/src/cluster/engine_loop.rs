@@ -390,6 +390,9 @@ impl EngineLoop {
         }
         let job_id = current.job.job_id().to_owned();
         let elapsed = current.job.started.elapsed();
+        // The last merges happened after the previous settle's update.
+        self.board
+            .job_progress(&job_id, current.job.tracker().progress());
         let result = current.job.finish();
         match &result {
             Ok(_) => tracing::info!(job = %job_id, ?elapsed, "job finished"),

@@ -20,4 +20,7 @@ pub use blocking::BlockingCluster;
 pub use options::{ClusterOptions, RetryPolicy, TaskResources};
 pub use session::{Cluster, ClusterError, JobHandle};
 pub use settings::{ClusterSettings, SettingsError};
-pub use status::{ClusterStatus, FrameworkStatus, JobStatus, StatusBoard, TaskStatusRow};
+pub use status::{
+    AgentStatus, ClusterStatus, FrameworkStatus, HistoryEntry, JobStatus, StatusBoard,
+    TaskStatusRow,
+};

@@ -1,7 +1,8 @@
 //! `ClusterOptions`: everything a cluster session runs with (the master,
-//! the framework, task sizes, retries, the data server), with defaults an
-//! experienced Mesos user expects.
+//! the framework, task sizes, retries, the data server, the status page),
+//! with defaults an experienced Mesos user expects.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::backoff::BackoffPolicy;
@@ -71,6 +72,9 @@ pub struct ClusterOptions {
     /// sooner REVIVEs, which clears the filter).
     pub decline_refuse: Duration,
     pub data_server: DataServerConfig,
+    /// Where the status page listens (`crate::ui`); `None`: no page.
+    /// A port in use moves it to the next free one of the 20 after.
+    pub ui_bind: Option<SocketAddr>,
 }
 
 impl ClusterOptions {
@@ -87,6 +91,7 @@ impl ClusterOptions {
             connect_timeout: Duration::from_secs(30),
             decline_refuse: Duration::from_secs(30),
             data_server,
+            ui_bind: Some(crate::ui::DEFAULT_UI_BIND),
         }
     }
 }

@@ -2,8 +2,10 @@
 //! data server, the framework driver (following the leading master) and
 //! the engine task, and waits for the first subscription; jobs are then
 //! submitted one after another on that one framework; `shutdown` tears the
-//! framework down.
+//! framework down. The status page (`crate::ui`), when configured, starts
+//! before the subscription, so it shows a session still connecting.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,6 +24,7 @@ use crate::driver::{
     detected_leader,
 };
 use crate::engine::{JobError, JobPlan, ProgressSink};
+use crate::ui::UiServer;
 
 /// Why a session could not start.
 #[derive(Debug, Error)]
@@ -76,6 +79,7 @@ pub struct Cluster {
     engine: JoinHandle<()>,
     data: Arc<DataServer>,
     board: StatusBoard,
+    ui: Option<UiServer>,
     framework_id: String,
 }
 
@@ -98,8 +102,9 @@ impl Cluster {
             task,
         } = Driver::spawn(options.driver.clone(), leaders)?;
         let board = StatusBoard::new(&options.driver.framework.name, &master);
+        let ui = start_ui(&options, &board).await;
         let (framework_id, endpoint) =
-            match first_subscription(&mut events, &options, &master).await {
+            match first_subscription(&mut events, &options, &master, &board).await {
                 Ok(subscribed) => subscribed,
                 Err(error) => {
                     let _ = handle.disconnect().await;
@@ -130,6 +135,7 @@ impl Cluster {
             engine,
             data,
             board,
+            ui,
             framework_id,
         })
     }
@@ -144,6 +150,29 @@ impl Cluster {
 
     pub fn data_server(&self) -> &DataServer {
         &self.data
+    }
+
+    /// The address the status page is bound to; `None` when it is off or
+    /// could not start.
+    pub fn ui_addr(&self) -> Option<SocketAddr> {
+        self.ui.as_ref().map(UiServer::local_addr)
+    }
+
+    /// The status page's URL for people: when it listens on every
+    /// interface, with the host the agents reach this process at.
+    pub fn ui_url(&self) -> Option<String> {
+        let addr = self.ui_addr()?;
+        let host = if addr.ip().is_unspecified() {
+            self.data.advertised().0
+        } else {
+            addr.ip().to_string()
+        };
+        let host = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host
+        };
+        Some(format!("http://{host}:{}/", addr.port()))
     }
 
     /// Queues `plan`; it runs after the jobs submitted before it.
@@ -179,15 +208,34 @@ impl Cluster {
         drop(self.requests);
         let _ = self.engine.await;
         let _ = self.driver_task.await;
+        drop(self.ui);
         result
     }
 }
 
+/// The status page, if configured and it can start; a page that cannot
+/// start is only worth a warning.
+async fn start_ui(options: &ClusterOptions, board: &StatusBoard) -> Option<UiServer> {
+    let bind = options.ui_bind?;
+    match UiServer::start(bind, board.clone()).await {
+        Ok(ui) => {
+            tracing::info!(addr = %ui.local_addr(), "status page listening");
+            Some(ui)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "no status page for this session");
+            None
+        }
+    }
+}
+
 /// Waits for the first SUBSCRIBED: `(framework id, master endpoint)`.
+/// What happens meanwhile goes on the status board.
 async fn first_subscription(
     events: &mut DriverEvents,
     options: &ClusterOptions,
     master: &str,
+    board: &StatusBoard,
 ) -> Result<(String, String), ClusterError> {
     let started = Instant::now();
     let deadline = tokio::time::Instant::from_std(started + options.connect_timeout);
@@ -213,13 +261,17 @@ async fn first_subscription(
             }
             Some(DriverEvent::Disconnected { reason }) => {
                 tracing::debug!(%reason, "not subscribed yet");
+                board.disconnected(&reason.to_string());
                 last = Some(match reason {
                     DisconnectReason::SubscribeFailed(why) => why,
                     other => other.to_string(),
                 });
             }
-            Some(DriverEvent::LeaderChanged { leader: None }) => {
-                last = Some("no leading master is registered".into());
+            Some(DriverEvent::LeaderChanged { leader }) => {
+                board.leader_changed(leader.as_ref().map(|l| l.as_str()));
+                if leader.is_none() {
+                    last = Some("no leading master is registered".into());
+                }
             }
             Some(DriverEvent::Error { message }) => {
                 return Err(ClusterError::Refused {

@@ -13,6 +13,7 @@ use super::options::ClusterOptions;
 use crate::dataserver::{DataServerConfig, ExecutorSource};
 use crate::detection::MasterUrl;
 use crate::secret::{Credentials, Secret};
+use crate::ui::UiBind;
 
 /// Settings left `None` take the matching environment variable, then the
 /// default.
@@ -49,6 +50,8 @@ pub struct ClusterSettings {
     /// The executor binary the data server serves (default: the one beside
     /// this program; the Python package passes its bundled one).
     pub executor_file: Option<PathBuf>,
+    /// Status page address, or off (`RMESOS_UI_BIND`, default 0.0.0.0:4040).
+    pub ui_bind: Option<UiBind>,
 }
 
 /// A setting that cannot be used.
@@ -139,6 +142,10 @@ impl ClusterSettings {
             .or(parse_env("RMESOS_ADVERTISE_PORT", "a port number")?);
         self.executor_uri = self.executor_uri.or_else(|| env("RMESOS_EXECUTOR_URI"));
         self.executor_path = self.executor_path.or_else(|| env("RMESOS_EXECUTOR_PATH"));
+        self.ui_bind = self.ui_bind.or(parse_env(
+            "RMESOS_UI_BIND",
+            "\"off\" or an address like 0.0.0.0:4040",
+        )?);
         Ok(self)
     }
 
@@ -181,6 +188,32 @@ impl ClusterSettings {
         }
         options.job_timeout = self.job_timeout.or(options.job_timeout);
         options.connect_timeout = self.connect_timeout.unwrap_or(options.connect_timeout);
+        if let Some(ui_bind) = self.ui_bind {
+            options.ui_bind = ui_bind.addr();
+        }
         Ok(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(ui_bind: Option<UiBind>) -> ClusterOptions {
+        ClusterSettings {
+            executor_uri: Some("http://files/rmesos-executor".into()),
+            ui_bind,
+            ..ClusterSettings::default()
+        }
+        .into_options("http://master:5050")
+        .expect("valid settings")
+    }
+
+    #[test]
+    fn the_status_page_is_on_4040_unless_moved_or_off() {
+        assert_eq!(options(None).ui_bind, Some(crate::ui::DEFAULT_UI_BIND));
+        assert_eq!(options(Some(UiBind::Off)).ui_bind, None);
+        let at = "127.0.0.1:0".parse().unwrap();
+        assert_eq!(options(Some(UiBind::At(at))).ui_bind, Some(at));
     }
 }

@@ -1,15 +1,18 @@
 //! `StatusBoard`: what the engine has seen, kept for people to look at
-//! (the status page and its JSON API): the framework, its subscription and
-//! leader history, recent jobs with their progress, their tasks, and the
-//! agents in use. Written only by the engine task; read by anyone.
+//! (the status page and its JSON API, `crate::ui`): the framework, its
+//! subscription and leader history, recent jobs with their progress, their
+//! tasks, and the agents in use. Written by the session (until the first
+//! subscription) and then only by the engine task; read by anyone. Every
+//! write is a few field updates under one mutex.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rmesos_common::wire::v1::TaskState;
 use serde::Serialize;
 
+use crate::driver::is_terminal;
 use crate::engine::JobProgress;
 
 /// Jobs (and their tasks) kept after they end.
@@ -48,15 +51,27 @@ pub struct JobStatus {
     pub attempts_started: u32,
     pub attempts_failed: u32,
     pub rows_done: u64,
+    /// Rows of the whole job, when known before it runs.
+    pub rows_total: Option<u64>,
     pub bytes_done: u64,
+    /// Bytes of input of the whole job, when known before it runs.
+    pub bytes_total: Option<u64>,
     pub started_ms: u64,
     pub ended_ms: Option<u64>,
+    /// Run time so far (running jobs: up to the snapshot).
+    pub duration_ms: u64,
+    /// Task id -> its row.
     pub tasks: BTreeMap<String, TaskStatusRow>,
+    /// Partition -> attempts launched, to number each task's attempt.
+    #[serde(skip)]
+    attempts: HashMap<u32, u32>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskStatusRow {
     pub partition: u32,
+    /// Which attempt at its partition this task is, from 1.
+    pub attempt: u32,
     pub agent: String,
     pub state: String,
     pub launched_ms: u64,
@@ -69,8 +84,16 @@ pub struct ClusterStatus {
     pub framework: FrameworkStatus,
     /// Most recent last.
     pub jobs: VecDeque<JobStatus>,
-    /// Agent id -> tasks launched there (all jobs kept).
-    pub agents: BTreeMap<String, u64>,
+    /// Agent id -> the tasks this session sent there.
+    pub agents: BTreeMap<String, AgentStatus>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct AgentStatus {
+    /// Tasks launched there since the session started.
+    pub tasks_launched: u64,
+    /// Of those, the ones not known to have ended.
+    pub tasks_active: u64,
 }
 
 /// The shared board. Cheap to clone.
@@ -96,12 +119,18 @@ impl StatusBoard {
         board
     }
 
-    /// A copy of the whole board.
+    /// A copy of the whole board, running jobs' durations up to now.
     pub fn snapshot(&self) -> ClusterStatus {
-        self.inner
+        let mut status = self
+            .inner
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .clone();
+        let now = now_ms();
+        for job in status.jobs.iter_mut().filter(|j| j.ended_ms.is_none()) {
+            job.duration_ms = now.saturating_sub(job.started_ms);
+        }
+        status
     }
 
     fn edit(&self, change: impl FnOnce(&mut ClusterStatus)) {
@@ -154,10 +183,14 @@ impl StatusBoard {
                 attempts_started: 0,
                 attempts_failed: 0,
                 rows_done: 0,
+                rows_total: None,
                 bytes_done: 0,
+                bytes_total: None,
                 started_ms: now_ms(),
                 ended_ms: None,
+                duration_ms: 0,
                 tasks: BTreeMap::new(),
+                attempts: HashMap::new(),
             });
             while s.jobs.len() > JOBS_KEPT {
                 s.jobs.pop_front();
@@ -172,7 +205,9 @@ impl StatusBoard {
                 job.attempts_started = progress.attempts_started;
                 job.attempts_failed = progress.attempts_failed;
                 job.rows_done = progress.rows_done;
+                job.rows_total = progress.rows_total;
                 job.bytes_done = progress.bytes_done;
+                job.bytes_total = progress.bytes_total;
             }
         });
     }
@@ -187,20 +222,27 @@ impl StatusBoard {
                 }
                 .into();
                 job.error = error;
-                job.ended_ms = Some(now_ms());
+                let now = now_ms();
+                job.ended_ms = Some(now);
+                job.duration_ms = now.saturating_sub(job.started_ms);
             }
         });
     }
 
     pub fn task_launched(&self, task_id: &str, partition: u32, agent: &str) {
         self.edit(|s| {
-            *s.agents.entry(agent.to_owned()).or_default() += 1;
+            let agent_status = s.agents.entry(agent.to_owned()).or_default();
+            agent_status.tasks_launched += 1;
+            agent_status.tasks_active += 1;
             if let Some(job) = s.jobs.back_mut() {
+                let attempt = job.attempts.entry(partition).or_default();
+                *attempt += 1;
                 let now = now_ms();
                 job.tasks.insert(
                     task_id.to_owned(),
                     TaskStatusRow {
                         partition,
+                        attempt: *attempt,
                         agent: agent.to_owned(),
                         state: TaskState::TaskStaging.as_str_name().to_owned(),
                         launched_ms: now,
@@ -213,13 +255,66 @@ impl StatusBoard {
 
     pub fn task_state(&self, task_id: &str, state: TaskState) {
         self.edit(|s| {
-            for job in s.jobs.iter_mut().rev() {
-                if let Some(task) = job.tasks.get_mut(task_id) {
-                    task.state = state.as_str_name().to_owned();
-                    task.updated_ms = now_ms();
-                    return;
+            let Some(task) = s
+                .jobs
+                .iter_mut()
+                .rev()
+                .find_map(|job| job.tasks.get_mut(task_id))
+            else {
+                return;
+            };
+            let was_active = TaskState::from_str_name(&task.state).is_none_or(|t| !is_terminal(t));
+            let active = !is_terminal(state);
+            task.state = state.as_str_name().to_owned();
+            task.updated_ms = now_ms();
+            if let Some(agent) = s.agents.get_mut(&task.agent) {
+                match (was_active, active) {
+                    (true, false) => agent.tasks_active = agent.tasks_active.saturating_sub(1),
+                    (false, true) => agent.tasks_active += 1,
+                    _ => {}
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_are_numbered_per_partition_and_agents_count_active_tasks() {
+        let board = StatusBoard::new("app", "http://m:5050");
+        board.job_started("j", 2);
+        board.task_launched("j.p0.a1", 0, "agent-a");
+        board.task_launched("j.p1.a1", 1, "agent-b");
+        board.task_state("j.p0.a1", TaskState::TaskFailed);
+        board.task_launched("j.p0.a2", 0, "agent-b");
+        board.task_state("j.p0.a2", TaskState::TaskRunning);
+        let status = board.snapshot();
+        let job = &status.jobs[0];
+        assert_eq!(job.tasks["j.p0.a1"].attempt, 1);
+        assert_eq!(job.tasks["j.p0.a2"].attempt, 2);
+        assert_eq!(job.tasks["j.p1.a1"].attempt, 1);
+        assert_eq!(job.tasks["j.p0.a1"].state, "TASK_FAILED");
+        let a = status.agents["agent-a"];
+        let b = status.agents["agent-b"];
+        assert_eq!((a.tasks_launched, a.tasks_active), (1, 0));
+        assert_eq!((b.tasks_launched, b.tasks_active), (2, 2));
+    }
+
+    #[test]
+    fn durations_run_until_the_job_ends() {
+        let board = StatusBoard::new("app", "http://m:5050");
+        board.job_started("j", 1);
+        board.edit(|s| s.jobs[0].started_ms -= 5_000);
+        assert!(board.snapshot().jobs[0].duration_ms >= 5_000);
+        board.job_ended("j", None);
+        let ended = board.snapshot().jobs[0].clone();
+        assert_eq!(ended.state, "finished");
+        assert_eq!(
+            Some(ended.duration_ms),
+            ended.ended_ms.map(|e| e - ended.started_ms)
+        );
     }
 }

@@ -15,6 +15,7 @@ use rmesos_mesos_sim::{ClusterConfig, SimCluster};
 use rmesos_scheduler::backoff::BackoffPolicy;
 use rmesos_scheduler::cluster::{Cluster, ClusterSettings};
 use rmesos_scheduler::engine::{ProgressEvent, ProgressSink, ProgressUpdate};
+use rmesos_scheduler::ui::UiBind;
 
 pub const WAIT: Duration = Duration::from_secs(60);
 
@@ -65,11 +66,13 @@ pub fn executor_binary() -> PathBuf {
 }
 
 /// Settings for a session on the simulated cluster: the real executor,
-/// served from this process, on loopback, with quick retries.
+/// served from this process, on loopback, with quick retries; the status
+/// page on a free loopback port.
 pub fn settings() -> ClusterSettings {
     ClusterSettings {
         executor_file: Some(executor_binary()),
         data_bind: Some("127.0.0.1:0".parse().unwrap()),
+        ui_bind: Some(UiBind::At("127.0.0.1:0".parse().unwrap())),
         task_cpus: Some(1.0),
         connect_timeout: Some(Duration::from_secs(30)),
         ..ClusterSettings::default()
