@@ -110,7 +110,7 @@ class Context:
     On a cluster the Context is one Mesos framework for its whole life
     (torn down by ``stop()`` or at interpreter exit). Options, each
     defaulting to its ``RMESOS_*`` environment variable: ``task_cpus``,
-    ``task_mem_mb``, ``role``, ``principal``, ``secret_file``,
+    ``task_mem_mb``, ``executor_cpus``, ``executor_mem_mb``, ``role``, ``principal``, ``secret_file``,
     ``max_attempts``, ``job_timeout`` and ``connect_timeout`` (seconds),
     ``data_bind`` (``host:port`` the data server listens on),
     ``advertise_host`` / ``advertise_port`` (how agents reach this

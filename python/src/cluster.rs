@@ -50,6 +50,8 @@ fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSetting
             "secret_file" => settings.secret_file = Some(value.extract::<PathBuf>()?),
             "task_cpus" => settings.task_cpus = Some(value.extract()?),
             "task_mem_mb" => settings.task_mem_mb = Some(value.extract()?),
+            "executor_cpus" => settings.executor_cpus = Some(value.extract()?),
+            "executor_mem_mb" => settings.executor_mem_mb = Some(value.extract()?),
             "max_attempts" => settings.max_attempts = Some(value.extract()?),
             "job_timeout" => settings.job_timeout = Some(secs(&value)?),
             "connect_timeout" => settings.connect_timeout = Some(secs(&value)?),

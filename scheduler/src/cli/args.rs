@@ -107,6 +107,12 @@ pub struct ClusterArgs {
     /// Memory per task, in MB [default: 64]
     #[arg(long, value_name = "MB", env = "RMESOS_TASK_MEM_MB")]
     pub task_mem: Option<f64>,
+    /// CPUs of the executor, taken once per agent [default: 0.1]
+    #[arg(long, value_name = "CPUS", env = "RMESOS_EXECUTOR_CPUS")]
+    pub executor_cpus: Option<f64>,
+    /// Memory of the executor in MB, taken once per agent [default: 32]
+    #[arg(long, value_name = "MB", env = "RMESOS_EXECUTOR_MEM_MB")]
+    pub executor_mem: Option<f64>,
     /// Attempts per partition before the job fails [default: 4]
     #[arg(long, value_name = "N", env = "RMESOS_MAX_ATTEMPTS")]
     pub max_attempts: Option<u32>,

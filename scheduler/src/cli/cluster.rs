@@ -68,6 +68,8 @@ fn settings(args: &ClusterArgs) -> ClusterSettings {
         secret_file: args.secret_file.clone(),
         task_cpus: args.task_cpus,
         task_mem_mb: args.task_mem,
+        executor_cpus: args.executor_cpus,
+        executor_mem_mb: args.executor_mem,
         max_attempts: args.max_attempts,
         job_timeout: seconds(args.job_timeout),
         connect_timeout: seconds(args.connect_timeout),

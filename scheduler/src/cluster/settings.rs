@@ -31,6 +31,10 @@ pub struct ClusterSettings {
     pub task_cpus: Option<f64>,
     /// Memory per task in MB (`RMESOS_TASK_MEM_MB`, default 64).
     pub task_mem_mb: Option<f64>,
+    /// CPUs of the executor, paid once per agent (`RMESOS_EXECUTOR_CPUS`, default 0.1).
+    pub executor_cpus: Option<f64>,
+    /// Memory of the executor in MB, once per agent (`RMESOS_EXECUTOR_MEM_MB`, default 32).
+    pub executor_mem_mb: Option<f64>,
     /// Attempts per partition (`RMESOS_MAX_ATTEMPTS`, default 4).
     pub max_attempts: Option<u32>,
     /// Job timeout (`RMESOS_JOB_TIMEOUT_SECS`, default none).
@@ -125,6 +129,12 @@ impl ClusterSettings {
         self.task_mem_mb = self
             .task_mem_mb
             .or(parse_env("RMESOS_TASK_MEM_MB", "a number")?);
+        self.executor_cpus = self
+            .executor_cpus
+            .or(parse_env("RMESOS_EXECUTOR_CPUS", "a number")?);
+        self.executor_mem_mb = self
+            .executor_mem_mb
+            .or(parse_env("RMESOS_EXECUTOR_MEM_MB", "a number")?);
         self.max_attempts = self
             .max_attempts
             .or(parse_env("RMESOS_MAX_ATTEMPTS", "a whole number")?);
@@ -183,6 +193,10 @@ impl ClusterSettings {
         resources.task_cpus = positive("task cpus", self.task_cpus)?.unwrap_or(resources.task_cpus);
         resources.task_mem_mb =
             positive("task mem", self.task_mem_mb)?.unwrap_or(resources.task_mem_mb);
+        resources.executor_cpus =
+            positive("executor cpus", self.executor_cpus)?.unwrap_or(resources.executor_cpus);
+        resources.executor_mem_mb =
+            positive("executor mem", self.executor_mem_mb)?.unwrap_or(resources.executor_mem_mb);
         if let Some(attempts) = self.max_attempts {
             options.retry.max_attempts = attempts.max(1);
         }
@@ -215,5 +229,42 @@ mod tests {
         assert_eq!(options(Some(UiBind::Off)).ui_bind, None);
         let at = "127.0.0.1:0".parse().unwrap();
         assert_eq!(options(Some(UiBind::At(at))).ui_bind, Some(at));
+    }
+
+    #[test]
+    fn sizes_reach_the_options_and_bad_ones_are_named() {
+        let options = ClusterSettings {
+            executor_path: Some("/opt/rmesos-executor".into()),
+            task_cpus: Some(0.5),
+            executor_cpus: Some(0.25),
+            executor_mem_mb: Some(48.0),
+            role: Some("analytics".into()),
+            ..ClusterSettings::default()
+        }
+        .into_options("zk://zoo1:2181,zoo2:2181/mesos")
+        .expect("valid settings");
+        assert_eq!(options.resources.task_cpus, 0.5);
+        assert_eq!(options.resources.executor_cpus, 0.25);
+        assert_eq!(options.resources.executor_mem_mb, 48.0);
+        assert_eq!(options.driver.framework.roles, vec!["analytics".to_owned()]);
+        let error = ClusterSettings {
+            executor_path: Some("/opt/rmesos-executor".into()),
+            task_mem_mb: Some(-1.0),
+            ..ClusterSettings::default()
+        }
+        .into_options("http://master:5050")
+        .unwrap_err();
+        assert!(error.to_string().contains("task mem"), "{error}");
+        let error = ClusterSettings {
+            executor_path: Some("/opt/rmesos-executor".into()),
+            secret_file: Some("/nonexistent/secret".into()),
+            ..ClusterSettings::default()
+        }
+        .into_options("http://master:5050")
+        .unwrap_err();
+        assert!(
+            matches!(error, SettingsError::SecretWithoutPrincipal),
+            "{error}"
+        );
     }
 }
