@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds rmesos-executor in release mode against glibc 2.17, so that agents
+# running old images (Debian stretch, CentOS 7, ...) can run it, then checks
+# the result with scripts/check-glibc.sh.
+#
+# Usage: scripts/build-executor.sh [OUTPUT]
+#   OUTPUT defaults to $CARGO_TARGET_DIR/executor-glibc2.17/rmesos-executor
+#   (CARGO_TARGET_DIR defaults to the repository's target/).
+#
+# Needs cargo-zigbuild and Zig: `pip install cargo-zigbuild ziglang`. Zig is
+# taken from PATH, else from the ziglang Python package of python3 (or of
+# $PYTHON). The Rust std for the host's x86_64-unknown-linux-gnu is enough:
+# the ".2.17" suffix only tells Zig which glibc to link against.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+glibc=2.17
+target_dir=${CARGO_TARGET_DIR:-$repo/target}
+output=${1:-$target_dir/executor-glibc$glibc/rmesos-executor}
+
+fail() {
+    echo "build-executor: $*" >&2
+    exit 1
+}
+
+case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) triple=x86_64-unknown-linux-gnu ;;
+    Linux-aarch64) triple=aarch64-unknown-linux-gnu ;;
+    *) fail "only Linux x86_64 and aarch64 hosts are supported, not $(uname -sm)" ;;
+esac
+
+command -v cargo-zigbuild >/dev/null 2>&1 ||
+    fail "cargo-zigbuild is missing: pip install cargo-zigbuild ziglang"
+
+# Zig from the ziglang wheel lives next to its __init__.py.
+if ! command -v zig >/dev/null 2>&1; then
+    python=${PYTHON:-python3}
+    zig_dir=$("$python" -c 'import os, ziglang; print(os.path.dirname(ziglang.__file__))' 2>/dev/null) ||
+        fail "zig is missing: pip install ziglang (or put zig on PATH)"
+    PATH="$zig_dir:$PATH"
+    export PATH
+fi
+
+# Only the host's std is installed; zig links against the chosen glibc.
+sysroot=$(rustc --print sysroot)
+[ -d "$sysroot/lib/rustlib/$triple" ] ||
+    fail "the Rust std for $triple is not installed in $sysroot"
+
+echo "build-executor: cargo zigbuild --release -p rmesos-executor --target $triple.$glibc (zig $(zig version))" >&2
+cargo zigbuild --manifest-path "$repo/Cargo.toml" --release --locked \
+    -p rmesos-executor --target "$triple.$glibc"
+
+built="$target_dir/$triple/release/rmesos-executor"
+[ -x "$built" ] || fail "cargo zigbuild finished but $built is missing"
+mkdir -p "$(dirname "$output")"
+cp -f "$built" "$output.tmp"
+mv -f "$output.tmp" "$output"
+
+bash "$repo/scripts/check-glibc.sh" "$output" "$glibc" >&2
+echo "$output"
