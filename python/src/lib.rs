@@ -1,9 +1,11 @@
 //! The `rmesos._rmesos` extension module: the Rust half of the `rmesos`
 //! Python package. Python-facing API and rendering live in `python/rmesos/`;
-//! this module runs jobs (`job.rs`) and converts their results (`convert.rs`).
+//! this module runs jobs (`job.rs`), converts their results (`convert.rs`)
+//! and runs the `rmesos-submit` command line in process (`submit.rs`).
 
 mod convert;
 mod job;
+mod submit;
 
 use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::create_exception;
@@ -121,6 +123,7 @@ fn _rmesos(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(col_stats_array, m)?)?;
     m.add_function(wrap_pyfunction!(col_stats_file, m)?)?;
     m.add_function(wrap_pyfunction!(check_master, m)?)?;
+    m.add_function(wrap_pyfunction!(submit::submit_main, m)?)?;
     m.add("JobFailed", m.py().get_type::<JobFailed>())?;
     Ok(())
 }

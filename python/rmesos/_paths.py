@@ -1,0 +1,51 @@
+"""Files the rmesos package carries: the ``rmesos-executor`` binary that the
+driver serves to the Mesos agents, and how it was built.
+
+The build backend (``python/build_backend/rmesos_build.py``) puts both into
+``rmesos/bin/`` when the wheel is built.
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+BIN_DIR = Path(__file__).resolve().parent / "bin"
+
+
+def executor_path() -> Path:
+    """The bundled ``rmesos-executor`` binary, executable.
+
+    Raises FileNotFoundError naming the expected path when the package was
+    installed without it (for instance from an sdist, or copied by hand).
+    """
+    path = BIN_DIR / "rmesos-executor"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: the rmesos-executor binary is missing from this installation; "
+            "reinstall with `pip install ./python` from a checkout of the rmesos repository"
+        )
+    if not os.access(path, os.X_OK):
+        # Some installers drop the mode bits; the driver needs to read it
+        # only, but a user running it by hand needs the executable bit.
+        try:
+            path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        except OSError:
+            pass
+    return path
+
+
+def executor_build() -> Optional[Dict[str, Any]]:
+    """How the bundled executor was built, or None if that is unknown.
+
+    ``{"build": "zig", "target": "x86_64-unknown-linux-gnu.2.17",
+    "max_glibc": "2.17"}`` for the build that old agents run, or
+    ``{"build": "plain", "target": "host", "max_glibc": None}``.
+    """
+    path = BIN_DIR / "executor-build.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
