@@ -1,0 +1,102 @@
+"""What `pip install ./python` installs besides the module: the bundled
+rmesos-executor binary (built against glibc 2.17 when Zig was available) and
+the `rmesos-submit` command on PATH."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from rmesos import _paths
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CHECK_GLIBC = REPO / "scripts" / "check-glibc.sh"
+MAX_GLIBC = (2, 17)
+
+
+def glibc_versions(binary: pathlib.Path, max_version: str = "2.17"):
+    """Runs scripts/check-glibc.sh; returns (exit status, output, versions)."""
+    result = subprocess.run(
+        ["bash", str(CHECK_GLIBC), str(binary), max_version],
+        capture_output=True, text=True, timeout=60,
+    )
+    output = result.stdout + result.stderr
+    versions = {
+        tuple(int(part) for part in v.split("."))
+        for v in re.findall(r"^\s+GLIBC_([0-9.]+)\s+\d+$", result.stdout, re.M)
+    }
+    return result.returncode, output, versions
+
+
+def test_executor_is_bundled_and_executable():
+    path = _paths.executor_path()
+    assert path.parent == pathlib.Path(_paths.__file__).resolve().parent / "bin"
+    assert path.is_file()
+    assert os.access(path, os.X_OK), f"{path} is not executable"
+    assert path.read_bytes()[:4] == b"\x7fELF"
+    info = _paths.executor_build()
+    assert info is not None, "rmesos/bin/executor-build.json is missing"
+    assert info["build"] in {"zig", "plain"}
+
+
+def test_bundled_executor_runs_on_glibc_2_17():
+    info = _paths.executor_build() or {}
+    if info.get("build") != "zig":
+        pytest.skip(f"the executor was built without Zig ({info}): it needs the build host's glibc")
+    assert info["max_glibc"] == "2.17"
+    status, output, versions = glibc_versions(_paths.executor_path())
+    assert status == 0, output
+    assert versions, f"no GLIBC versions listed:\n{output}"
+    assert max(versions) <= MAX_GLIBC, output
+
+
+def test_check_glibc_names_offending_symbols():
+    # Any dynamically linked program needs some glibc newer than 2.2.5.
+    python = pathlib.Path(os.path.realpath(sys.executable))
+    status, output, versions = glibc_versions(python, "2.2.5")
+    if not versions:
+        pytest.skip(f"{python} uses no versioned glibc symbols")
+    assert status == 1, output
+    assert "FAIL: symbols need a glibc newer than 2.2.5" in output
+    offending = re.findall(r"^\s+GLIBC_[0-9.]+: (.+)$", output, re.M)
+    assert offending and all(line.split() for line in offending), output
+
+
+def test_check_glibc_refuses_a_file_that_is_not_elf():
+    status, output, _ = glibc_versions(REPO / "examples" / "seed.csv")
+    assert status == 2
+    assert "not an ELF file" in output
+
+
+def submit(*args: str) -> subprocess.CompletedProcess:
+    command = shutil.which("rmesos-submit")
+    assert command is not None, (
+        "rmesos-submit is not on PATH; pip installs it into "
+        f"{pathlib.Path(sys.executable).parent} (or ~/.local/bin with --user)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "RMESOS_MASTER"}
+    return subprocess.run([command, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_rmesos_submit_on_path_computes_the_seed():
+    result = submit("--format", "json", "examples/seed.csv")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["count"] == 3
+    assert stats["mean"] == [2.0, 20.0, 200.0]
+    assert stats["variance"] == [1.0, 100.0, 10000.0]
+
+
+def test_rmesos_submit_exit_statuses():
+    assert submit("--version").returncode == 0
+    usage = submit("--no-such-option", "examples/seed.csv")
+    assert usage.returncode == 2
+    assert "--no-such-option" in usage.stderr
+    missing = submit("examples/no-such-file.csv")
+    assert missing.returncode == 2
+    assert "no-such-file.csv" in missing.stderr
