@@ -17,9 +17,10 @@
 #                          [served by this driver from the bundled binary]
 #   RMESOS_PRINCIPAL, RMESOS_SECRET_FILE, RMESOS_ROLE, RMESOS_TASK_CPUS,
 #   RMESOS_TASK_MEM_MB     passed through to the driver
-#   JUPYTER_PORT [8888], NOTEBOOK_DIR [$HOME/work], JUPYTER_TOKEN (read by
-#   Jupyter itself; empty or unset: Jupyter generates one and logs it);
-#   arguments are passed on to `jupyter lab`.
+#   JUPYTER_IP [0.0.0.0], JUPYTER_PORT [8888], NOTEBOOK_DIR [$HOME/work],
+#   JUPYTER_TOKEN (read by Jupyter itself; empty or unset: Jupyter generates
+#   one and logs it); arguments are passed on to `jupyter lab` (Jupyter
+#   refuses a second --ip or --port: use the variables for those).
 # Exit status 2 when the wiring is invalid (before Jupyter starts).
 set -euo pipefail
 
@@ -48,6 +49,7 @@ port_of() {
     printf '%s' "${address##*:}"
 }
 
+jupyter_ip=${JUPYTER_IP:-0.0.0.0}
 jupyter_port=${JUPYTER_PORT:-8888}
 is_port "$jupyter_port" 1 ||
     die "JUPYTER_PORT=$jupyter_port is not a port number"
@@ -118,10 +120,10 @@ if [ -z "${JUPYTER_TOKEN:-}" ]; then
 else
     token="from JUPYTER_TOKEN"
 fi
-say "jupyter:         port $jupyter_port, notebooks in $notebook_dir, token $token"
+say "jupyter:         $jupyter_ip:$jupyter_port, notebooks in $notebook_dir, token $token"
 
 exec jupyter lab \
-    --ip=0.0.0.0 \
+    --ip="$jupyter_ip" \
     --port="$jupyter_port" \
     --no-browser \
     --ServerApp.root_dir="$notebook_dir" \

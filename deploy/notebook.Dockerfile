@@ -38,7 +38,8 @@ RUN pip install --no-cache-dir "jupyterlab>=4,<5" "numpy>=1.24,<3" /tmp/wheels/r
  && python -c "import rmesos._paths as p; p.executor_path()"
 
 COPY deploy/entrypoint.sh /usr/local/bin/rmesos-notebook-entrypoint
-COPY examples/ /opt/rmesos/examples/
+# A new notebooks volume starts with these (Docker copies the image's files).
+COPY --chown=${NB_USER}:${NB_USER} examples/ /home/${NB_USER}/work/examples/
 
 # The wiring; deploy/start-notebook.sh or compose sets the cluster's values.
 # RMESOS_MASTER unset means local[*]: jobs run inside the notebook.

@@ -103,13 +103,13 @@ def test_entrypoint_wires_a_cluster_master_into_jupyter(tmp_path):
 
 
 def test_entrypoint_defaults_to_local_mode(tmp_path):
-    result, jupyter = run_entrypoint(tmp_path, JUPYTER_PORT=9999)
+    result, jupyter = run_entrypoint(tmp_path, JUPYTER_IP="127.0.0.1", JUPYTER_PORT=9999)
     assert result.returncode == 0, result.stderr
     env = jupyter["env"]
     assert env["RMESOS_MASTER"] == "local[*]"
     assert "RMESOS_ADVERTISE_HOST" not in env
     assert env["RMESOS_DATA_DIR"] == "/data"
-    assert "--port=9999" in jupyter["argv"]
+    assert jupyter["argv"][1:3] == ["--ip=127.0.0.1", "--port=9999"]
     assert "jobs run inside this container" in result.stderr
 
 
