@@ -241,6 +241,11 @@ impl SimCluster {
         self.shared.registry().snapshot()
     }
 
+    /// Where the agents keep executor sandboxes (`<agent>/<framework>/<executor>`).
+    pub fn work_dir(&self) -> &std::path::Path {
+        self.shared.work_dir()
+    }
+
     /// Polls the state until `cond` holds, or fails after `timeout`
     /// naming `what`.
     pub async fn wait_until(

@@ -30,8 +30,9 @@ class Dataset:
     """
 
     def __init__(self, context: "Context", *, array=None, path=None, kind=None,
-                 partitions=None, delimiter=None, header=None):
+                 partitions=None, delimiter=None, header=None, shared=True):
         self._context = context
+        self._shared = shared
         self._array = array
         self._path = path
         self._kind = kind
@@ -50,6 +51,14 @@ class Dataset:
     def _summarize(self, progress) -> dict:
         self._context._check_open()
         master = self._context.master
+        session = self._context._session
+        if session is not None:
+            if self._array is not None:
+                if self._array.shape == (0, 0):
+                    return {"count": 0, "ncols": 0}
+                return session.col_stats_array(self._array, self._partitions, progress)
+            return session.col_stats_file(self._path, self._shared, self._partitions,
+                                          self._delimiter, self._header, progress)
         if self._array is not None:
             if self._array.shape == (0, 0):
                 return {"count": 0, "ncols": 0}
@@ -97,6 +106,16 @@ class Context:
     cores), or a Mesos master (``zk://host:port[,host:port]/mesos``,
     ``http://host:port``). Default: ``$RMESOS_MASTER``, else ``local[*]``.
     Use as a context manager, or call ``stop()``.
+
+    On a cluster the Context is one Mesos framework for its whole life
+    (torn down by ``stop()`` or at interpreter exit). Options, each
+    defaulting to its ``RMESOS_*`` environment variable: ``task_cpus``,
+    ``task_mem_mb``, ``role``, ``principal``, ``secret_file``,
+    ``max_attempts``, ``job_timeout`` and ``connect_timeout`` (seconds),
+    ``data_bind`` (``host:port`` the data server listens on),
+    ``advertise_host`` / ``advertise_port`` (how agents reach this
+    process), ``executor_uri`` / ``executor_path`` (instead of serving the
+    bundled executor).
     """
 
     def __init__(self, master: Optional[str] = None, appName: str = "rmesos", **options: Any):
@@ -104,12 +123,25 @@ class Context:
         self.appName = appName
         self.options = options
         self._threads = _rmesos.check_master(self.master)
+        self._session = None
         self._stopped = False
+        if self._threads == 0:
+            settings = {"app_name": appName, **options}
+            executor = _bundled_executor()
+            if executor is not None:
+                settings.setdefault("executor_file", executor)
+            self._session = _rmesos.ClusterSession(self.master, settings)
         _live_contexts.add(self)
 
     @property
     def defaultParallelism(self) -> int:
-        return self._threads
+        """Worker threads in local mode; the default partitions (8) on a cluster."""
+        return self._threads or 8
+
+    @property
+    def frameworkId(self) -> Optional[str]:
+        """The Mesos framework id (``None`` in local mode)."""
+        return self._session.framework_id() if self._session is not None else None
 
     def parallelize(self, data: Union[np.ndarray, Sequence[Any]], numSlices: Optional[int] = None) -> Dataset:
         """A dataset of rows held in memory (a 2-D array, or a list of rows)."""
@@ -118,17 +150,22 @@ class Context:
     def npy_file(self, path: Union[str, os.PathLike], shared: bool = True,
                  numSlices: Optional[int] = None) -> Dataset:
         """A ``.npy`` file (1-D or 2-D, numeric dtype), read by row ranges."""
-        return Dataset(self, path=_existing(path), kind="npy", partitions=_check_slices(numSlices))
+        return Dataset(self, path=_existing(path), kind="npy", partitions=_check_slices(numSlices),
+                       shared=shared)
 
     def csv_file(self, path: Union[str, os.PathLike], shared: bool = True, numSlices: Optional[int] = None,
                  delimiter: str = ",", header: str = "auto") -> Dataset:
         """A ``.csv`` file of numbers, read by byte ranges aligned to lines."""
         return Dataset(self, path=_existing(path), kind="csv", partitions=_check_slices(numSlices),
-                       delimiter=delimiter, header=header)
+                       delimiter=delimiter, header=header, shared=shared)
 
     def stop(self) -> None:
-        """Releases the context; later jobs on it raise ``RuntimeError``."""
+        """Releases the context (on a cluster: tears the framework down);
+        later jobs on it raise ``RuntimeError``."""
         self._stopped = True
+        session, self._session = self._session, None
+        if session is not None:
+            session.stop()
 
     def _check_open(self) -> None:
         if self._stopped:
@@ -153,6 +190,12 @@ def _check_slices(n: Optional[int]) -> Optional[int]:
     if n < 1:
         raise ValueError(f"numSlices must be at least 1, not {n}")
     return int(n)
+
+
+def _bundled_executor() -> Optional[str]:
+    """The ``rmesos-executor`` shipped inside the package, if any."""
+    path = os.path.join(os.path.dirname(__file__), "bin", "rmesos-executor")
+    return path if os.path.isfile(path) else None
 
 
 def _existing(path) -> str:

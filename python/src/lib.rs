@@ -1,15 +1,14 @@
 //! The `rmesos._rmesos` extension module: the Rust half of the `rmesos`
 //! Python package. Python-facing API and rendering live in `python/rmesos/`;
-//! this module runs jobs (`job.rs`), converts their results (`convert.rs`)
-//! and runs the `rmesos-submit` command line in process (`submit.rs`).
+//! this module runs jobs (`job.rs`) and converts their results (`convert.rs`).
 
+mod cluster;
 mod convert;
 mod job;
-mod submit;
 
 use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyNotImplementedError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use rmesos_common::readers::{CsvOptions, HeaderMode};
@@ -24,15 +23,42 @@ create_exception!(
     "A job failed: its message names the cause (file, line, field)."
 );
 
-/// Checks a master URL; returns the local thread count, or raises.
+/// Checks a local master URL; returns its thread count, or raises.
 fn local_threads(master: &str) -> PyResult<LocalMaster> {
     match MasterUrl::parse(master) {
         Ok(MasterUrl::Local(local)) => Ok(local),
-        Ok(_) => Err(PyNotImplementedError::new_err(format!(
-            "cluster masters are not supported by the Python module yet (master {}); use local, local[N] or local[*]",
+        Ok(_) => Err(PyValueError::new_err(format!(
+            "{} is a cluster master: run cluster jobs through a ClusterSession",
             redact(master)
         ))),
         Err(error) => Err(PyValueError::new_err(error.to_string())),
+    }
+}
+
+/// A job id unique enough to tell jobs apart in logs and task ids.
+fn job_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "py-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The dataset of a `.npy` or `.csv` path, chosen by extension.
+fn file_dataset(
+    path: std::path::PathBuf,
+    delimiter: Option<&str>,
+    header: Option<&str>,
+) -> PyResult<Dataset> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("npy") => Ok(Dataset::Npy(path)),
+        Some("csv") => Ok(Dataset::Csv(path, csv_options(delimiter, header)?)),
+        _ => Err(PyValueError::new_err(format!(
+            "{}: expected a .npy or .csv file",
+            path.display()
+        ))),
     }
 }
 
@@ -72,16 +98,7 @@ fn col_stats_file<'py>(
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let local = local_threads(master)?;
-    let dataset = match path.extension().and_then(|e| e.to_str()) {
-        Some("npy") => Dataset::Npy(path),
-        Some("csv") => Dataset::Csv(path, csv_options(delimiter, header)?),
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "{}: expected a .npy or .csv file",
-                path.display()
-            )));
-        }
-    };
+    let dataset = file_dataset(path, delimiter, header)?;
     let stats = job::run(py, &dataset, None, local, partitions, progress)?;
     convert::stats_to_dict(py, &stats)
 }
@@ -112,10 +129,15 @@ fn csv_options(delimiter: Option<&str>, header: Option<&str>) -> PyResult<CsvOpt
     Ok(options)
 }
 
-/// Validates a master URL (raises `ValueError` or `NotImplementedError`).
+/// Validates a master URL (raises `ValueError`): the local thread count,
+/// or 0 for a cluster master.
 #[pyfunction]
 fn check_master(master: &str) -> PyResult<usize> {
-    Ok(local_threads(master)?.threads.get())
+    match MasterUrl::parse(master) {
+        Ok(MasterUrl::Local(local)) => Ok(local.threads.get()),
+        Ok(_) => Ok(0),
+        Err(error) => Err(PyValueError::new_err(error.to_string())),
+    }
 }
 
 #[pymodule]
@@ -123,7 +145,7 @@ fn _rmesos(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(col_stats_array, m)?)?;
     m.add_function(wrap_pyfunction!(col_stats_file, m)?)?;
     m.add_function(wrap_pyfunction!(check_master, m)?)?;
-    m.add_function(wrap_pyfunction!(submit::submit_main, m)?)?;
+    m.add_class::<cluster::ClusterSession>()?;
     m.add("JobFailed", m.py().get_type::<JobFailed>())?;
     Ok(())
 }

@@ -29,3 +29,18 @@ def assert_matches_numpy(summary, x):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+SEED_ROWS = [np.array([1.0, 20.0, 300.0]), np.array([3.0, 10.0, 200.0]),
+             np.array([2.0, 30.0, 100.0])]
+
+
+def run_seed_cell(sc):
+    """The seed's PySpark cell, run on `sc`; checks what it prints."""
+    from rmesos.mllib.stat import Statistics
+    m = sc.parallelize(SEED_ROWS, 2)
+    summary = Statistics.colStats(m)
+    np.testing.assert_array_equal(summary.mean(), [2.0, 20.0, 200.0])
+    np.testing.assert_array_equal(summary.variance(), [1.0, 100.0, 10000.0])
+    np.testing.assert_array_equal(summary.numNonzeros(), [3.0, 3.0, 3.0])
+    return summary

@@ -4,17 +4,11 @@ import pytest
 
 import rmesos
 from rmesos.mllib.stat import Statistics
-from conftest import assert_matches_numpy
+from conftest import assert_matches_numpy, run_seed_cell
 
 
 def test_seed_cell_from_pyspark_with_two_lines_changed():
-    sc = rmesos.Context()
-    m = sc.parallelize([np.array([1.0, 20.0, 300.0]), np.array([3.0, 10.0, 200.0]),
-                        np.array([2.0, 30.0, 100.0])], 2)
-    summary = Statistics.colStats(m)
-    np.testing.assert_array_equal(summary.mean(), [2.0, 20.0, 200.0])
-    np.testing.assert_array_equal(summary.variance(), [1.0, 100.0, 10000.0])
-    np.testing.assert_array_equal(summary.numNonzeros(), [3.0, 3.0, 3.0])
+    summary = run_seed_cell(rmesos.Context())
     assert summary.count() == 3 and isinstance(summary.count(), int)
 
 
@@ -116,11 +110,12 @@ def test_bad_arguments_raise_value_or_type_errors(tmp_path):
         rmesos.Context("locale[2]")
 
 
-def test_cluster_master_is_not_yet_supported_and_hides_credentials():
-    with pytest.raises(NotImplementedError) as info:
-        rmesos.Context("zk://alice:s3cret@zoo1:2181/mesos")
+def test_an_unreachable_cluster_names_the_master_but_hides_credentials():
+    with pytest.raises(ConnectionError) as info:
+        rmesos.Context("zk://alice:s3cret@127.0.0.1:9/mesos", connect_timeout=1.0,
+                       executor_path="/opt/rmesos/rmesos-executor")
     assert "s3cret" not in str(info.value)
-    assert "zoo1" in str(info.value)
+    assert "127.0.0.1:9" in str(info.value)
 
 
 def test_default_master_comes_from_the_environment(monkeypatch):

@@ -9,6 +9,8 @@
 
 pub mod backoff;
 pub mod cli;
+pub mod cluster;
+pub mod dataserver;
 pub mod detection;
 pub mod driver;
 pub mod engine;

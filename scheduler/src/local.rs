@@ -203,7 +203,8 @@ fn collect(
                 let partition_id = match &error {
                     JobError::Partition { partition_id, .. }
                     | JobError::Panicked { partition_id, .. } => *partition_id,
-                    JobError::Merge(_) => continue,
+                    // Only workers' own failures come through this channel.
+                    _ => continue,
                 };
                 tracker.partition_failed(partition_id, error.to_string());
                 failure.get_or_insert(error);

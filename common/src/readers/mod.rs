@@ -8,4 +8,4 @@ mod npy;
 
 pub use self::csv::{CsvFile, CsvOptions, HeaderMode};
 pub use error::ReadError;
-pub use npy::{ElementKind, NpyDtype, NpyFile};
+pub use npy::{ElementKind, NpyDtype, NpyFile, npy_header, write_npy_f64};

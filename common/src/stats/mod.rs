@@ -5,10 +5,12 @@
 mod codec;
 mod kernel;
 mod kernel_avx2;
+mod sink;
 #[allow(clippy::module_inception)]
 mod stats;
 mod summary;
 
 pub use codec::CodecError;
+pub use sink::{RowCollector, RowSink};
 pub use stats::ColumnStats;
 pub use summary::{ColumnSummary, StatsError};

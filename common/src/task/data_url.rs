@@ -57,7 +57,10 @@ mod tests {
         let url = DataUrl::new("http://driver:4041/s3cr3t-token/jobs/j1/partitions/0");
         for shown in [url.to_string(), format!("{url:?}"), url.redacted()] {
             assert!(!shown.contains("s3cr3t"), "{shown}");
-            assert!(shown.contains("driver:4041/***/jobs/j1/partitions/0"), "{shown}");
+            assert!(
+                shown.contains("driver:4041/***/jobs/j1/partitions/0"),
+                "{shown}"
+            );
         }
         assert!(url.expose().contains("s3cr3t-token"));
     }

@@ -75,7 +75,10 @@ mod tests {
             path: "/d/x.npy".into(),
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         };
-        assert_eq!(TaskFailure::from_read_error(&io).kind, FailureKind::Unavailable);
+        assert_eq!(
+            TaskFailure::from_read_error(&io).kind,
+            FailureKind::Unavailable
+        );
         let csv = ReadError::Csv {
             path: "/d/x.csv".into(),
             line: 4,

@@ -36,7 +36,10 @@ pub fn summarize_served_rows(
     ncols: usize,
 ) -> Result<ColumnSummary, ServedRowsError> {
     let too_large = || ServedRowsError::TooLarge { rows, ncols };
-    let row_bytes = ncols.checked_mul(8).filter(|&b| b > 0).ok_or_else(too_large)?;
+    let row_bytes = ncols
+        .checked_mul(8)
+        .filter(|&b| b > 0)
+        .ok_or_else(too_large)?;
     let expected = rows.checked_mul(row_bytes as u64).ok_or_else(too_large)?;
     let block_rows = (BLOCK_BYTES / row_bytes).max(1);
     let mut buffer = vec![0u8; block_rows * row_bytes];
@@ -112,8 +115,14 @@ mod tests {
     fn short_and_long_streams_are_errors() {
         let bytes = encode_rows(&[1.0, 2.0, 3.0, 4.0]);
         let short = summarize_served_rows(&bytes[..30], 2, 2).unwrap_err();
-        assert!(short.to_string().contains("ended after 30 of 32 bytes"), "{short}");
+        assert!(
+            short.to_string().contains("ended after 30 of 32 bytes"),
+            "{short}"
+        );
         let long = summarize_served_rows(&bytes[..], 1, 2).unwrap_err();
-        assert!(matches!(long, ServedRowsError::Long { expected: 16 }), "{long}");
+        assert!(
+            matches!(long, ServedRowsError::Long { expected: 16 }),
+            "{long}"
+        );
     }
 }

@@ -67,7 +67,7 @@ pub async fn executor(
         }
         Some(call::Type::Update) => match call.update {
             Some(update) => {
-                take_update(&agent.shared, agent.index, &key, update.status, true);
+                take_update(&agent.shared, agent.index, &key, update.status);
                 StatusCode::ACCEPTED.into_response()
             }
             None => text(StatusCode::BAD_REQUEST, "Expecting 'update' to be present"),
@@ -126,8 +126,10 @@ fn subscribe(agent: &AgentContext, key: &str, call: Call, encoding: Encoding) ->
         }
         run.stream = Some(stream);
     }
+    // Listed updates are handled as if sent again by UPDATE: forwarded
+    // unless already known, and acknowledged on the new stream.
     for update in replay {
-        take_update(&agent.shared, agent.index, key, update.status, false);
+        take_update(&agent.shared, agent.index, key, update.status);
     }
     let mut response = Response::new(Body::from_stream(
         UnboundedReceiverStream::new(receiver).map(Ok::<_, std::convert::Infallible>),
@@ -140,13 +142,7 @@ fn subscribe(agent: &AgentContext, key: &str, call: Call, encoding: Encoding) ->
 
 /// An executor's status update: recorded, forwarded reliably to the
 /// framework, and acknowledged to the executor.
-fn take_update(
-    shared: &Shared,
-    agent: usize,
-    key: &str,
-    mut status: TaskStatus,
-    acknowledge: bool,
-) {
+fn take_update(shared: &Shared, agent: usize, key: &str, mut status: TaskStatus) {
     let mut registry = shared.registry();
     if !registry.agents[agent].alive {
         // Cut off from the master: nothing is forwarded or acknowledged, so
@@ -179,7 +175,7 @@ fn take_update(
     let a = &mut registry.agents[agent];
     a.used_cpus -= released.0;
     a.used_mem -= released.1;
-    if let (true, Some(stream), Some(uuid)) = (acknowledge, stream, status.uuid) {
+    if let (Some(stream), Some(uuid)) = (stream, status.uuid) {
         let ack = Event {
             r#type: Some(event::Type::Acknowledged as i32),
             acknowledged: Some(event::Acknowledged {

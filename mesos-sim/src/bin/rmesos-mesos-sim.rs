@@ -2,18 +2,25 @@
 //! against a ZooKeeper you started (masters register under `--zk-path`).
 //!
 //! `cargo run -p rmesos-mesos-sim -- --zk 127.0.0.1:2181 --masters 3 --agents 2`
+//!
+//! With `--zk auto` it starts its own ZooKeeper (Debian's package) on a
+//! free port. It prints `RMESOS_MASTER=<zk url>` once the masters are up,
+//! and stops (ZooKeeper too) on Ctrl-C or SIGTERM, and with
+//! `--exit-on-stdin-eof` when its standard input closes (test fixtures).
 
 use std::time::Duration;
 
 use clap::Parser;
+use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use rmesos_mesos_sim::{ClusterConfig, SimCluster};
+use tokio::signal::unix::{SignalKind, signal};
 
 #[derive(Parser)]
 #[command(
     about = "A simulated Mesos cluster (test tool): masters registered in ZooKeeper serving the v1 scheduler API"
 )]
 struct Args {
-    /// ZooKeeper to register the masters in (host:port).
+    /// ZooKeeper to register the masters in (host:port), or `auto` to start one.
     #[arg(long, default_value = "127.0.0.1:2181")]
     zk: String,
     /// Znode path of the masters.
@@ -26,6 +33,12 @@ struct Args {
     /// Seconds between HEARTBEAT events.
     #[arg(long, default_value_t = 15.0)]
     heartbeat_seconds: f64,
+    /// CPUs of each agent.
+    #[arg(long, default_value_t = 4.0)]
+    agent_cpus: f64,
+    /// Stop when standard input closes (so a parent that dies stops it too).
+    #[arg(long)]
+    exit_on_stdin_eof: bool,
 }
 
 #[tokio::main]
@@ -34,8 +47,16 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let args = Args::parse();
+    let zookeeper = match args.zk.as_str() {
+        "auto" => Some(tokio::task::spawn_blocking(ZooKeeperServer::start).await??),
+        _ => None,
+    };
+    let zk_connect = zookeeper
+        .as_ref()
+        .map_or(args.zk.clone(), ZooKeeperServer::connect_string);
     let sim = SimCluster::start(ClusterConfig {
-        zk_connect: args.zk,
+        zk_connect,
+        agent_cpus: args.agent_cpus,
         zk_path: args.zk_path,
         masters: args.masters,
         agents: args.agents,
@@ -43,9 +64,26 @@ async fn main() -> anyhow::Result<()> {
         ..ClusterConfig::default()
     })
     .await?;
-    println!("masters: {}", sim.master_urls().join(" "));
-    println!("master URL for frameworks: {}", sim.zk_url());
-    tokio::signal::ctrl_c().await?;
+    eprintln!("masters: {}", sim.master_urls().join(" "));
+    println!("RMESOS_MASTER={}", sim.zk_url());
+    let mut terminate = signal(SignalKind::terminate())?;
+    let watch_stdin = args.exit_on_stdin_eof;
+    let stdin_closed = async move {
+        if !watch_stdin {
+            return std::future::pending().await;
+        }
+        let _ = tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+        })
+        .await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+        _ = stdin_closed => {}
+    }
     sim.shutdown().await;
+    drop(zookeeper);
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use rmesos_common::wire::scheduler::{Event, event};
+use rmesos_common::wire::v1::resource::AllocationInfo;
 use rmesos_common::wire::v1::{AgentId, FrameworkId, Offer, OfferId, Resource, value};
 
 use crate::cluster::Shared;
@@ -89,6 +90,28 @@ fn allocate(registry: &mut Registry, ports_range: (u64, u64)) {
                 },
             );
             let a = &registry.agents[agent];
+            // As Mesos does: the framework's executors already running on
+            // the agent, and (MULTI_ROLE) the role each resource is for.
+            let executor_ids = a
+                .executors
+                .values()
+                .filter(|run| run.framework_id == fid)
+                .map(|run| run.info.executor_id.clone())
+                .collect();
+            let role = registry.frameworks[&fid]
+                .info
+                .roles
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "*".into());
+            let allocation = Some(AllocationInfo { role: Some(role) });
+            let resources = [scalar("cpus", cpus), scalar("mem", mem), ports(ports_range)]
+                .into_iter()
+                .map(|r| Resource {
+                    allocation_info: allocation.clone(),
+                    ..r
+                })
+                .collect();
             let offer = Offer {
                 id: OfferId { value: offer_id },
                 framework_id: FrameworkId { value: fid.clone() },
@@ -97,7 +120,9 @@ fn allocate(registry: &mut Registry, ports_range: (u64, u64)) {
                 },
                 hostname: a.hostname.clone(),
                 // Port use is not tracked: every offer carries the whole range.
-                resources: vec![scalar("cpus", cpus), scalar("mem", mem), ports(ports_range)],
+                resources,
+                executor_ids,
+                allocation_info: allocation,
                 ..Default::default()
             };
             let event = Event {

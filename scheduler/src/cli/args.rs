@@ -25,6 +25,7 @@ Exit status:
 
 Environment:
   RMESOS_MASTER  default for --master
+  RMESOS_*       defaults for the cluster options (each option names its variable)
   RUST_LOG       log filter for messages on stderr (default: warn)";
 
 /// Computes column statistics (count, mean, variance, numNonzeros, min,
@@ -33,9 +34,9 @@ Environment:
 #[command(name = "rmesos-submit", version, after_help = AFTER_HELP)]
 pub struct SubmitArgs {
     /// Where to run: local (1 thread), local[N] (N threads) or local[*]
-    /// (one thread per core) run in this process. Cluster masters
-    /// (zk://[user:pass@]host:port[,host:port...]/path, http(s)://host:port)
-    /// are recognized but not implemented yet.
+    /// (one thread per core) run in this process; a Mesos cluster is
+    /// zk://[user:pass@]host:port[,host:port...]/path (the masters'
+    /// ZooKeeper) or http(s)://host:port (one master).
     #[arg(
         long,
         value_name = "URL",
@@ -47,7 +48,7 @@ pub struct SubmitArgs {
     pub master: String,
 
     /// Number of partitions the input is split into [default: 2 per worker
-    /// thread]; never more than the input has rows.
+    /// thread locally, 8 on a cluster]; never more than the input has rows.
     #[arg(long, value_name = "N")]
     pub partitions: Option<NonZeroU32>,
 
@@ -75,10 +76,64 @@ pub struct SubmitArgs {
     #[arg(long)]
     pub no_progress: bool,
 
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+
     /// The input: a .npy file (1-D or 2-D) or a .csv file of numbers,
     /// chosen by extension.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
+}
+
+/// Options for cluster masters (ignored in local mode).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Cluster options")]
+pub struct ClusterArgs {
+    /// Framework name shown by Mesos [default: rmesos]
+    #[arg(long, value_name = "NAME", env = "RMESOS_APP_NAME")]
+    pub name: Option<String>,
+    /// Role to receive offers for [default: *]
+    #[arg(long, value_name = "ROLE", env = "RMESOS_ROLE")]
+    pub role: Option<String>,
+    /// Framework principal (for authentication and authorization)
+    #[arg(long, value_name = "PRINCIPAL", env = "RMESOS_PRINCIPAL")]
+    pub principal: Option<String>,
+    /// File holding the framework secret (HTTP Basic authentication)
+    #[arg(long, value_name = "FILE", env = "RMESOS_SECRET_FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// CPUs per task [default: 1]
+    #[arg(long, value_name = "CPUS", env = "RMESOS_TASK_CPUS")]
+    pub task_cpus: Option<f64>,
+    /// Memory per task, in MB [default: 64]
+    #[arg(long, value_name = "MB", env = "RMESOS_TASK_MEM_MB")]
+    pub task_mem: Option<f64>,
+    /// Attempts per partition before the job fails [default: 4]
+    #[arg(long, value_name = "N", env = "RMESOS_MAX_ATTEMPTS")]
+    pub max_attempts: Option<u32>,
+    /// Fail the job (killing its tasks) after this many seconds
+    #[arg(long, value_name = "SECS", env = "RMESOS_JOB_TIMEOUT_SECS")]
+    pub job_timeout: Option<f64>,
+    /// Give up when no master accepts the framework within this many
+    /// seconds [default: 30]
+    #[arg(long, value_name = "SECS", env = "RMESOS_CONNECT_TIMEOUT_SECS")]
+    pub connect_timeout: Option<f64>,
+    /// Address the data server (executor binary, in-memory rows) listens
+    /// on [default: 0.0.0.0:0, any free port]
+    #[arg(long, value_name = "ADDR", env = "RMESOS_DATA_BIND")]
+    pub data_bind: Option<std::net::SocketAddr>,
+    /// Host name or IP agents reach this process at [default: the local
+    /// address of the connection to the master]
+    #[arg(long, value_name = "HOST", env = "RMESOS_ADVERTISE_HOST")]
+    pub advertise_host: Option<String>,
+    /// Port agents reach the data server at [default: the bound port]
+    #[arg(long, value_name = "PORT", env = "RMESOS_ADVERTISE_PORT")]
+    pub advertise_port: Option<u16>,
+    /// Agents fetch the executor from this URI instead of from this process
+    #[arg(long, value_name = "URI", env = "RMESOS_EXECUTOR_URI")]
+    pub executor_uri: Option<String>,
+    /// The executor is already installed on every agent at this path
+    #[arg(long, value_name = "PATH", env = "RMESOS_EXECUTOR_PATH")]
+    pub executor_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -13,12 +13,9 @@ pub enum CliError {
     /// The input cannot be used: missing, unreadable or malformed.
     #[error("{0}")]
     BadInput(String),
-    /// A cluster master was given; only local mode exists so far.
-    #[error(
-        "cluster mode is not implemented yet: --master {0} names a Mesos cluster; \
-         use --master local, local[N] or local[*] to run in this process"
-    )]
-    ClusterNotImplemented(String),
+    /// No session on the cluster could be had.
+    #[error("cannot run on the cluster: {0}")]
+    Cluster(String),
     /// The job ran and failed.
     #[error("the job failed: {0}")]
     JobFailed(String),
@@ -27,10 +24,8 @@ pub enum CliError {
 impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::JobFailed(_) => ExitCode::from(1),
-            CliError::Usage(_) | CliError::BadInput(_) | CliError::ClusterNotImplemented(_) => {
-                ExitCode::from(2)
-            }
+            CliError::JobFailed(_) | CliError::Cluster(_) => ExitCode::from(1),
+            CliError::Usage(_) | CliError::BadInput(_) => ExitCode::from(2),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! `rmesos-submit`: parses the command line, builds the dataset from
-//! INPUT, runs the job (local mode; cluster masters are recognized but not
-//! implemented yet), prints the statistics and exits 0, 1 or 2.
+//! INPUT, runs the job (in this process, or on a Mesos cluster), prints
+//! the statistics and exits 0, 1 or 2.
 
 pub mod args;
+mod cluster;
 pub mod error;
 pub mod master;
 pub mod output;
@@ -12,10 +13,12 @@ use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use rmesos_common::readers::CsvOptions;
+use rmesos_common::stats::ColumnStats;
 use tracing_subscriber::EnvFilter;
 
 use crate::engine::{Dataset, NoProgress, ProgressSink};
@@ -56,8 +59,27 @@ fn init_logging() {
 
 /// Everything after argument parsing.
 pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
-    let local = local_master(&args.master)?;
+    let master = MasterUrl::parse(&args.master).map_err(|e| CliError::Usage(e.to_string()))?;
     let dataset = input_dataset(args)?;
+    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
+    let sink: Arc<dyn ProgressSink> = if show_bar {
+        Arc::new(ProgressBarSink::new())
+    } else {
+        Arc::new(NoProgress)
+    };
+    let stats = match master {
+        MasterUrl::Local(local) => run_local(args, local, &dataset, sink.as_ref())?,
+        _ => cluster::run(args, &args.master, dataset, &job_id(), sink)?,
+    };
+    print_stats(args, &stats)
+}
+
+fn run_local(
+    args: &SubmitArgs,
+    local: LocalMaster,
+    dataset: &Dataset,
+    sink: &dyn ProgressSink,
+) -> Result<ColumnStats, CliError> {
     let runner = LocalRunner::new(local.threads);
     let plan = dataset
         .plan(&job_id(), args.partitions, runner.threads())
@@ -67,24 +89,19 @@ pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
         input = %args.input.display(),
         partitions = plan.len(),
         threads = runner.threads().get(),
-        shared = args.shared,
         "running the job in local mode"
     );
-    let show_bar = !args.no_progress && std::io::stderr().is_terminal();
-    let sink: Box<dyn ProgressSink> = if show_bar {
-        Box::new(ProgressBarSink::new())
-    } else {
-        Box::new(NoProgress)
-    };
-    let stats = runner.run(&plan, sink.as_ref()).map_err(|error| {
+    runner.run(&plan, sink).map_err(|error| {
         match error.read_error() {
             // The reader's message names the file and the place.
             Some(read) => CliError::BadInput(read.to_string()),
             None => CliError::JobFailed(error.to_string()),
         }
-    })?;
-    let columns =
-        StatColumns::of(&stats).map_err(|error| CliError::JobFailed(error.to_string()))?;
+    })
+}
+
+fn print_stats(args: &SubmitArgs, stats: &ColumnStats) -> Result<(), CliError> {
+    let columns = StatColumns::of(stats).map_err(|error| CliError::JobFailed(error.to_string()))?;
     if columns.is_none() {
         eprintln!(
             "rmesos-submit: warning: the dataset is empty (0 rows): \
@@ -99,16 +116,6 @@ pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
         .lock()
         .write_all(text.as_bytes())
         .map_err(|error| CliError::JobFailed(format!("cannot write the result: {error}")))
-}
-
-/// The local master `--master` names; cluster forms are not runnable yet.
-fn local_master(url: &str) -> Result<LocalMaster, CliError> {
-    match MasterUrl::parse(url) {
-        Ok(MasterUrl::Local(local)) => Ok(local),
-        Ok(MasterUrl::ZooKeeper(zk)) => Err(CliError::ClusterNotImplemented(zk.to_string())),
-        Ok(MasterUrl::Http(_)) => Err(CliError::ClusterNotImplemented(master::redact(url))),
-        Err(error) => Err(CliError::Usage(error.to_string())),
-    }
 }
 
 /// The dataset INPUT names, chosen by extension.

@@ -104,6 +104,23 @@ impl Dataset {
         Ok(Dataset::InMemory { rows, ncols })
     }
 
+    /// The same table held in memory: a file's rows are read whole (for
+    /// a cluster whose agents cannot read the file: the driver serves them).
+    pub fn into_memory(&self) -> Result<Dataset, DatasetError> {
+        let (values, ncols) = match self {
+            Dataset::Npy(path) => {
+                let file = NpyFile::open(path)?;
+                (file.read_all()?, file.cols())
+            }
+            Dataset::Csv(path, options) => {
+                let file = CsvFile::open(path, options.clone())?;
+                (file.read_all()?, file.cols())
+            }
+            Dataset::InMemory { .. } | Dataset::Borrowed { .. } => return Ok(self.clone()),
+        };
+        Dataset::in_memory(values, ncols)
+    }
+
     /// Opens and validates the dataset (reads a file's header, not its
     /// data) and reports its shape.
     pub fn shape(&self) -> Result<DatasetShape, DatasetError> {

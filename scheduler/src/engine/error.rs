@@ -40,6 +40,24 @@ pub enum JobError {
     Panicked { partition_id: u32, message: String },
     #[error(transparent)]
     Merge(#[from] MergeError),
+    /// An executor reported the partition's data as bad: retrying cannot help.
+    #[error("partition {partition_id} failed: {message}")]
+    BadInput { partition_id: u32, message: String },
+    /// Every allowed attempt at a partition failed.
+    #[error("partition {partition_id} failed {attempts} times; the last failure: {message}")]
+    AttemptsExhausted {
+        partition_id: u32,
+        attempts: u32,
+        message: String,
+    },
+    #[error("the job did not finish within {0:?}")]
+    TimedOut(std::time::Duration),
+    #[error("the job was cancelled")]
+    Cancelled,
+    /// The cluster cannot run jobs any more (the master refused the
+    /// framework, the driver stopped).
+    #[error("the cluster cannot run the job: {0}")]
+    Cluster(String),
 }
 
 impl JobError {

@@ -133,9 +133,7 @@ impl PartitionWork {
             }
             PartitionWork::File(
                 PartitionSource::NpyRows { rows, .. } | PartitionSource::Served { rows, .. },
-            ) => {
-                Some(rows.end.saturating_sub(rows.start))
-            }
+            ) => Some(rows.end.saturating_sub(rows.start)),
             PartitionWork::File(PartitionSource::CsvBytes { .. }) => None,
         }
     }

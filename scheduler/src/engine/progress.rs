@@ -3,7 +3,7 @@
 //! channel, or nothing). `ProgressTracker` keeps the counts and emits one
 //! `ProgressUpdate` per event; runners call it from one thread.
 
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 
 use super::plan::JobPlan;
 
@@ -88,17 +88,36 @@ impl ProgressSink for NoProgress {
     fn update(&self, _update: &ProgressUpdate) {}
 }
 
+/// Where a tracker sends updates: a sink the caller keeps (local runs on
+/// the caller's thread) or one it shares (cluster jobs outlive the call
+/// that started them on the engine's task).
+enum SinkRef<'a> {
+    Borrowed(&'a dyn ProgressSink),
+    Shared(Arc<dyn ProgressSink>),
+}
+
 /// Keeps a job's progress counts and sends an update per event.
 pub struct ProgressTracker<'a> {
     job_id: String,
     progress: JobProgress,
     attempts: Vec<u32>,
-    sink: &'a dyn ProgressSink,
+    sink: SinkRef<'a>,
+}
+
+impl ProgressTracker<'static> {
+    /// A tracker that owns a share of its sink.
+    pub fn shared(plan: &JobPlan, sink: Arc<dyn ProgressSink>) -> ProgressTracker<'static> {
+        ProgressTracker::with_sink(plan, SinkRef::Shared(sink))
+    }
 }
 
 impl<'a> ProgressTracker<'a> {
     /// A tracker whose totals come from `plan`.
     pub fn for_plan(plan: &JobPlan, sink: &'a dyn ProgressSink) -> ProgressTracker<'a> {
+        ProgressTracker::with_sink(plan, SinkRef::Borrowed(sink))
+    }
+
+    fn with_sink(plan: &JobPlan, sink: SinkRef<'a>) -> ProgressTracker<'a> {
         let shape = plan.shape();
         ProgressTracker {
             job_id: plan.job_id().to_owned(),
@@ -111,6 +130,14 @@ impl<'a> ProgressTracker<'a> {
             attempts: vec![0; plan.partitions().len()],
             sink,
         }
+    }
+
+    /// Attempts started so far at `partition_id`.
+    pub fn attempts(&self, partition_id: u32) -> u32 {
+        self.attempts
+            .get(partition_id as usize)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn progress(&self) -> &JobProgress {
@@ -174,7 +201,11 @@ impl<'a> ProgressTracker<'a> {
     }
 
     fn emit(&self, event: ProgressEvent) {
-        self.sink.update(&ProgressUpdate {
+        let sink: &dyn ProgressSink = match &self.sink {
+            SinkRef::Borrowed(sink) => *sink,
+            SinkRef::Shared(sink) => sink.as_ref(),
+        };
+        sink.update(&ProgressUpdate {
             job_id: self.job_id.clone(),
             event,
             progress: self.progress.clone(),

@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ReadError;
-use crate::stats::ColumnSummary;
+use crate::stats::{ColumnSummary, RowCollector};
 use lines::{LineScanner, line_start_at_or_after};
 use range::{CsvLayout, line_reader, summarize_lines};
 
@@ -161,6 +161,13 @@ impl CsvFile {
             .max(self.data_start);
         let past_last_line = line_start_at_or_after(&file, end, len).map_err(io)?;
         summarize_lines(&self.layout, first_line..past_last_line)
+    }
+
+    /// Every data row, row-major (to hold a whole file in memory).
+    pub fn read_all(&self) -> Result<Vec<f64>, ReadError> {
+        let mut rows = RowCollector::default();
+        range::visit_lines(&self.layout, self.data_start..self.layout.len, &mut rows)?;
+        Ok(rows.values)
     }
 }
 

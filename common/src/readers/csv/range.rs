@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use super::cell;
 use super::lines::newlines_before;
 use crate::readers::ReadError;
-use crate::stats::ColumnSummary;
+use crate::stats::{ColumnSummary, RowSink};
 
 /// Values per block handed to the kernel.
 const BLOCK_VALUES: usize = 1 << 15;
@@ -50,10 +50,20 @@ pub(crate) fn summarize_lines(
     layout: &CsvLayout,
     lines: Range<u64>,
 ) -> Result<ColumnSummary, ReadError> {
+    let mut summary = ColumnSummary::new(layout.cols);
+    visit_lines(layout, lines, &mut summary)?;
+    Ok(summary)
+}
+
+/// Hands the rows of the lines starting in `lines` to `sink`, in blocks.
+pub(crate) fn visit_lines(
+    layout: &CsvLayout,
+    lines: Range<u64>,
+    summary: &mut impl RowSink,
+) -> Result<(), ReadError> {
     let cols = layout.cols;
-    let mut summary = ColumnSummary::new(cols);
     if lines.start >= lines.end {
-        return Ok(summary);
+        return Ok(());
     }
     let mut file = File::open(&layout.path).map_err(|e| ReadError::io(&layout.path, e))?;
     file.seek(SeekFrom::Start(lines.start))
@@ -95,7 +105,7 @@ pub(crate) fn summarize_lines(
     summary
         .add_rows(&block)
         .map_err(|e| ReadError::summary(&layout.path, e))?;
-    Ok(summary)
+    Ok(())
 }
 
 /// Appends the record's numbers to `block`, or says what is wrong with it

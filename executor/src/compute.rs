@@ -1,0 +1,192 @@
+//! Computing one partition: the `PartitionSpec` in `TaskInfo.data` turned
+//! into its `ColumnSummary`, or into the `TaskFailure` the driver is told.
+//! Files are read on a blocking thread; served rows are streamed from the
+//! driver's data server through the same kind of thread, a block at a
+//! time, so no partition is ever held in memory whole.
+
+use std::io;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use rmesos_common::partition::{PartitionSource, PartitionSpec};
+use rmesos_common::stats::ColumnSummary;
+use rmesos_common::task::{
+    DataUrl, FailureKind, ServedRowsError, TaskFailure, summarize_served_rows,
+};
+use tokio::task::JoinError;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+use tokio_util::sync::CancellationToken;
+
+/// Bound on connecting to the data server.
+const DATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The HTTP client for data servers (shared by all tasks).
+pub fn data_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(DATA_CONNECT_TIMEOUT)
+        .build()
+}
+
+/// Decodes the task's data; a spec that does not decode is bad input.
+pub fn decode_spec(data: Option<&[u8]>) -> Result<PartitionSpec, TaskFailure> {
+    let data = data.unwrap_or_default();
+    PartitionSpec::from_bytes(data).map_err(|e| {
+        TaskFailure::new(
+            FailureKind::BadInput,
+            format!("the task's data is not a partition spec: {e}"),
+        )
+    })
+}
+
+/// Summarizes the partition's rows. Cancelling `cancel` ends a served
+/// stream early (the result is then meaningless and must be dropped).
+pub async fn compute(
+    spec: &PartitionSpec,
+    http: &reqwest::Client,
+    cancel: CancellationToken,
+) -> Result<ColumnSummary, TaskFailure> {
+    match &spec.source {
+        PartitionSource::Served { url, rows, ncols } => {
+            let rows = rows.end.saturating_sub(rows.start);
+            compute_served(http, url, rows, *ncols, cancel).await
+        }
+        source => {
+            let source = source.clone();
+            let result = tokio::task::spawn_blocking(move || source.compute()).await;
+            match result {
+                Ok(Ok(summary)) => Ok(summary),
+                Ok(Err(error)) => Err(TaskFailure::from_read_error(&error)),
+                Err(error) => Err(crashed(error)),
+            }
+        }
+    }
+}
+
+/// GETs the rows from the data server and summarizes the body as it
+/// arrives.
+async fn compute_served(
+    http: &reqwest::Client,
+    url: &DataUrl,
+    rows: u64,
+    ncols: usize,
+    cancel: CancellationToken,
+) -> Result<ColumnSummary, TaskFailure> {
+    let unavailable = |detail: String| TaskFailure::new(FailureKind::Unavailable, detail);
+    // Errors are shown without their URL: it holds the token.
+    let response = http
+        .get(url.expose())
+        .send()
+        .await
+        .map_err(|e| unavailable(format!("{url}: {}", e.without_url())))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(unavailable(format!(
+            "{url}: the data server answered {status}"
+        )));
+    }
+    // Cancelling ends the stream, which ends the blocking read below; the
+    // connection is dropped with it.
+    let body = Box::pin(
+        response
+            .bytes_stream()
+            .map_err(|e| io::Error::other(e.without_url()))
+            .take_until(cancel.cancelled_owned()),
+    );
+    let reader = SyncIoBridge::new(StreamReader::new(body));
+    let result =
+        tokio::task::spawn_blocking(move || summarize_served_rows(reader, rows, ncols)).await;
+    match result {
+        Ok(Ok(summary)) => Ok(summary),
+        Ok(Err(error)) => {
+            let kind = match error {
+                ServedRowsError::Io(_) | ServedRowsError::Short { .. } => FailureKind::Unavailable,
+                _ => FailureKind::Internal,
+            };
+            Err(TaskFailure::new(kind, format!("{url}: {error}")))
+        }
+        Err(error) => Err(crashed(error)),
+    }
+}
+
+/// A computation that panicked (a bug) or was cancelled with its runtime.
+fn crashed(error: JoinError) -> TaskFailure {
+    let detail = if error.is_panic() {
+        let payload = error.into_panic();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        format!("computing the partition panicked: {text}")
+    } else {
+        "computing the partition was cancelled".to_owned()
+    };
+    TaskFailure::new(FailureKind::Internal, detail)
+}
+
+/// A short description of the partition for logs and messages (never the
+/// data-server token).
+pub fn describe(spec: &PartitionSpec) -> String {
+    let what = match &spec.source {
+        PartitionSource::NpyRows { path, rows } => {
+            format!("{} rows {}..{}", path.display(), rows.start, rows.end)
+        }
+        PartitionSource::CsvBytes { path, bytes, .. } => {
+            format!("{} bytes {}..{}", path.display(), bytes.start, bytes.end)
+        }
+        PartitionSource::Served { url, rows, ncols } => {
+            format!("{url} rows {}..{} x {ncols}", rows.start, rows.end)
+        }
+    };
+    format!(
+        "job {} partition {}: {what}",
+        spec.job_id, spec.partition_id
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_that_does_not_decode_is_bad_input() {
+        let failure = decode_spec(Some(b"{not json")).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::BadInput);
+        assert!(
+            failure.message.contains("not a partition spec"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(decode_spec(None).unwrap_err().kind, FailureKind::BadInput);
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_computing_is_internal() {
+        let error = tokio::task::spawn_blocking(|| panic!("boom"))
+            .await
+            .unwrap_err();
+        let failure = crashed(error);
+        assert_eq!(failure.kind, FailureKind::Internal);
+        assert!(
+            failure.message.contains("panicked: boom"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn descriptions_hide_the_token() {
+        let spec = PartitionSpec {
+            job_id: "j".into(),
+            partition_id: 4,
+            source: PartitionSource::Served {
+                url: DataUrl::new("http://h:1/s3cr3t/p/4"),
+                rows: 0..10,
+                ncols: 2,
+            },
+        };
+        let text = describe(&spec);
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(text.contains("partition 4"), "{text}");
+    }
+}

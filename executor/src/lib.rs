@@ -1,0 +1,23 @@
+//! `rmesos-executor` as a library: the Mesos v1 HTTP executor that
+//! computes the column statistics of the partitions it is sent. The
+//! binary (`main.rs`) only sets up logging, reads the configuration and
+//! runs [`runner::run`].
+//!
+//! - `config`: the environment the agent sets, Mesos durations.
+//! - `agent`: SUBSCRIBE and UPDATE calls, the event stream.
+//! - `runner`: the event loop (launch, kill, acknowledge, shutdown,
+//!   reconnect).
+//! - `compute`: a partition spec into its summary or failure report.
+//! - `tasks`, `updates`: running tasks and unacknowledged updates.
+//! - `sender`, `status`, `backoff`: ordered UPDATE calls, building
+//!   updates, waits between SUBSCRIBE attempts.
+
+pub mod agent;
+pub mod backoff;
+pub mod compute;
+pub mod config;
+pub mod runner;
+pub mod sender;
+pub mod status;
+pub mod tasks;
+pub mod updates;

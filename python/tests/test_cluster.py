@@ -1,0 +1,103 @@
+"""rmesos on a (simulated) Mesos cluster: a real ZooKeeper, the simulated
+masters and agents, and the real ``rmesos-executor`` processes they run,
+fetched from this interpreter's data server."""
+import os
+import pathlib
+import subprocess
+
+import numpy as np
+import pytest
+
+import rmesos
+from conftest import assert_matches_numpy, run_seed_cell
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+
+
+def _binary(name: str) -> pathlib.Path:
+    path = TARGET / name
+    if not path.is_file():
+        subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim", "-p", "rmesos-executor"],
+                       cwd=ROOT, check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster_master():
+    """Starts ZooKeeper and a simulated cluster of 3 agents; yields its zk:// URL."""
+    sim = subprocess.Popen(
+        [str(_binary("rmesos-mesos-sim")), "--zk", "auto", "--agents", "3",
+         "--heartbeat-seconds", "1", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = sim.stdout.readline().strip()
+        assert line.startswith("RMESOS_MASTER=zk://"), line
+        yield line.split("=", 1)[1]
+    finally:
+        sim.stdin.close()
+        sim.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def sc(cluster_master):
+    context = rmesos.Context(cluster_master, appName="pytest-cluster",
+                             executor_file=str(_binary("rmesos-executor")),
+                             data_bind="127.0.0.1:0")
+    yield context
+    context.stop()
+
+
+def test_the_seed_cell_runs_on_the_cluster(sc):
+    assert run_seed_cell(sc).count() == 3
+    assert sc.frameworkId
+
+
+def test_in_memory_and_shared_files_match_numpy(sc, rng, tmp_path):
+    x = rng.normal(size=(1_000_000, 16)) * 50 + np.arange(16)
+    assert_matches_numpy(rmesos.Statistics.colStats(sc.parallelize(x, 32)), x)
+    path = tmp_path / "x.npy"
+    np.save(path, x)
+    assert_matches_numpy(rmesos.Statistics.colStats(sc.npy_file(path, shared=True, numSlices=32)), x)
+    assert_matches_numpy(rmesos.Statistics.colStats(sc.npy_file(path, shared=False, numSlices=5)), x)
+    csv = tmp_path / "x.csv"
+    np.savetxt(csv, x[:5000], delimiter=",", fmt="%.17g")
+    assert_matches_numpy(rmesos.Statistics.colStats(sc.csv_file(csv, shared=True, numSlices=4)), x[:5000])
+
+
+def test_a_bad_file_fails_the_job_and_the_context_stays_usable(sc, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n3,4\n5,x\n")
+    with pytest.raises(rmesos.JobFailed, match=r"bad\.csv: line 3"):
+        rmesos.Statistics.colStats(sc.csv_file(bad, shared=True))
+    s = rmesos.Statistics.colStats(sc.parallelize([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(s.mean(), [2.0, 3.0])
+
+
+def test_progress_reaches_the_callback(sc):
+    seen = []
+    data = sc.parallelize(np.ones((1000, 2)), 10)
+    summary = data._summarize(lambda done, total: seen.append((done, total)))
+    assert summary["count"] == 1000
+    assert seen and seen[-1] == (10, 10)
+
+
+def test_an_unreachable_master_is_a_connection_error_naming_it():
+    with pytest.raises(ConnectionError, match="127.0.0.1:9"):
+        rmesos.Context("http://127.0.0.1:9", connect_timeout=1.0,
+                       executor_file=str(_binary("rmesos-executor")))
+
+
+def test_keyboard_interrupt_cancels_a_cluster_job_and_the_context_goes_on(sc):
+    data = sc.parallelize(np.ones((100_000, 2)), 1000)
+    calls = []
+
+    def interrupt(done, total):
+        calls.append(done)
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        data._summarize(interrupt)
+    assert calls[-1] < 1000
+    assert run_seed_cell(sc).count() == 3

@@ -1,0 +1,23 @@
+//! Layer 5 on Mesos: running jobs on a cluster. A `Cluster` session holds
+//! the framework driver, the data server and the engine task; each job's
+//! partitions become tasks placed on offers (`placement`, `offer_pool`,
+//! `executors`), whose status updates drive an `ActiveJob` (retries,
+//! exactly-once merge) in the engine loop. `StatusBoard` keeps what
+//! happened for the status page.
+
+mod blocking;
+mod engine_loop;
+mod executors;
+mod job;
+mod offer_pool;
+mod options;
+mod placement;
+mod session;
+mod settings;
+mod status;
+
+pub use blocking::BlockingCluster;
+pub use options::{ClusterOptions, RetryPolicy, TaskResources};
+pub use session::{Cluster, ClusterError, JobHandle};
+pub use settings::{ClusterSettings, SettingsError};
+pub use status::{ClusterStatus, FrameworkStatus, JobStatus, StatusBoard, TaskStatusRow};

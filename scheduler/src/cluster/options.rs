@@ -1,0 +1,92 @@
+//! `ClusterOptions`: everything a cluster session runs with (the master,
+//! the framework, task sizes, retries, the data server), with defaults an
+//! experienced Mesos user expects.
+
+use std::time::Duration;
+
+use crate::backoff::BackoffPolicy;
+use crate::dataserver::DataServerConfig;
+use crate::detection::{DetectorOptions, MasterUrl};
+use crate::driver::DriverConfig;
+
+/// Resources of one task, and of the executor that runs an agent's tasks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskResources {
+    pub task_cpus: f64,
+    pub task_mem_mb: f64,
+    /// Paid once per agent, by the first task launched there.
+    pub executor_cpus: f64,
+    pub executor_mem_mb: f64,
+}
+
+impl Default for TaskResources {
+    fn default() -> Self {
+        TaskResources {
+            task_cpus: 1.0,
+            // The executor streams partitions through the kernel: its
+            // memory does not grow with the partition.
+            task_mem_mb: 64.0,
+            executor_cpus: 0.1,
+            executor_mem_mb: 32.0,
+        }
+    }
+}
+
+/// How failed partitions are retried.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts per partition, the first included.
+    pub max_attempts: u32,
+    /// Wait before each retry (grows with the attempt number).
+    pub backoff: BackoffPolicy,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            backoff: BackoffPolicy {
+                initial: Duration::from_millis(200),
+                max: Duration::from_secs(10),
+                multiplier: 2.0,
+                jitter: 0.2,
+            },
+        }
+    }
+}
+
+/// A cluster session's settings.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    pub master: MasterUrl,
+    pub detector: DetectorOptions,
+    pub driver: DriverConfig,
+    pub resources: TaskResources,
+    pub retry: RetryPolicy,
+    /// A job still running after this long fails (its tasks are killed).
+    pub job_timeout: Option<Duration>,
+    /// How long `connect` waits for the first subscription.
+    pub connect_timeout: Duration,
+    /// Offers not needed are declined for this long (work arriving
+    /// sooner REVIVEs, which clears the filter).
+    pub decline_refuse: Duration,
+    pub data_server: DataServerConfig,
+}
+
+impl ClusterOptions {
+    /// Defaults for `master`, serving the executor that sits next to this
+    /// program.
+    pub fn new(master: MasterUrl, data_server: DataServerConfig) -> ClusterOptions {
+        ClusterOptions {
+            master,
+            detector: DetectorOptions::default(),
+            driver: DriverConfig::default(),
+            resources: TaskResources::default(),
+            retry: RetryPolicy::default(),
+            job_timeout: None,
+            connect_timeout: Duration::from_secs(30),
+            decline_refuse: Duration::from_secs(30),
+            data_server,
+        }
+    }
+}

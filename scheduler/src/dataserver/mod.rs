@@ -1,0 +1,158 @@
+//! The driver's data server: an HTTP server inside the driver process
+//! that gives executors what they cannot get from the agent they run on.
+//!
+//! - The `rmesos-executor` binary, for the Mesos fetcher
+//!   (`GET /<token>/executor/rmesos-executor`), unless the agents fetch it
+//!   from elsewhere or have it installed (`ExecutorSource`).
+//! - The rows of in-memory datasets, published per job
+//!   (`GET /<token>/jobs/<job_id>/rows/<start>-<end>`, the job id
+//!   percent-encoded, the range half-open): the rows,
+//!   row-major, each value a little-endian float64, nothing else (the
+//!   stream `rmesos_common::task::summarize_served_rows` reads), encoded
+//!   chunk by chunk from the shared `Arc<[f64]>` with `Content-Length` set.
+//!
+//! The first path segment is a random per-server token, compared in
+//! constant time. Every other request (wrong or missing token, unknown
+//! path or job, rows out of range, a method other than GET) is answered
+//! 404 with an empty body and counted. URLs leave as `DataUrl`, which
+//! masks the token when printed; logs mask it too.
+//!
+//! This is a leaf: it knows nothing of the driver or the job engine. The
+//! server stops when its `DataServer` is dropped.
+
+mod advertise;
+mod config;
+mod executor_fetch;
+mod executor_source;
+mod published;
+mod routes;
+mod rows_body;
+mod segment;
+mod shared;
+mod stats;
+mod token;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::oneshot;
+
+pub use advertise::local_ip_towards;
+pub use config::DataServerConfig;
+pub use executor_fetch::{ExecutorFetch, ExecutorUri, FETCHED_EXECUTOR_NAME};
+pub use executor_source::{
+    EXECUTOR_FILE_NAME, EXECUTOR_PATH_ENV, EXECUTOR_URI_ENV, ExecutorSource, ExecutorSourceError,
+};
+pub use published::PublishedRows;
+pub use stats::DataServerStats;
+
+use advertise::Advertise;
+use published::Jobs;
+use shared::Shared;
+use token::Token;
+
+/// A running data server. Dropping it stops the server: the listener
+/// closes at once, requests in flight finish.
+#[derive(Debug)]
+pub struct DataServer {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    /// Dropping this tells the server task to shut down.
+    _shutdown: oneshot::Sender<()>,
+}
+
+impl DataServer {
+    /// Binds `config.bind` and starts serving on the current tokio runtime.
+    /// A `Serve` executor must be a readable file now.
+    pub async fn start(config: DataServerConfig) -> io::Result<DataServer> {
+        if let ExecutorSource::Serve(path) = &config.executor {
+            executor_source::check_servable(path).await?;
+        }
+        let bind = config.bind;
+        let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+            io::Error::new(e.kind(), format!("binding the data server to {bind}: {e}"))
+        })?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            token: Token::generate(),
+            advertise: Advertise::new(config.advertise_host, config.advertise_port, local_addr),
+            executor: config.executor,
+            jobs: Jobs::default(),
+            counters: Default::default(),
+        });
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = axum::serve(listener, routes::router(shared.clone())).with_graceful_shutdown(
+            async move {
+                let _ = stopped.await;
+            },
+        );
+        tokio::spawn(async move {
+            if let Err(e) = server.await {
+                tracing::error!(error = %e, "the data server stopped");
+            }
+        });
+        let (host, port) = shared.advertise.host_and_port();
+        let advertised = format!("{host}:{port}");
+        tracing::info!(%local_addr, %advertised, "data server listening");
+        Ok(DataServer {
+            shared,
+            local_addr,
+            _shutdown: shutdown,
+        })
+    }
+
+    /// The address the server is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The host to advertise when the configuration names none (the engine
+    /// learns it from its connection to the master). URLs made from now on
+    /// use it.
+    pub fn set_advertised_host(&self, host: String) {
+        self.shared.advertise.learn_host(host);
+    }
+
+    /// The host and port that go into URLs.
+    pub fn advertised(&self) -> (String, u16) {
+        self.shared.advertise.host_and_port()
+    }
+
+    /// How executors get and run `rmesos-executor` with this server.
+    pub fn executor_fetch(&self) -> ExecutorFetch {
+        let fetched = || format!("./{FETCHED_EXECUTOR_NAME}");
+        match &self.shared.executor {
+            ExecutorSource::Serve(_) => ExecutorFetch {
+                uri: Some(ExecutorUri::Served(
+                    self.shared
+                        .url(&format!("executor/{FETCHED_EXECUTOR_NAME}")),
+                )),
+                command: fetched(),
+            },
+            ExecutorSource::Uri(uri) => ExecutorFetch {
+                uri: Some(ExecutorUri::User(uri.clone())),
+                command: fetched(),
+            },
+            ExecutorSource::AgentPath(path) => ExecutorFetch {
+                uri: None,
+                command: path.clone(),
+            },
+        }
+    }
+
+    /// Makes `rows` (row-major, `ncols` per row) servable as `job_id` until
+    /// the returned guard is dropped. Publishing a job id again replaces
+    /// the earlier rows. Streams already started keep their data.
+    ///
+    /// # Panics
+    /// If `ncols` is 0 or does not divide `rows.len()`.
+    pub fn publish(&self, job_id: &str, rows: Arc<[f64]>, ncols: usize) -> PublishedRows {
+        PublishedRows::publish(self.shared.clone(), job_id, rows, ncols)
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> DataServerStats {
+        self.shared.counters.snapshot()
+    }
+}

@@ -1,0 +1,180 @@
+//! The request handler: every request goes through one fallback that
+//! checks the method and the token, then routes the rest of the path.
+//! Whatever does not match exactly is answered 404 with an empty body, the
+//! same answer for every mistake, and logged with the token masked.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt;
+use tokio_util::io::ReaderStream;
+
+use super::executor_fetch::FETCHED_EXECUTOR_NAME;
+use super::executor_source::ExecutorSource;
+use super::rows_body::rows_body;
+use super::segment;
+use super::shared::Shared;
+
+/// Read size when streaming the executor binary.
+const FILE_CHUNK_BYTES: usize = 256 * 1024;
+/// Longest request path quoted in a log line.
+const LOGGED_PATH_CHARS: usize = 200;
+
+/// The server's routes: all of them in `handle`.
+pub(crate) fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+/// What a well-formed, authenticated path asks for.
+enum Target {
+    Executor,
+    Rows { job_id: String, rows: Range<u64> },
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
+    let response = match parse(&shared, &method, uri.path()) {
+        Some(Target::Executor) => serve_executor(&shared).await,
+        Some(Target::Rows { job_id, rows }) => serve_rows(&shared, &job_id, rows),
+        None => None,
+    };
+    match response {
+        Some(response) => response,
+        None => {
+            shared.counters.rejected();
+            let path = masked_path(&shared, uri.path());
+            tracing::warn!(%method, %path, "data server rejected a request");
+            StatusCode::NOT_FOUND.into_response()
+        }
+    }
+}
+
+/// The target of `GET /<token>/executor/rmesos-executor` or
+/// `GET /<token>/jobs/<job_id>/rows/<start>-<end>`; `None` otherwise.
+fn parse(shared: &Shared, method: &Method, path: &str) -> Option<Target> {
+    if method != Method::GET {
+        return None;
+    }
+    let mut segments = path.strip_prefix('/')?.split('/');
+    if !shared.token.matches(segments.next()?) {
+        return None;
+    }
+    let rest: Vec<&str> = segments.collect();
+    match rest.as_slice() {
+        ["executor", name] if *name == FETCHED_EXECUTOR_NAME => Some(Target::Executor),
+        ["jobs", job, "rows", range] => Some(Target::Rows {
+            job_id: segment::decode(job).filter(|id| !id.is_empty())?,
+            rows: parse_range(range)?,
+        }),
+        _ => None,
+    }
+}
+
+/// `<start>-<end>` in plain decimal digits, `start <= end`.
+fn parse_range(text: &str) -> Option<Range<u64>> {
+    let (start, end) = text.split_once('-')?;
+    let number = |digits: &str| {
+        let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+        plain.then(|| digits.parse::<u64>().ok()).flatten()
+    };
+    let (start, end) = (number(start)?, number(end)?);
+    (start <= end).then_some(start..end)
+}
+
+/// Streams rows `rows` of a published job; `None` if the job is not
+/// published or the range exceeds its rows.
+fn serve_rows(shared: &Shared, job_id: &str, rows: Range<u64>) -> Option<Response> {
+    let published = shared.jobs.get(job_id)?;
+    if rows.end > published.nrows() {
+        return None;
+    }
+    let start = usize::try_from(rows.start).ok()? * published.ncols;
+    let end = usize::try_from(rows.end).ok()? * published.ncols;
+    let bytes = (end - start) as u64 * 8;
+    tracing::debug!(job = %job_id, rows = ?rows, bytes, "data server streaming partition rows");
+    shared.counters.served();
+    let body = rows_body(published.rows, start..end, shared.counters.clone());
+    Some(octet_stream(bytes, body))
+}
+
+/// Streams the executor binary when this server is its source.
+async fn serve_executor(shared: &Shared) -> Option<Response> {
+    let ExecutorSource::Serve(path) = &shared.executor else {
+        return None;
+    };
+    let opened = match tokio::fs::File::open(path).await {
+        Ok(file) => file.metadata().await.map(|meta| (file, meta.len())),
+        Err(e) => Err(e),
+    };
+    let (file, bytes) = match opened {
+        Ok(opened) => opened,
+        Err(e) => {
+            let path = path.display();
+            tracing::error!(%path, error = %e, "data server cannot read the executor binary");
+            return Some(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+        }
+    };
+    tracing::debug!(path = %path.display(), bytes, "data server streaming the executor binary");
+    shared.counters.served();
+    let counters = shared.counters.clone();
+    let stream = ReaderStream::with_capacity(file, FILE_CHUNK_BYTES)
+        .inspect_ok(move |chunk| counters.sent(chunk.len()));
+    Some(octet_stream(bytes, Body::from_stream(stream)))
+}
+
+fn octet_stream(bytes: u64, body: Body) -> Response {
+    let headers = [
+        (
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        ),
+        (CONTENT_LENGTH, HeaderValue::from(bytes)),
+    ];
+    (StatusCode::OK, headers, body).into_response()
+}
+
+/// `path` fit for a log line: its first segment (the token, or a guess at
+/// it) as `***`, any other copy of the token too, and cut to a length.
+fn masked_path(shared: &Shared, path: &str) -> String {
+    let after_token = path
+        .strip_prefix('/')
+        .and_then(|rest| rest.find('/').map(|i| &rest[i..]));
+    let masked = match after_token {
+        Some(rest) => format!("/***{rest}"),
+        None if path.len() > 1 => "/***".to_owned(),
+        None => path.to_owned(),
+    };
+    let scrubbed = masked.replace(shared.token.expose(), "***");
+    match scrubbed.char_indices().nth(LOGGED_PATH_CHARS) {
+        Some((cut, _)) => format!("{}...", &scrubbed[..cut]),
+        None => scrubbed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_plain_ordered_decimals() {
+        assert_eq!(parse_range("0-10"), Some(0..10));
+        assert_eq!(parse_range("7-7"), Some(7..7));
+        for bad in [
+            "10-0",
+            "+1-2",
+            "1-",
+            "-2",
+            "1-2-3",
+            "a-b",
+            "1 -2",
+            "99999999999999999999-1",
+        ] {
+            assert_eq!(parse_range(bad), None, "{bad}");
+        }
+    }
+}

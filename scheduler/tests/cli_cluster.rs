@@ -1,0 +1,76 @@
+//! `rmesos-submit` against the simulated cluster: the seed file served
+//! from this process and read in place (`--shared`), both as JSON; bad
+//! input exits 2 naming file and line.
+
+mod cluster_support;
+
+use std::process::{Command, Output};
+
+use cluster_support::*;
+
+async fn submit(master: String, args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_rmesos-submit"))
+            .args([
+                "--master",
+                &master,
+                "--format",
+                "json",
+                "--data-bind",
+                "127.0.0.1:0",
+            ])
+            .args(&args)
+            .env_remove("RMESOS_MASTER")
+            .output()
+            .expect("rmesos-submit runs")
+    })
+    .await
+    .unwrap()
+}
+
+fn seed() -> String {
+    format!("{}/../examples/seed.csv", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_job_on_the_cluster_served_and_shared() {
+    init_tracing();
+    let setup = start_sim(2, |_| {}).await;
+    let _ = executor_binary();
+    for extra in [vec![], vec!["--shared".to_owned()]] {
+        let mut args = extra.clone();
+        args.extend(["--partitions".to_owned(), "2".to_owned(), seed()]);
+        let output = submit(setup.sim.zk_url(), args).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{extra:?}: {stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["count"], 3);
+        assert_eq!(json["mean"], serde_json::json!([2.0, 20.0, 200.0]));
+        assert_eq!(json["variance"], serde_json::json!([1.0, 100.0, 10000.0]));
+    }
+    // Each run tore its framework down.
+    setup
+        .sim
+        .wait_until("frameworks torn down", WAIT, |s| {
+            s.frameworks.iter().all(|f| !f.connected)
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_shared_input_exits_2_naming_file_and_line() {
+    init_tracing();
+    let setup = start_sim(1, |_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "1,2\n3,4\n5,six\n").unwrap();
+    let output = submit(
+        setup.sim.zk_url(),
+        vec!["--shared".into(), bad.display().to_string()],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.csv: line 3, column 2"), "{stderr}");
+}

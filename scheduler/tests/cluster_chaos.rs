@@ -1,0 +1,205 @@
+//! What users' clusters do to a running job, each on the simulated cluster
+//! with the real executor, each ending with the exact statistics: the
+//! leading master killed, an agent removed, an executor killed, status
+//! updates duplicated and delayed, the subscription dropped, a partition
+//! file unreadable for a while.
+
+mod cluster_support;
+
+use std::num::{NonZeroU32, NonZeroUsize};
+use std::time::Duration;
+
+use cluster_support::*;
+use rmesos_mesos_sim::UpdateFaults;
+use rmesos_scheduler::cluster::Cluster;
+use rmesos_scheduler::engine::{Dataset, JobPlan, ProgressUpdate};
+
+const PARTITIONS: u32 = 48;
+
+fn plan(dataset: &Dataset, job: &str) -> JobPlan {
+    dataset
+        .plan(job, NonZeroU32::new(PARTITIONS), NonZeroUsize::MIN)
+        .unwrap()
+}
+
+/// Agents with room for two tasks each and a slow allocator, so that a
+/// job takes many rounds of offers and faults land mid-job.
+async fn slow_sim(agents: usize) -> Setup {
+    start_sim(agents, |c| {
+        c.agent_cpus = 2.2;
+        c.allocation_interval = Duration::from_millis(60);
+    })
+    .await
+}
+
+fn some_done(updates: &[ProgressUpdate]) -> bool {
+    updates
+        .last()
+        .is_some_and(|u| u.progress.partitions_done >= 4)
+}
+
+/// Runs a job, applies `fault` once a few partitions are done (checking
+/// the job is still running then), and checks the exact result.
+async fn survives<F, Fut>(setup: &Setup, cluster: &Cluster, fault: F) -> Recorder
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let values = rows(96_000, 4);
+    let want = expected(&values, 4);
+    let dataset = Dataset::in_memory(values, 4).unwrap();
+    let recorder = Recorder::default();
+    let job = cluster.submit(plan(&dataset, "chaos"), recorder.sink());
+    recorder.wait_for("a few partitions", some_done).await;
+    assert!(
+        recorder.partitions_done() < PARTITIONS,
+        "the job ended before the fault"
+    );
+    fault().await;
+    let stats = tokio::time::timeout(WAIT, job.wait())
+        .await
+        .expect("the job ends")
+        .expect("the job succeeds");
+    assert_close(&stats, &want);
+    assert_eq!(recorder.partitions_done(), PARTITIONS);
+    let _ = setup;
+    recorder
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_leading_master_is_killed_mid_job() {
+    init_tracing();
+    let setup = slow_sim(3).await;
+    let cluster = connect(&setup, settings()).await;
+    let framework_id = cluster.framework_id().to_owned();
+    survives(&setup, &cluster, || async {
+        setup.sim.kill_leader().await.expect("leader killed");
+    })
+    .await;
+    // The same framework, subscribed again to the new leader.
+    let snapshot = setup.sim.snapshot();
+    let framework = snapshot
+        .frameworks
+        .iter()
+        .find(|f| f.id == framework_id)
+        .expect("the framework is known to the new leader");
+    assert!(framework.connected);
+    let board = cluster.status().snapshot();
+    assert_eq!(board.framework.id.as_deref(), Some(framework_id.as_str()));
+    assert!(board.framework.subscriptions >= 2, "{:?}", board.framework);
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_agent_is_removed_mid_job() {
+    init_tracing();
+    let setup = slow_sim(3).await;
+    let cluster = connect(&setup, settings()).await;
+    survives(&setup, &cluster, || async {
+        setup.sim.remove_agent(0).await.expect("agent removed");
+    })
+    .await;
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_executor_is_killed_mid_job() {
+    init_tracing();
+    let setup = slow_sim(2).await;
+    let cluster = connect(&setup, settings()).await;
+    let framework_id = cluster.framework_id().to_owned();
+    survives(&setup, &cluster, || async {
+        let snapshot = setup.sim.snapshot();
+        let (agent, executor) = snapshot
+            .agents
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| a.executors.first().map(|e| (i, e.clone())))
+            .expect("an executor runs");
+        let executor_id = executor.rsplit('/').next().unwrap().to_owned();
+        setup
+            .sim
+            .kill_executor(agent, &executor_id)
+            .await
+            .expect("executor killed");
+    })
+    .await;
+    // The engine started fresh executors where it needed them: every
+    // executor still running belongs to this framework and is alive.
+    let snapshot = setup.sim.snapshot();
+    for agent in &snapshot.agents {
+        for executor in &agent.executors {
+            assert!(executor.starts_with(&framework_id), "{executor}");
+        }
+    }
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn status_updates_are_duplicated_and_delayed() {
+    init_tracing();
+    let setup = slow_sim(2).await;
+    setup.sim.set_update_faults(UpdateFaults {
+        duplicate: true,
+        delay: Some(Duration::from_millis(40)),
+        reorder: true,
+    });
+    let cluster = connect(&setup, settings()).await;
+    let recorder = survives(&setup, &cluster, || async {}).await;
+    let last = recorder.updates().last().cloned().unwrap();
+    assert!(last.progress.duplicate_results >= 1, "{:?}", last.progress);
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_subscription_is_dropped_mid_job() {
+    init_tracing();
+    let setup = slow_sim(2).await;
+    let cluster = connect(&setup, settings()).await;
+    let framework_id = cluster.framework_id().to_owned();
+    survives(&setup, &cluster, || async {
+        setup.sim.drop_subscription(&framework_id).await;
+    })
+    .await;
+    let board = cluster.status().snapshot();
+    assert!(board.framework.subscriptions >= 2, "{:?}", board.framework);
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_partition_file_unreadable_for_a_while_is_retried() {
+    init_tracing();
+    let setup = slow_sim(2).await;
+    let generous = rmesos_scheduler::cluster::ClusterSettings {
+        max_attempts: Some(10),
+        ..settings()
+    };
+    let cluster = connect(&setup, generous).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.npy");
+    let hidden = dir.path().join("hidden.npy");
+    let values = rows(12_000, 3);
+    write_npy(&path, &values, 3);
+    let job_plan = Dataset::Npy(path.clone())
+        .plan("unreadable", NonZeroU32::new(6), NonZeroUsize::MIN)
+        .unwrap();
+    // The storage goes away under the executors after planning...
+    std::fs::rename(&path, &hidden).unwrap();
+    let recorder = Recorder::default();
+    let job = cluster.submit(job_plan, recorder.sink());
+    recorder
+        .wait_for("a failed attempt", |u| {
+            u.iter().any(|u| u.progress.attempts_failed >= 1)
+        })
+        .await;
+    // ...and comes back: the retries read it.
+    std::fs::rename(&hidden, &path).unwrap();
+    let stats = job.wait().await.expect("the job succeeds after retries");
+    assert_close(&stats, &expected(&values, 3));
+    let failures = recorder.failures();
+    assert!(
+        failures.iter().any(|m| m.contains("shared.npy")),
+        "failures name the file: {failures:?}"
+    );
+    cluster.shutdown().await.expect("teardown");
+}

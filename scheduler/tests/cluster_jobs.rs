@@ -1,0 +1,214 @@
+//! Jobs on the simulated Mesos cluster (real ZooKeeper, real executor
+//! processes fetched from the driver's data server): the seed's rows,
+//! a 1e6 x 16 dataset in memory and on shared storage, several jobs on one
+//! subscription, bad input, and cancellation.
+
+mod cluster_support;
+
+use std::sync::Arc;
+
+use cluster_support::*;
+use rmesos_common::readers::{CsvOptions, HeaderMode};
+use rmesos_scheduler::engine::{Dataset, JobError};
+
+fn plan(dataset: &Dataset, job: &str, partitions: u32) -> rmesos_scheduler::engine::JobPlan {
+    dataset
+        .plan(
+            job,
+            std::num::NonZeroU32::new(partitions),
+            std::num::NonZeroUsize::MIN,
+        )
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_seed_rows_in_two_partitions() {
+    init_tracing();
+    let setup = start_sim(2, |_| {}).await;
+    let cluster = connect(&setup, settings()).await;
+    let seed = vec![1.0, 20.0, 300.0, 3.0, 10.0, 200.0, 2.0, 30.0, 100.0];
+    let dataset = Dataset::in_memory(seed, 3).unwrap();
+    let recorder = Recorder::default();
+    let stats = cluster
+        .run(plan(&dataset, "seed", 2), recorder.sink())
+        .await
+        .expect("the job succeeds");
+    assert_eq!(stats.count(), 3);
+    assert_eq!(stats.mean().unwrap(), vec![2.0, 20.0, 200.0]);
+    assert_eq!(stats.variance().unwrap(), vec![1.0, 100.0, 10000.0]);
+    assert_eq!(stats.num_nonzeros().unwrap(), vec![3.0, 3.0, 3.0]);
+    assert_eq!(recorder.partitions_done(), 2);
+    // The executor binary and both partitions came from the data server.
+    let served = cluster.data_server().stats();
+    assert!(served.served >= 3, "{served:?}");
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
+    init_tracing();
+    let setup = start_sim(3, |_| {}).await;
+    let cluster = connect(&setup, settings()).await;
+    let values = rows(1_000_000, 16);
+    let want = expected(&values, 16);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.npy");
+    write_npy(&path, &values, 16);
+
+    let in_memory = Dataset::in_memory(values, 16).unwrap();
+    let stats = cluster
+        .run(plan(&in_memory, "big-mem", 32), Recorder::default().sink())
+        .await
+        .expect("the in-memory job succeeds");
+    assert_close(&stats, &want);
+
+    let recorder = Recorder::default();
+    let stats = cluster
+        .run(plan(&Dataset::Npy(path), "big-shared", 32), recorder.sink())
+        .await
+        .expect("the shared job succeeds");
+    assert_close(&stats, &want);
+    assert_eq!(recorder.partitions_done(), 32);
+
+    // Spread over the agents, one executor per agent, reused by both jobs.
+    let board = cluster.status().snapshot();
+    assert_eq!(board.agents.len(), 3, "agents used: {:?}", board.agents);
+    let snapshot = setup.sim.snapshot();
+    let executors: usize = snapshot.agents.iter().map(|a| a.executors.len()).sum();
+    assert_eq!(executors, 3, "{snapshot:#?}");
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_input_fails_the_job_by_name_and_the_next_job_runs() {
+    init_tracing();
+    let setup = start_sim(2, |_| {}).await;
+    let cluster = connect(&setup, settings()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    let mut text = String::from("a,b\n");
+    for i in 0..200 {
+        text.push_str(&format!("{i},{}\n", i * 2));
+    }
+    text.push_str("7,oops\n");
+    std::fs::write(&bad, text).unwrap();
+    let options = CsvOptions {
+        header: HeaderMode::Present,
+        ..CsvOptions::default()
+    };
+    let error = cluster
+        .run(
+            plan(&Dataset::Csv(bad.clone(), options), "bad", 4),
+            Recorder::default().sink(),
+        )
+        .await
+        .expect_err("bad input fails the job");
+    let message = error.to_string();
+    assert!(matches!(error, JobError::BadInput { .. }), "{error:?}");
+    assert!(
+        message.contains("bad.csv") && message.contains("line 202"),
+        "{message}"
+    );
+
+    let dataset = Dataset::in_memory(rows(100, 2), 2).unwrap();
+    let stats = cluster
+        .run(plan(&dataset, "after-bad", 3), Recorder::default().sink())
+        .await
+        .expect("the next job succeeds");
+    assert_close(&stats, &expected(&rows(100, 2), 2));
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancelling_kills_the_tasks_and_the_session_goes_on() {
+    init_tracing();
+    // One cpu per agent: one task at a time, so the job is still running
+    // when it is cancelled.
+    let setup = start_sim(1, |c| c.agent_cpus = 1.2).await;
+    let cluster = connect(&setup, settings()).await;
+    let values = Arc::new(rows(20_000, 4));
+    let dataset = Dataset::in_memory(values.to_vec(), 4).unwrap();
+    let recorder = Recorder::default();
+    let job = cluster.submit(plan(&dataset, "to-cancel", 200), recorder.sink());
+    recorder
+        .wait_for("a first partition", |u| {
+            u.last().is_some_and(|u| u.progress.partitions_done >= 1)
+        })
+        .await;
+    job.canceller().cancel();
+    let error = job.wait().await.expect_err("cancelled");
+    assert!(matches!(error, JobError::Cancelled), "{error:?}");
+    assert!(recorder.partitions_done() < 200);
+    let stats = cluster
+        .run(
+            plan(&dataset, "after-cancel", 4),
+            Recorder::default().sink(),
+        )
+        .await
+        .expect("the next job succeeds");
+    assert_close(&stats, &expected(&values, 4));
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offers_are_suppressed_when_idle_and_revived_for_work() {
+    init_tracing();
+    let setup = start_sim(2, |_| {}).await;
+    let cluster = connect(&setup, settings()).await;
+    let framework_id = cluster.framework_id().to_owned();
+    let suppressed = |want: bool| {
+        let id = framework_id.clone();
+        move |s: &rmesos_mesos_sim::ClusterSnapshot| {
+            s.frameworks
+                .iter()
+                .any(|f| f.id == id && f.suppressed == want)
+        }
+    };
+    setup
+        .sim
+        .wait_until("suppressed while idle", WAIT, suppressed(true))
+        .await
+        .unwrap();
+    let dataset = Dataset::in_memory(rows(1000, 2), 2).unwrap();
+    cluster
+        .run(plan(&dataset, "wake", 4), Recorder::default().sink())
+        .await
+        .expect("the job succeeds");
+    let snapshot = setup
+        .sim
+        .wait_until("suppressed again after the job", WAIT, suppressed(true))
+        .await
+        .unwrap();
+    let calls = &snapshot
+        .frameworks
+        .iter()
+        .find(|f| f.id == framework_id)
+        .unwrap()
+        .calls;
+    assert!(calls.get("REVIVE").copied().unwrap_or(0) >= 1, "{calls:?}");
+    assert!(
+        calls.get("SUPPRESS").copied().unwrap_or(0) >= 2,
+        "{calls:?}"
+    );
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_that_cannot_be_placed_times_out() {
+    init_tracing();
+    let setup = start_sim(1, |c| c.agent_cpus = 2.0).await;
+    let too_big = rmesos_scheduler::cluster::ClusterSettings {
+        task_cpus: Some(16.0),
+        job_timeout: Some(std::time::Duration::from_millis(800)),
+        ..settings()
+    };
+    let cluster = connect(&setup, too_big).await;
+    let dataset = Dataset::in_memory(rows(10, 2), 2).unwrap();
+    let error = cluster
+        .run(plan(&dataset, "stuck", 2), Recorder::default().sink())
+        .await
+        .expect_err("no offer fits");
+    assert!(matches!(error, JobError::TimedOut(_)), "{error:?}");
+    cluster.shutdown().await.expect("teardown");
+}

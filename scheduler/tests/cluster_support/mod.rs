@@ -1,0 +1,195 @@
+//! Helpers for cluster-mode tests: a simulated Mesos cluster registered in
+//! a real ZooKeeper, a `Cluster` session on it running the real
+//! `rmesos-executor` binary, progress watching, and datasets with their
+//! expected statistics computed in this process.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmesos_common::stats::{ColumnStats, ColumnSummary};
+use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
+use rmesos_mesos_sim::{ClusterConfig, SimCluster};
+use rmesos_scheduler::backoff::BackoffPolicy;
+use rmesos_scheduler::cluster::{Cluster, ClusterSettings};
+use rmesos_scheduler::engine::{ProgressEvent, ProgressSink, ProgressUpdate};
+
+pub const WAIT: Duration = Duration::from_secs(60);
+
+pub struct Setup {
+    pub zk: ZooKeeperServer,
+    pub sim: SimCluster,
+}
+
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// ZooKeeper and a simulated cluster of `agents` agents.
+pub async fn start_sim(agents: usize, tweak: impl FnOnce(&mut ClusterConfig)) -> Setup {
+    let zk = tokio::task::block_in_place(ZooKeeperServer::start).expect("ZooKeeper starts");
+    let mut config = ClusterConfig {
+        agents,
+        agent_cpus: 4.0,
+        agent_mem_mb: 4096.0,
+        zk_connect: zk.connect_string(),
+        zk_path: "/mesos".into(),
+        heartbeat_interval: Duration::from_millis(300),
+        status_update_retry: Duration::from_millis(300),
+        allocation_interval: Duration::from_millis(20),
+        ..ClusterConfig::default()
+    };
+    tweak(&mut config);
+    let sim = SimCluster::start(config).await.expect("cluster starts");
+    Setup { zk, sim }
+}
+
+/// The executor binary cargo built for this workspace.
+pub fn executor_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
+    let binary = dir.join("rmesos-executor");
+    assert!(
+        binary.is_file(),
+        "{} is missing: build it first (cargo build -p rmesos-executor; cargo test --workspace does)",
+        binary.display()
+    );
+    binary
+}
+
+/// Settings for a session on the simulated cluster: the real executor,
+/// served from this process, on loopback, with quick retries.
+pub fn settings() -> ClusterSettings {
+    ClusterSettings {
+        executor_file: Some(executor_binary()),
+        data_bind: Some("127.0.0.1:0".parse().unwrap()),
+        task_cpus: Some(1.0),
+        connect_timeout: Some(Duration::from_secs(30)),
+        ..ClusterSettings::default()
+    }
+}
+
+pub async fn connect(setup: &Setup, settings: ClusterSettings) -> Cluster {
+    let mut options = settings
+        .into_options(&setup.sim.zk_url())
+        .expect("valid settings");
+    options.retry.backoff = BackoffPolicy {
+        initial: Duration::from_millis(50),
+        max: Duration::from_millis(500),
+        multiplier: 2.0,
+        jitter: 0.2,
+    };
+    options.driver.reconnect_backoff = BackoffPolicy {
+        initial: Duration::from_millis(20),
+        max: Duration::from_millis(300),
+        multiplier: 2.0,
+        jitter: 0.5,
+    };
+    Cluster::connect(options)
+        .await
+        .expect("the session connects")
+}
+
+/// Records every progress update; lets a test wait for a condition on them.
+#[derive(Default, Clone)]
+pub struct Recorder {
+    updates: Arc<Mutex<Vec<ProgressUpdate>>>,
+}
+
+impl ProgressSink for Recorder {
+    fn update(&self, update: &ProgressUpdate) {
+        self.updates.lock().unwrap().push(update.clone());
+    }
+}
+
+impl Recorder {
+    pub fn sink(&self) -> Arc<dyn ProgressSink> {
+        Arc::new(self.clone())
+    }
+
+    pub fn updates(&self) -> Vec<ProgressUpdate> {
+        self.updates.lock().unwrap().clone()
+    }
+
+    pub fn partitions_done(&self) -> u32 {
+        self.updates()
+            .last()
+            .map_or(0, |u| u.progress.partitions_done)
+    }
+
+    pub fn failures(&self) -> Vec<String> {
+        self.updates()
+            .into_iter()
+            .filter_map(|u| match u.event {
+                ProgressEvent::PartitionFailed { message, .. } => Some(message),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Waits until `cond` holds on the updates so far.
+    pub async fn wait_for(&self, what: &str, cond: impl Fn(&[ProgressUpdate]) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if cond(&self.updates()) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// `nrows` x `ncols` well-conditioned values, row-major.
+pub fn rows(nrows: usize, ncols: usize) -> Vec<f64> {
+    (0..nrows * ncols)
+        .map(|i| {
+            let (r, c) = ((i / ncols) as f64, (i % ncols) as f64);
+            (r * 0.618 + c).sin() * 100.0 + c * 10.0
+        })
+        .collect()
+}
+
+/// The statistics computed directly in this process.
+pub fn expected(values: &[f64], ncols: usize) -> ColumnStats {
+    let mut summary = ColumnSummary::new(ncols);
+    summary.add_rows(values).unwrap();
+    summary.finish()
+}
+
+/// Every statistic equal to 1e-9 relative.
+pub fn assert_close(got: &ColumnStats, want: &ColumnStats) {
+    assert_eq!(got.count(), want.count(), "count");
+    let pairs = [
+        ("mean", got.mean(), want.mean()),
+        ("variance", got.variance(), want.variance()),
+        ("num_nonzeros", got.num_nonzeros(), want.num_nonzeros()),
+        ("min", got.min(), want.min()),
+        ("max", got.max(), want.max()),
+        ("norm_l1", got.norm_l1(), want.norm_l1()),
+        ("norm_l2", got.norm_l2(), want.norm_l2()),
+    ];
+    for (name, got, want) in pairs {
+        let (got, want) = (got.unwrap(), want.unwrap());
+        assert_eq!(got.len(), want.len(), "{name} length");
+        for (i, (g, w)) in got.iter().zip(want.iter()).enumerate() {
+            let tolerance = 1e-9 * w.abs().max(1e-300);
+            assert!((g - w).abs() <= tolerance, "{name}[{i}]: got {g}, want {w}");
+        }
+    }
+}
+
+/// Writes a C-order float64 `.npy` file.
+pub fn write_npy(path: &std::path::Path, values: &[f64], ncols: usize) {
+    rmesos_common::readers::write_npy_f64(path, values, ncols).expect("write .npy");
+}
