@@ -1,11 +1,18 @@
-"""PEP 517 build backend of the rmesos package: maturin's, plus the executor.
+"""PEP 517 build backend of the rmesos package: maturin's, plus two programs.
 
-The driver serves ``rmesos-executor`` to the Mesos agents, so the wheel
-carries it: before maturin builds a wheel (or an editable install), this
-backend builds the executor and copies it to ``rmesos/bin/rmesos-executor``,
-with ``rmesos/bin/executor-build.json`` saying how it was built.
+Before maturin builds a wheel (or an editable install), this backend builds
+and copies into ``rmesos/bin/``:
 
-How is chosen by ``RMESOS_EXECUTOR_BUILD``:
+- ``rmesos-executor``, which the driver serves to the Mesos agents, with
+  ``executor-build.json`` saying how it was built;
+- ``rmesos-submit``, the command line, which the ``rmesos-submit`` console
+  script runs (``rmesos/_submit.py``). It is the native program, not the
+  command run inside Python, so that it finds the executor beside itself
+  and handles Ctrl-C itself (cancelling a cluster job and tearing the
+  framework down). It runs on the machine that installs the wheel, so it is
+  built with plain ``cargo build --release``, next to the extension module.
+
+How the executor is built is chosen by ``RMESOS_EXECUTOR_BUILD``:
 
 - ``auto`` (default): with Zig and cargo-zigbuild (pip installs both into the
   build environment on Linux x86_64/aarch64, see
@@ -42,6 +49,7 @@ PYTHON_DIR = Path(__file__).resolve().parent.parent
 REPO = PYTHON_DIR.parent
 BIN_DIR = PYTHON_DIR / "rmesos" / "bin"
 EXECUTOR = BIN_DIR / "rmesos-executor"
+SUBMIT = BIN_DIR / "rmesos-submit"
 BUILD_INFO = BIN_DIR / "executor-build.json"
 GLIBC = "2.17"
 # Only these hosts get the Zig build; elsewhere the plain build is used.
@@ -82,8 +90,9 @@ def _build_with_zig() -> dict:
             "max_glibc": GLIBC}
 
 
-def _build_plain() -> dict:
-    command = ["cargo", "build", "--release", "--locked", "-p", "rmesos-executor",
+def _cargo_build_release(package: str, binary: str, destination: Path) -> None:
+    """``cargo build --release`` of one binary, copied to ``destination``."""
+    command = ["cargo", "build", "--release", "--locked", "-p", package, "--bin", binary,
                "--manifest-path", str(REPO / "Cargo.toml"),
                "--message-format", "json-render-diagnostics"]
     _log(" ".join(command))
@@ -92,18 +101,26 @@ def _build_plain() -> dict:
     for line in result.stdout.splitlines():
         message = json.loads(line)
         if (message.get("reason") == "compiler-artifact"
-                and message.get("target", {}).get("name") == "rmesos-executor"
+                and message.get("target", {}).get("name") == binary
                 and message.get("executable")):
             built = message["executable"]
     if built is None:
-        raise SystemExit("cargo build finished without reporting the rmesos-executor binary")
+        raise SystemExit(f"cargo build finished without reporting the {binary} binary")
     BIN_DIR.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(built, EXECUTOR)
+    shutil.copy2(built, destination)
+    destination.chmod(0o755)
+    # The release profile keeps line tables: five times the size in the wheel.
+    if shutil.which("strip"):
+        subprocess.run(["strip", "--strip-debug", str(destination)], check=True)
+
+
+def _build_plain() -> dict:
+    _cargo_build_release("rmesos-executor", "rmesos-executor", EXECUTOR)
     return {"build": "plain", "target": "host", "max_glibc": None}
 
 
-def bundle_executor() -> None:
-    """Builds rmesos-executor and puts it, executable, into rmesos/bin/."""
+def bundle_programs() -> None:
+    """Builds rmesos-executor and rmesos-submit into rmesos/bin/."""
     mode = _mode()
     use_zig = mode == "zig" or (mode == "auto" and _zig_available())
     if mode == "zig" and not _zig_available():
@@ -117,6 +134,8 @@ def bundle_executor() -> None:
     EXECUTOR.chmod(0o755)
     BUILD_INFO.write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     _log(f"bundled {EXECUTOR} ({info['build']} build)")
+    _cargo_build_release("rmesos-scheduler", "rmesos-submit", SUBMIT)
+    _log(f"bundled {SUBMIT}")
 
 
 def get_requires_for_build_wheel(config_settings: Mapping[str, Any] | None = None) -> list[str]:
@@ -134,7 +153,7 @@ def build_wheel(
     config_settings: Mapping[str, Any] | None = None,
     metadata_directory: str | None = None,
 ) -> str:
-    bundle_executor()
+    bundle_programs()
     return maturin.build_wheel(wheel_directory, config_settings, metadata_directory)
 
 
@@ -143,5 +162,5 @@ def build_editable(
     config_settings: Mapping[str, Any] | None = None,
     metadata_directory: str | None = None,
 ) -> str:
-    bundle_executor()
+    bundle_programs()
     return maturin.build_editable(wheel_directory, config_settings, metadata_directory)

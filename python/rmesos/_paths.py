@@ -1,8 +1,9 @@
-"""Files the rmesos package carries: the ``rmesos-executor`` binary that the
-driver serves to the Mesos agents, and how it was built.
+"""Programs the rmesos package carries in ``rmesos/bin/``: the
+``rmesos-executor`` binary that the driver serves to the Mesos agents (and
+how it was built), and the native ``rmesos-submit`` command line.
 
-The build backend (``python/build_backend/rmesos_build.py``) puts both into
-``rmesos/bin/`` when the wheel is built.
+The build backend (``python/build_backend/rmesos_build.py``) puts them there
+when the wheel is built.
 """
 from __future__ import annotations
 
@@ -15,26 +16,33 @@ from typing import Any, Dict, Optional
 BIN_DIR = Path(__file__).resolve().parent / "bin"
 
 
-def executor_path() -> Path:
-    """The bundled ``rmesos-executor`` binary, executable.
-
-    Raises FileNotFoundError naming the expected path when the package was
-    installed without it (for instance from an sdist, or copied by hand).
-    """
-    path = BIN_DIR / "rmesos-executor"
+def _bundled(name: str) -> Path:
+    path = BIN_DIR / name
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path}: the rmesos-executor binary is missing from this installation; "
+            f"{path}: {name} is missing from this installation of rmesos; "
             "reinstall with `pip install ./python` from a checkout of the rmesos repository"
         )
     if not os.access(path, os.X_OK):
-        # Some installers drop the mode bits; the driver needs to read it
-        # only, but a user running it by hand needs the executable bit.
+        # Some installers drop the mode bits of package files.
         try:
             path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         except OSError:
             pass
     return path
+
+
+def executor_path() -> Path:
+    """The bundled ``rmesos-executor`` binary, which the driver serves to
+    the agents. Raises FileNotFoundError naming the expected path when the
+    package was installed without it (for instance from an sdist)."""
+    return _bundled("rmesos-executor")
+
+
+def submit_path() -> Path:
+    """The bundled native ``rmesos-submit`` program (the console script of
+    the same name runs it)."""
+    return _bundled("rmesos-submit")
 
 
 def executor_build() -> Optional[Dict[str, Any]]:

@@ -32,12 +32,17 @@ def glibc_versions(binary: pathlib.Path, max_version: str = "2.17"):
     return result.returncode, output, versions
 
 
-def test_executor_is_bundled_and_executable():
-    path = _paths.executor_path()
+@pytest.mark.parametrize("bundled", [_paths.executor_path, _paths.submit_path])
+def test_programs_are_bundled_and_executable(bundled):
+    path = bundled()
     assert path.parent == pathlib.Path(_paths.__file__).resolve().parent / "bin"
     assert path.is_file()
     assert os.access(path, os.X_OK), f"{path} is not executable"
-    assert path.read_bytes()[:4] == b"\x7fELF"
+    with open(path, "rb") as binary:
+        assert binary.read(4) == b"\x7fELF"
+
+
+def test_executor_build_is_recorded():
     info = _paths.executor_build()
     assert info is not None, "rmesos/bin/executor-build.json is missing"
     assert info["build"] in {"zig", "plain"}
@@ -78,9 +83,9 @@ def submit(*args: str) -> subprocess.CompletedProcess:
         "rmesos-submit is not on PATH; pip installs it into "
         f"{pathlib.Path(sys.executable).parent} (or ~/.local/bin with --user)"
     )
-    env = {k: v for k, v in os.environ.items() if k != "RMESOS_MASTER"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RMESOS_")}
     return subprocess.run([command, *args], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=180)
 
 
 def test_rmesos_submit_on_path_computes_the_seed():
@@ -100,3 +105,44 @@ def test_rmesos_submit_exit_statuses():
     missing = submit("examples/no-such-file.csv")
     assert missing.returncode == 2
     assert "no-such-file.csv" in missing.stderr
+
+
+def test_rmesos_submit_serves_the_bundled_executor():
+    # The native program finds rmesos-executor beside itself; if it did not,
+    # it would stop (exit 2) before trying to reach the master.
+    result = submit("--master", "http://127.0.0.1:1", "--connect-timeout", "1",
+                    "--data-bind", "127.0.0.1:0", "examples/seed.csv")
+    assert "no rmesos-executor found" not in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "http://127.0.0.1:1" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def simulated_cluster():
+    """ZooKeeper and a simulated Mesos cluster of 2 agents (which run the
+    executors they fetch as real processes); yields its zk:// URL."""
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug"
+    simulator = target / "rmesos-mesos-sim"
+    if not simulator.is_file():
+        subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim"], cwd=REPO, check=True)
+    sim = subprocess.Popen(
+        [str(simulator), "--zk", "auto", "--agents", "2", "--heartbeat-seconds", "1",
+         "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = sim.stdout.readline().strip()
+        assert line.startswith("RMESOS_MASTER=zk://"), line
+        yield line.split("=", 1)[1]
+    finally:
+        sim.stdin.close()
+        sim.wait(timeout=60)
+
+
+def test_rmesos_submit_runs_the_seed_on_a_cluster_with_the_bundled_executor(simulated_cluster):
+    result = submit("--master", simulated_cluster, "--format", "json", "--partitions", "2",
+                    "--data-bind", "127.0.0.1:0", "examples/seed.csv")
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["count"] == 3
+    assert stats["mean"] == [2.0, 20.0, 200.0]
+    assert stats["num_nonzeros"] == [3.0, 3.0, 3.0]
