@@ -8,7 +8,7 @@
 #   RMESOS_MASTER          local, local[N], local[*], zk://host:port[,...]/path
 #                          or http(s)://host:port [local[*]]
 #   RMESOS_ADVERTISE_HOST  name or address agents use to reach this container
-#                          [its hostname; cluster masters only]
+#                          [the driver's address towards the master]
 #   RMESOS_DATA_BIND       data-server bind address [0.0.0.0:7077]
 #   RMESOS_ADVERTISE_PORT  data-server port agents connect to [the bind port]
 #   RMESOS_UI_BIND         status page bind address, or "off" [0.0.0.0:4040]
@@ -79,11 +79,19 @@ fi
 
 say "master:          $(redact_url "$RMESOS_MASTER")"
 if $cluster; then
-    export RMESOS_ADVERTISE_HOST=${RMESOS_ADVERTISE_HOST:-$(hostname)}
-    export RMESOS_ADVERTISE_PORT=${RMESOS_ADVERTISE_PORT:-$data_port}
-    is_port "$RMESOS_ADVERTISE_PORT" 1 ||
-        die "RMESOS_ADVERTISE_PORT=$RMESOS_ADVERTISE_PORT: agents need a fixed port (set RMESOS_DATA_BIND to a fixed port)"
-    say "data server:     binds $RMESOS_DATA_BIND; agents connect to $RMESOS_ADVERTISE_HOST:$RMESOS_ADVERTISE_PORT"
+    # Unset, the driver advertises the local address of its connection to
+    # the master, and the port it bound.
+    advertised_host=${RMESOS_ADVERTISE_HOST:-"this container's address towards the master"}
+    if [ -n "${RMESOS_ADVERTISE_PORT:-}" ]; then
+        is_port "$RMESOS_ADVERTISE_PORT" 1 ||
+            die "RMESOS_ADVERTISE_PORT=$RMESOS_ADVERTISE_PORT is not a port number"
+        advertised_port=$RMESOS_ADVERTISE_PORT
+    elif [ "$data_port" -eq 0 ]; then
+        advertised_port="a free port chosen at start (agents must reach this container directly)"
+    else
+        advertised_port=$data_port
+    fi
+    say "data server:     binds $RMESOS_DATA_BIND; agents connect to $advertised_host:$advertised_port"
     if [ -n "${RMESOS_EXECUTOR_URI:-}" ]; then
         say "executor:        agents fetch $(redact_url "$RMESOS_EXECUTOR_URI")"
     elif [ -n "${RMESOS_EXECUTOR_PATH:-}" ]; then

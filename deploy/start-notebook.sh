@@ -20,9 +20,11 @@
 #       Docker volume name.
 #   WORK_VOLUME [$NAME-work]: volume (or host directory) for the notebooks.
 #   RMESOS_SECRET_FILE: a host file holding the framework's secret; mounted
-#       read-only. RMESOS_PRINCIPAL, RMESOS_ROLE, RMESOS_TASK_CPUS,
-#       RMESOS_TASK_MEM_MB, RMESOS_EXECUTOR_URI, RMESOS_EXECUTOR_PATH and
-#       JUPYTER_TOKEN are passed on when set.
+#       read-only. RMESOS_APP_NAME, RMESOS_PRINCIPAL, RMESOS_ROLE,
+#       RMESOS_TASK_CPUS, RMESOS_TASK_MEM_MB, RMESOS_MAX_ATTEMPTS,
+#       RMESOS_JOB_TIMEOUT_SECS, RMESOS_CONNECT_TIMEOUT_SECS,
+#       RMESOS_EXECUTOR_URI, RMESOS_EXECUTOR_PATH and JUPYTER_TOKEN are
+#       passed on when set.
 # Arguments after the options are passed to `jupyter lab`.
 set -euo pipefail
 
@@ -86,8 +88,9 @@ if [ -n "${RMESOS_SECRET_FILE:-}" ]; then
     )
 fi
 # Passed by name: the values stay out of this host's process list.
-for name in RMESOS_PRINCIPAL RMESOS_ROLE RMESOS_TASK_CPUS RMESOS_TASK_MEM_MB \
-    RMESOS_EXECUTOR_URI RMESOS_EXECUTOR_PATH JUPYTER_TOKEN; do
+for name in RMESOS_APP_NAME RMESOS_PRINCIPAL RMESOS_ROLE RMESOS_TASK_CPUS \
+    RMESOS_TASK_MEM_MB RMESOS_MAX_ATTEMPTS RMESOS_JOB_TIMEOUT_SECS \
+    RMESOS_CONNECT_TIMEOUT_SECS RMESOS_EXECUTOR_URI RMESOS_EXECUTOR_PATH JUPYTER_TOKEN; do
     if [ -n "${!name:-}" ]; then
         export "${name?}"
         args+=(--env "$name")

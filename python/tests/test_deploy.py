@@ -8,7 +8,6 @@ import os
 import pathlib
 import re
 import shlex
-import socket
 import subprocess
 import sys
 
@@ -93,7 +92,7 @@ def test_entrypoint_wires_a_cluster_master_into_jupyter(tmp_path):
     env = jupyter["env"]
     assert env["RMESOS_MASTER"] == ZK
     assert env["RMESOS_ADVERTISE_HOST"] == "rmesos-notebook"
-    assert env["RMESOS_ADVERTISE_PORT"] == "7100"  # from RMESOS_DATA_BIND
+    assert "RMESOS_ADVERTISE_PORT" not in env  # the driver advertises the bound port
     assert env["RMESOS_DATA_BIND"] == "0.0.0.0:7100"
     assert env["RMESOS_UI_BIND"] == "0.0.0.0:4040"
     assert "JUPYTER_TOKEN" not in env  # Jupyter generates one
@@ -113,10 +112,14 @@ def test_entrypoint_defaults_to_local_mode(tmp_path):
     assert "jobs run inside this container" in result.stderr
 
 
-def test_entrypoint_advertises_the_hostname_by_default(tmp_path):
-    result, jupyter = run_entrypoint(tmp_path, RMESOS_MASTER="http://mesos1:5050")
+def test_entrypoint_leaves_the_advertised_address_to_the_driver(tmp_path):
+    result, jupyter = run_entrypoint(tmp_path, RMESOS_MASTER="http://mesos1:5050",
+                                     RMESOS_DATA_BIND="0.0.0.0:0")
     assert result.returncode == 0, result.stderr
-    assert jupyter["env"]["RMESOS_ADVERTISE_HOST"] == socket.gethostname()
+    assert "RMESOS_ADVERTISE_HOST" not in jupyter["env"]
+    assert "RMESOS_ADVERTISE_PORT" not in jupyter["env"]
+    assert ("agents connect to this container's address towards the master:"
+            "a free port chosen at start") in result.stderr
 
 
 def test_entrypoint_keeps_credentials_out_of_its_log(tmp_path):
@@ -142,7 +145,7 @@ def test_entrypoint_keeps_credentials_out_of_its_log(tmp_path):
     ({"RMESOS_MASTER": "zk://:pw@zoo1:2181"}, "RMESOS_MASTER=zk://***@zoo1:2181: expected"),
     ({"RMESOS_DATA_BIND": "0.0.0.0"}, "RMESOS_DATA_BIND=0.0.0.0: expected HOST:PORT"),
     ({"RMESOS_UI_BIND": "0.0.0.0:99999"}, "RMESOS_UI_BIND=0.0.0.0:99999"),
-    ({"RMESOS_MASTER": ZK, "RMESOS_DATA_BIND": "0.0.0.0:0"}, "agents need a fixed port"),
+    ({"RMESOS_MASTER": ZK, "RMESOS_ADVERTISE_PORT": "0"}, "RMESOS_ADVERTISE_PORT=0 is not a port number"),
     ({"RMESOS_MASTER": ZK, "RMESOS_SECRET_FILE": "/nonexistent/secret"}, "not readable"),
     ({"JUPYTER_PORT": "http"}, "JUPYTER_PORT=http is not a port number"),
     ({"NOTEBOOK_DIR": "/nonexistent/work"}, "NOTEBOOK_DIR=/nonexistent/work: no such directory"),
@@ -225,6 +228,7 @@ def test_launcher_settings_are_overridable(tmp_path):
         RMESOS_MASTER="zk://zk1:2181/mesos", DATA_DIR="/mnt/shared", DATA_PORT=7100,
         PUBLISH_DATA_PORT=1, JUPYTER_PORT=18888, UI_PORT=14040,
         RMESOS_SECRET_FILE=secret, RMESOS_PRINCIPAL="alice", RMESOS_ROLE="analytics",
+        RMESOS_APP_NAME="team-notebook",
     )
     assert result.returncode == 0, result.stderr
     run = runs[0]
@@ -242,7 +246,7 @@ def test_launcher_settings_are_overridable(tmp_path):
     assert "RMESOS_DATA_BIND=0.0.0.0:7100" in env
     assert "RMESOS_SECRET_FILE=/run/secrets/rmesos-secret" in env
     # Passed by name only: the values never appear in the command line.
-    assert "RMESOS_PRINCIPAL" in env and "RMESOS_ROLE" in env
+    assert {"RMESOS_PRINCIPAL", "RMESOS_ROLE", "RMESOS_APP_NAME"} <= set(env)
     assert not any("framework-s3cret" in arg or "alice" in arg for arg in run)
     assert run[-2:] == ["registry/rmesos-notebook:1", "--LabApp.extra=1"]
 
