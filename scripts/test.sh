@@ -17,11 +17,15 @@ as_root() {
     fi
 }
 
-# --- ZooKeeper: the tests start a real server from Debian's package. ------
-if [ ! -f /usr/share/java/zookeeper.jar ]; then
-    step "installing Debian's zookeeper package"
+# --- Debian packages: ZooKeeper (the tests start a real server from it) ---
+# --- and shellcheck (lints every shell script). -----------------------------
+debian_packages=()
+[ -f /usr/share/java/zookeeper.jar ] || debian_packages+=(zookeeper)
+command -v shellcheck >/dev/null 2>&1 || debian_packages+=(shellcheck)
+if [ "${#debian_packages[@]}" -gt 0 ]; then
+    step "installing Debian packages: ${debian_packages[*]}"
     as_root apt-get update
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${debian_packages[@]}"
 fi
 
 # --- Chromium: a test loads the status page in headless Chromium. --------
@@ -67,6 +71,9 @@ if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 
 fi
 
 # --- Checks. ---------------------------------------------------------------
+step "scripts/lint-deploy.sh (shellcheck on shell scripts, hadolint on Dockerfiles)"
+bash scripts/lint-deploy.sh
+
 step "cargo fmt --all --check"
 cargo fmt --all --check
 
@@ -77,10 +84,15 @@ step "cargo test --workspace"
 cargo test --workspace
 
 # --- Python package and its tests (pytest) ---------------------------------
-step "pip install ./python (builds the rmesos module with maturin)"
+# The package's build backend also builds rmesos-executor (against glibc
+# 2.17 with Zig, which pip fetches into the build environment) and bundles it.
+step "pip install ./python (builds the rmesos module with maturin and bundles rmesos-executor)"
 if ! python3 -m pip install --quiet ./python; then
     python3 -m pip install --quiet --user --break-system-packages ./python
 fi
+# A --user install puts rmesos-submit there; the tests run it from PATH.
+PATH="$PATH:$(python3 -m site --user-base)/bin"
+export PATH
 
 step "python3 -m pytest python/tests"
 python3 -m pytest -q python/tests
