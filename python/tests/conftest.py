@@ -1,5 +1,38 @@
+import os
+import pathlib
+import subprocess
+
 import numpy as np
 import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CARGO_DEBUG = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug"
+
+
+def cargo_binary(name: str) -> pathlib.Path:
+    """A debug binary of the workspace (the simulator, the executor), built if missing."""
+    path = CARGO_DEBUG / name
+    if not path.is_file():
+        subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim", "-p", "rmesos-executor"],
+                       cwd=REPO, check=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def simulated_cluster():
+    """ZooKeeper and a simulated Mesos cluster of 3 agents (which run the
+    executors they fetch as real processes); yields its zk:// URL."""
+    sim = subprocess.Popen(
+        [str(cargo_binary("rmesos-mesos-sim")), "--zk", "auto", "--agents", "3",
+         "--heartbeat-seconds", "1", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        line = sim.stdout.readline().strip()
+        assert line.startswith("RMESOS_MASTER=zk://"), line
+        yield line.split("=", 1)[1]
+    finally:
+        sim.stdin.close()
+        sim.wait(timeout=60)
 
 
 def numpy_stats(x: np.ndarray) -> dict:

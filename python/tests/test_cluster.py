@@ -2,9 +2,6 @@
 masters and agents, and the real ``rmesos-executor`` processes they run,
 fetched from this interpreter's data server."""
 import json
-import os
-import pathlib
-import subprocess
 import urllib.error
 import urllib.request
 
@@ -12,40 +9,12 @@ import numpy as np
 import pytest
 
 import rmesos
-from conftest import assert_matches_numpy, run_seed_cell
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
-
-
-def _binary(name: str) -> pathlib.Path:
-    path = TARGET / name
-    if not path.is_file():
-        subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim", "-p", "rmesos-executor"],
-                       cwd=ROOT, check=True)
-    return path
-
+from conftest import assert_matches_numpy, cargo_binary, run_seed_cell
 
 @pytest.fixture(scope="module")
-def cluster_master():
-    """Starts ZooKeeper and a simulated cluster of 3 agents; yields its zk:// URL."""
-    sim = subprocess.Popen(
-        [str(_binary("rmesos-mesos-sim")), "--zk", "auto", "--agents", "3",
-         "--heartbeat-seconds", "1", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        line = sim.stdout.readline().strip()
-        assert line.startswith("RMESOS_MASTER=zk://"), line
-        yield line.split("=", 1)[1]
-    finally:
-        sim.stdin.close()
-        sim.wait(timeout=60)
-
-
-@pytest.fixture(scope="module")
-def sc(cluster_master):
-    context = rmesos.Context(cluster_master, appName="pytest-cluster",
-                             executor_file=str(_binary("rmesos-executor")),
+def sc(simulated_cluster):
+    context = rmesos.Context(simulated_cluster, appName="pytest-cluster",
+                             executor_file=str(cargo_binary("rmesos-executor")),
                              data_bind="127.0.0.1:0", ui_bind="127.0.0.1:0")
     yield context
     context.stop()
@@ -101,10 +70,10 @@ def test_the_status_page_shows_the_framework_and_is_read_only(sc):
     assert refused.value.code == 405
 
 
-def test_the_status_page_can_be_off(cluster_master):
+def test_the_status_page_can_be_off(simulated_cluster):
     with pytest.raises(ValueError, match="ui_bind"):
-        rmesos.Context(cluster_master, ui_bind="4040")
-    with rmesos.Context(cluster_master, executor_file=str(_binary("rmesos-executor")),
+        rmesos.Context(simulated_cluster, ui_bind="4040")
+    with rmesos.Context(simulated_cluster, executor_file=str(cargo_binary("rmesos-executor")),
                         data_bind="127.0.0.1:0", ui_bind="off") as context:
         assert context.frameworkId
         assert context.uiWebUrl is None
@@ -113,7 +82,7 @@ def test_the_status_page_can_be_off(cluster_master):
 def test_an_unreachable_master_is_a_connection_error_naming_it():
     with pytest.raises(ConnectionError, match="127.0.0.1:9"):
         rmesos.Context("http://127.0.0.1:9", connect_timeout=1.0,
-                       executor_file=str(_binary("rmesos-executor")))
+                       executor_file=str(cargo_binary("rmesos-executor")))
 
 
 def test_keyboard_interrupt_cancels_a_cluster_job_and_the_context_goes_on(sc):

@@ -117,27 +117,6 @@ def test_rmesos_submit_serves_the_bundled_executor():
     assert "http://127.0.0.1:1" in result.stderr
 
 
-@pytest.fixture(scope="module")
-def simulated_cluster():
-    """ZooKeeper and a simulated Mesos cluster of 2 agents (which run the
-    executors they fetch as real processes); yields its zk:// URL."""
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug"
-    simulator = target / "rmesos-mesos-sim"
-    if not simulator.is_file():
-        subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim"], cwd=REPO, check=True)
-    sim = subprocess.Popen(
-        [str(simulator), "--zk", "auto", "--agents", "2", "--heartbeat-seconds", "1",
-         "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        line = sim.stdout.readline().strip()
-        assert line.startswith("RMESOS_MASTER=zk://"), line
-        yield line.split("=", 1)[1]
-    finally:
-        sim.stdin.close()
-        sim.wait(timeout=60)
-
-
 def test_rmesos_submit_runs_the_seed_on_a_cluster_with_the_bundled_executor(simulated_cluster):
     result = submit("--master", simulated_cluster, "--format", "json", "--partitions", "2",
                     "--data-bind", "127.0.0.1:0", "examples/seed.csv")

@@ -38,18 +38,7 @@ pub fn values(rows: usize, cols: usize) -> Vec<f64> {
 
 /// Writes `values` as a C-order little-endian float64 `.npy` file.
 pub fn write_npy(path: &Path, values: &[f64], cols: usize) {
-    let rows = values.len() / cols;
-    let dict = format!("{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
-    let mut header = dict.into_bytes();
-    while (10 + header.len() + 1) % 64 != 0 {
-        header.push(b' ');
-    }
-    header.push(b'\n');
-    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-    bytes.extend_from_slice(&header);
-    bytes.extend(values.iter().flat_map(|v| v.to_le_bytes()));
-    std::fs::write(path, bytes).unwrap();
+    rmesos_common::readers::write_npy_f64(path, values, cols).unwrap();
 }
 
 /// Writes `values` as a `.csv` file with a header line.

@@ -290,20 +290,7 @@ mod tests {
         shape: (usize, usize),
         data: &[u8],
     ) -> PathBuf {
-        let dict = format!(
-            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': ({}, {}), }}",
-            if fortran { "True" } else { "False" },
-            shape.0,
-            shape.1
-        );
-        let mut header = dict.into_bytes();
-        while (10 + header.len() + 1) % 64 != 0 {
-            header.push(b' ');
-        }
-        header.push(b'\n');
-        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
-        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
-        bytes.extend_from_slice(&header);
+        let mut bytes = npy_header(descr, fortran, &[shape.0, shape.1]);
         bytes.extend_from_slice(data);
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
