@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _rmesos
+from . import _paths, _rmesos
 
 _DEFAULT_MASTER = "local[*]"
 _live_contexts: "weakref.WeakSet[Context]" = weakref.WeakSet()
@@ -201,8 +201,10 @@ def _check_slices(n: Optional[int]) -> Optional[int]:
 
 def _bundled_executor() -> Optional[str]:
     """The ``rmesos-executor`` shipped inside the package, if any."""
-    path = os.path.join(os.path.dirname(__file__), "bin", "rmesos-executor")
-    return path if os.path.isfile(path) else None
+    try:
+        return str(_paths.executor_path())
+    except FileNotFoundError:
+        return None
 
 
 def _existing(path) -> str:
