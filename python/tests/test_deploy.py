@@ -251,6 +251,25 @@ def test_launcher_settings_are_overridable(tmp_path):
     assert run[-2:] == ["registry/rmesos-notebook:1", "--LabApp.extra=1"]
 
 
+def test_launcher_hands_every_cli_variable_to_the_container(tmp_path):
+    """Each RMESOS_* variable the driver reads (as rmesos-submit's options
+    declare them) reaches the container when set: a new one fails here
+    until the launcher passes it on."""
+    args_rs = (REPO / "scheduler" / "src" / "cli" / "args.rs").read_text()
+    names = set(re.findall(r'env = "(RMESOS_[A-Z0-9_]+)"', args_rs))
+    assert {"RMESOS_MASTER", "RMESOS_DATA_BIND", "RMESOS_UI_BIND"} <= names
+    secret = tmp_path / "secret"
+    secret.write_text("s\n")
+    values = {name: "1" for name in names}
+    values.update(RMESOS_MASTER=ZK, RMESOS_SECRET_FILE=secret, RMESOS_ADVERTISE_HOST="nb",
+                  RMESOS_DATA_BIND="ignored", RMESOS_ADVERTISE_PORT="ignored",
+                  RMESOS_UI_BIND="ignored")
+    result, runs = run_launcher(tmp_path, **values)
+    assert result.returncode == 0, result.stderr
+    passed = {entry.partition("=")[0] for entry in options(runs[0], "--env")}
+    assert sorted(names - passed) == []
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"networks": ""}, "Docker network 'net' does not exist"),
     ({"containers": "rmesos-notebook"}, "docker rm -f rmesos-notebook"),
