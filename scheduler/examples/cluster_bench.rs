@@ -76,13 +76,24 @@ fn seed() -> Dataset {
     Dataset::in_memory(rows, 3).expect("seed")
 }
 
+type Table = Vec<(&'static str, String)>;
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let zk = tokio::task::block_in_place(ZooKeeperServer::start)?;
-    let mut table = Vec::new();
+    let mut table = Table::new();
+    latency_and_throughput(&zk, &mut table).await?;
+    memory(&zk, &mut table).await?;
+    println!("| measurement | value |\n| --- | --- |");
+    for (what, value) in table {
+        println!("| {what} | {value} |");
+    }
+    Ok(())
+}
 
-    // Seed latency, cold then warm, and 1,000 partitions, on 3 agents.
-    let sim = start(3, 8.0, &zk).await?;
+/// Seed latency, cold then warm, and 1,000 partitions, on 3 agents.
+async fn latency_and_throughput(zk: &ZooKeeperServer, table: &mut Table) -> anyhow::Result<()> {
+    let sim = start(3, 8.0, zk).await?;
     let cluster = connect(&sim, 0.5).await?;
     let t = Instant::now();
     cluster
@@ -119,8 +130,12 @@ async fn main() -> anyhow::Result<()> {
     cluster.shutdown().await?;
     sim.shutdown().await;
 
-    // 1 GiB partitions on one agent: executor RSS, driver overhead.
-    let sim = start(1, 4.0, &zk).await?;
+    Ok(())
+}
+
+/// 1 GiB partitions on one agent: executor RSS, driver overhead.
+async fn memory(zk: &ZooKeeperServer, table: &mut Table) -> anyhow::Result<()> {
+    let sim = start(1, 4.0, zk).await?;
     let cluster = connect(&sim, 1.0).await?;
     let me = std::process::id().to_string();
     let before = proc_kib(&me, "VmRSS").unwrap_or(0);
@@ -185,11 +200,6 @@ async fn main() -> anyhow::Result<()> {
     ));
     cluster.shutdown().await?;
     sim.shutdown().await;
-
-    println!("| measurement | value |\n| --- | --- |");
-    for (what, value) in table {
-        println!("| {what} | {value} |");
-    }
     Ok(())
 }
 
