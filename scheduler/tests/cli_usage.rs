@@ -111,9 +111,8 @@ fn malformed_master_urls_are_usage_errors() {
         "local[two]",
         "local[",
         "zk://zoo1:2181",
-        "zk://zoo1/mesos",
         "zk://zoo1:70000/mesos",
-        "http://master",
+        "http://master:+50",
         "mesos://master:5050",
         "yarn",
     ] {

@@ -424,9 +424,10 @@ fn parse_host_port(entry: &str, default_port: u16) -> Result<(String, u16), Mast
     }
     let port = match port {
         None => default_port,
-        Some(text) => text
-            .parse::<u16>()
-            .ok()
+        // Digits only: `u16::from_str` would also take a sign.
+        Some(text) => Some(text)
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<u16>().ok())
             .filter(|&port| port != 0)
             .ok_or_else(|| MasterUrlError::BadPort {
                 host: host.to_owned(),
