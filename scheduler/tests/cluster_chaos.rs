@@ -12,15 +12,9 @@ use std::time::Duration;
 use cluster_support::*;
 use rmesos_mesos_sim::UpdateFaults;
 use rmesos_scheduler::cluster::Cluster;
-use rmesos_scheduler::engine::{Dataset, JobPlan, ProgressUpdate};
+use rmesos_scheduler::engine::Dataset;
 
 const PARTITIONS: u32 = 48;
-
-fn plan(dataset: &Dataset, job: &str) -> JobPlan {
-    dataset
-        .plan(job, NonZeroU32::new(PARTITIONS), NonZeroUsize::MIN)
-        .unwrap()
-}
 
 /// Agents with room for two tasks each and a slow allocator, so that a
 /// job takes many rounds of offers and faults land mid-job.
@@ -32,12 +26,6 @@ async fn slow_sim(agents: usize) -> Setup {
     .await
 }
 
-fn some_done(updates: &[ProgressUpdate]) -> bool {
-    updates
-        .last()
-        .is_some_and(|u| u.progress.partitions_done >= 4)
-}
-
 /// Runs a job, applies `fault` once a few partitions are done (checking
 /// the job is still running then), and checks the exact result.
 async fn survives<F, Fut>(setup: &Setup, cluster: &Cluster, fault: F) -> Recorder
@@ -47,10 +35,7 @@ where
 {
     let values = rows(96_000, 4);
     let want = expected(&values, 4);
-    let dataset = Dataset::in_memory(values, 4).unwrap();
-    let recorder = Recorder::default();
-    let job = cluster.submit(plan(&dataset, "chaos"), recorder.sink());
-    recorder.wait_for("a few partitions", some_done).await;
+    let (job, recorder) = submit_running(cluster, values, 4, ("chaos", PARTITIONS), 4).await;
     assert!(
         recorder.partitions_done() < PARTITIONS,
         "the job ended before the fault"

@@ -129,13 +129,7 @@ async fn cancelling_kills_the_tasks_and_the_session_goes_on() {
     let cluster = connect(&setup, settings()).await;
     let values = Arc::new(rows(20_000, 4));
     let dataset = Dataset::in_memory(values.to_vec(), 4).unwrap();
-    let recorder = Recorder::default();
-    let job = cluster.submit(plan(&dataset, "to-cancel", 200), recorder.sink());
-    recorder
-        .wait_for("a first partition", |u| {
-            u.last().is_some_and(|u| u.progress.partitions_done >= 1)
-        })
-        .await;
+    let (job, recorder) = submit_running(&cluster, values.to_vec(), 4, ("to-cancel", 200), 1).await;
     job.canceller().cancel();
     let error = job.wait().await.expect_err("cancelled");
     assert!(matches!(error, JobError::Cancelled), "{error:?}");

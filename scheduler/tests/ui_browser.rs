@@ -8,13 +8,12 @@
 mod cluster_support;
 
 use std::io::Read;
-use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cluster_support::*;
-use rmesos_scheduler::engine::{Dataset, JobError};
+use rmesos_scheduler::engine::JobError;
 
 const PARTITIONS: u32 = 240;
 const JOB: &str = "ui-browser-job";
@@ -123,18 +122,7 @@ async fn chromium_shows_a_running_job() {
         cluster.ui_addr().expect("the status page runs")
     );
 
-    let values = rows(24_000, 3);
-    let plan = Dataset::in_memory(values, 3)
-        .unwrap()
-        .plan(JOB, NonZeroU32::new(PARTITIONS), NonZeroUsize::MIN)
-        .unwrap();
-    let recorder = Recorder::default();
-    let job = cluster.submit(plan, recorder.sink());
-    recorder
-        .wait_for("two partitions", |u| {
-            u.last().is_some_and(|u| u.progress.partitions_done >= 2)
-        })
-        .await;
+    let (job, _recorder) = submit_running(&cluster, rows(24_000, 3), 3, (JOB, PARTITIONS), 2).await;
 
     tracing::info!(browser = %browser.display(), %url, "loading the status page");
     let dom = tokio::task::spawn_blocking(move || dump_dom(&url))

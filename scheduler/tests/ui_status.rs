@@ -80,17 +80,7 @@ async fn the_page_and_the_api_follow_a_job_and_change_nothing() {
 
     let values = rows(96_000, 4);
     let want = expected(&values, 4);
-    let plan = Dataset::in_memory(values, 4)
-        .unwrap()
-        .plan(JOB, NonZeroU32::new(PARTITIONS), NonZeroUsize::MIN)
-        .unwrap();
-    let recorder = Recorder::default();
-    let job = cluster.submit(plan, recorder.sink());
-    recorder
-        .wait_for("a few partitions", |u| {
-            u.last().is_some_and(|u| u.progress.partitions_done >= 4)
-        })
-        .await;
+    let (job, recorder) = submit_running(&cluster, values, 4, (JOB, PARTITIONS), 4).await;
 
     let during = get_json(&client, &format!("{base}/api/status")).await;
     assert!(

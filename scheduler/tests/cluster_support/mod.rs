@@ -13,8 +13,8 @@ use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use rmesos_mesos_sim::{ClusterConfig, SimCluster};
 use rmesos_scheduler::backoff::BackoffPolicy;
-use rmesos_scheduler::cluster::{Cluster, ClusterSettings};
-use rmesos_scheduler::engine::{ProgressEvent, ProgressSink, ProgressUpdate};
+use rmesos_scheduler::cluster::{Cluster, ClusterSettings, JobHandle};
+use rmesos_scheduler::engine::{Dataset, ProgressEvent, ProgressSink, ProgressUpdate};
 use rmesos_scheduler::ui::UiBind;
 
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -195,4 +195,32 @@ pub fn assert_close(got: &ColumnStats, want: &ColumnStats) {
 /// Writes a C-order float64 `.npy` file.
 pub fn write_npy(path: &std::path::Path, values: &[f64], ncols: usize) {
     rmesos_common::readers::write_npy_f64(path, values, ncols).expect("write .npy");
+}
+
+/// Submits `values` (`ncols` wide) as job `job_id` in `partitions`
+/// partitions, and returns once `done` of them are merged: the job is
+/// then running, for a test to look at or to disturb.
+pub async fn submit_running(
+    cluster: &Cluster,
+    values: Vec<f64>,
+    ncols: usize,
+    (job_id, partitions): (&str, u32),
+    done: u32,
+) -> (JobHandle, Recorder) {
+    let plan = Dataset::in_memory(values, ncols)
+        .unwrap()
+        .plan(
+            job_id,
+            std::num::NonZeroU32::new(partitions),
+            std::num::NonZeroUsize::MIN,
+        )
+        .unwrap();
+    let recorder = Recorder::default();
+    let job = cluster.submit(plan, recorder.sink());
+    recorder
+        .wait_for("partitions done", |u| {
+            u.last().is_some_and(|u| u.progress.partitions_done >= done)
+        })
+        .await;
+    (job, recorder)
 }
