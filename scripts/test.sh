@@ -8,6 +8,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
+# A one-off build (CI's fresh clone) gains nothing from incremental
+# compilation and would write its caches next to every crate.
+if [ "${CI:-}" = true ]; then
+    export CARGO_INCREMENTAL=0
+fi
+# Builds here need a few GB; say up front how much room there is, so that
+# a "No space left on device" later is easy to read.
+step "free disk space where the build goes"
+df -h "${CARGO_TARGET_DIR:-.}" >&2 || true
+
 # Runs a command as root: directly when already root, else through sudo.
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
