@@ -107,18 +107,20 @@ impl Dataset {
     /// The same table held in memory: a file's rows are read whole (for
     /// a cluster whose agents cannot read the file: the driver serves them).
     pub fn into_memory(&self) -> Result<Dataset, DatasetError> {
-        let (values, ncols) = match self {
+        match self {
             Dataset::Npy(path) => {
                 let file = NpyFile::open(path)?;
-                (file.read_all()?, file.cols())
+                Dataset::in_memory(file.read_all()?, file.cols())
             }
             Dataset::Csv(path, options) => {
+                // The row count is known only once the text is parsed: the
+                // values grow in a Vec and are copied once into the shared
+                // slice, so loading a CSV briefly holds its values twice.
                 let file = CsvFile::open(path, options.clone())?;
-                (file.read_all()?, file.cols())
+                Dataset::in_memory(file.read_all()?, file.cols())
             }
-            Dataset::InMemory { .. } | Dataset::Borrowed { .. } => return Ok(self.clone()),
-        };
-        Dataset::in_memory(values, ncols)
+            Dataset::InMemory { .. } | Dataset::Borrowed { .. } => Ok(self.clone()),
+        }
     }
 
     /// Opens and validates the dataset (reads a file's header, not its

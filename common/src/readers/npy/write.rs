@@ -49,7 +49,7 @@ mod tests {
         write_npy_f64(&path, &values, 2).unwrap();
         let file = NpyFile::open(&path).unwrap();
         assert_eq!((file.rows(), file.cols()), (3, 2));
-        assert_eq!(file.read_all().unwrap(), values);
+        assert_eq!(*file.read_all().unwrap(), values);
         assert_eq!(npy_header("<f8", false, &[3]).len() % 64, 0);
     }
 }
