@@ -123,6 +123,10 @@ pub struct ClusterArgs {
     /// seconds [default: 30]
     #[arg(long, value_name = "SECS", env = "RMESOS_CONNECT_TIMEOUT_SECS")]
     pub connect_timeout: Option<f64>,
+    /// Fail a partition (retried) when the driver's data server sends an
+    /// executor nothing for this many seconds [default: 60]
+    #[arg(long, value_name = "SECS", env = "RMESOS_DATA_TIMEOUT_SECS")]
+    pub data_timeout: Option<f64>,
     /// Address the data server (executor binary, in-memory rows) listens
     /// on [default: 0.0.0.0:0, any free port]
     #[arg(long, value_name = "ADDR", env = "RMESOS_DATA_BIND")]
