@@ -13,8 +13,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use rmesos_common::stats::ColumnSummary;
-use rmesos_common::task::{DataUrl, FailureKind, ServedRowsError, TaskFailure};
-use rmesos_common::task::summarize_served_rows;
+use rmesos_common::task::{
+    DataUrl, FailureKind, ServedRowsError, TaskFailure, summarize_served_rows,
+};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 
@@ -172,8 +173,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_body_that_goes_quiet_fails_with_the_bytes_received() {
-        let body = futures::stream::iter([chunk(16), chunk(8)])
-            .chain(futures::stream::pending());
+        let body = futures::stream::iter([chunk(16), chunk(8)]).chain(futures::stream::pending());
         let mut stream = Box::pin(idle_bounded(body, Duration::from_secs(5)));
         assert_eq!(stream.next().await.unwrap().unwrap().len(), 16);
         assert_eq!(stream.next().await.unwrap().unwrap().len(), 8);

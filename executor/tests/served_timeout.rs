@@ -84,12 +84,10 @@ async fn stalled_data_servers_fail_their_tasks_after_the_timeout_and_the_executo
     let sim = cluster(&zk, "/executor-data-timeout").await;
     let mut scheduler = Scheduler::subscribe(&sim).await;
 
-    let served = |url, rows| {
-        PartitionSource::Served {
-            url,
-            rows,
-            ncols: NCOLS,
-        }
+    let served = |url, rows| PartitionSource::Served {
+        url,
+        rows,
+        ncols: NCOLS,
     };
     let silent = spec(3, served(stalling.silent_url(), 0..ROWS));
     let half = spec(4, served(stalling.half_url(), 0..ROWS));
@@ -98,19 +96,20 @@ async fn stalled_data_servers_fail_their_tasks_after_the_timeout_and_the_executo
     scheduler
         .launch(|offer| {
             vec![
-                task_with_env("silent", offer, silent.to_bytes().unwrap(), &path, &TIMEOUT_ENV),
+                task_with_env(
+                    "silent",
+                    offer,
+                    silent.to_bytes().unwrap(),
+                    &path,
+                    &TIMEOUT_ENV,
+                ),
                 task_with_env("half", offer, half.to_bytes().unwrap(), &path, &TIMEOUT_ENV),
             ]
         })
         .await;
 
     let silent_end = scheduler.next_end("silent").await;
-    assert_stalled(
-        &failure_of(&silent_end),
-        3,
-        "silent",
-        "before any response",
-    );
+    assert_stalled(&failure_of(&silent_end), 3, "silent", "before any response");
     let half_end = scheduler.next_end("half").await;
     let how_far = format!("after {} of {body_len} bytes", stalling.half_len());
     assert_stalled(&failure_of(&half_end), 4, "half", &how_far);
@@ -145,5 +144,8 @@ async fn stalled_data_servers_fail_their_tasks_after_the_timeout_and_the_executo
     let text = without_colours(&std::fs::read_to_string(&log.0).unwrap());
     assert!(text.contains("data_timeout=1s"), "{text}");
     assert!(text.contains("partition failed"), "{text}");
-    assert!(!text.contains(TOKEN), "the data-server token is never logged");
+    assert!(
+        !text.contains(TOKEN),
+        "the data-server token is never logged"
+    );
 }

@@ -59,7 +59,10 @@ mod tests {
         assert_eq!(parse_data_timeout(" 30 "), Ok(Duration::from_secs(30)));
         for bad in ["", "soon", "0", "-5", "NaN", "inf", "30s", "1e400", "1e-12"] {
             let error = parse_data_timeout(bad).unwrap_err();
-            assert!(error.contains("not a positive number of seconds"), "{bad}: {error}");
+            assert!(
+                error.contains("not a positive number of seconds"),
+                "{bad}: {error}"
+            );
             assert!(error.contains(&format!("{bad:?}")), "{bad}: {error}");
         }
     }

@@ -195,9 +195,9 @@ impl From<HeaderArg> for HeaderMode {
 /// the message names the variable too.
 fn seconds(variable: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone {
     move |text| {
-        text.trim().parse().map_err(|_| {
-            format!("not a number of seconds (given by the option or by {variable})")
-        })
+        text.trim()
+            .parse()
+            .map_err(|_| format!("not a number of seconds (given by the option or by {variable})"))
     }
 }
 

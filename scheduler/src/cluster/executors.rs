@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use rmesos_common::task::{DATA_TIMEOUT_VARIABLE, format_data_timeout};
 use rmesos_common::wire::v1::{
-    CommandInfo, Environment, ExecutorId, ExecutorInfo, Offer, Resource, environment,
-    executor_info,
+    CommandInfo, Environment, ExecutorId, ExecutorInfo, Offer, Resource, environment, executor_info,
 };
 
 use crate::dataserver::ExecutorFetch;

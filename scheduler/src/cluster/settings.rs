@@ -98,17 +98,15 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
     ) -> Result<Option<T>, SettingsError> {
         match self.text(name) {
             None => Ok(None),
-            Some(value) => {
-                value
-                    .trim()
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| SettingsError::Invalid {
-                        name,
-                        value,
-                        expected,
-                    })
-            }
+            Some(value) => value
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| SettingsError::Invalid {
+                    name,
+                    value,
+                    expected,
+                }),
         }
     }
 
@@ -166,29 +164,31 @@ impl ClusterSettings {
         self.max_attempts = self
             .max_attempts
             .or(vars.parse("RMESOS_MAX_ATTEMPTS", "a whole number")?);
-        self.job_timeout = self.job_timeout.or(vars.seconds("RMESOS_JOB_TIMEOUT_SECS")?);
+        self.job_timeout = self
+            .job_timeout
+            .or(vars.seconds("RMESOS_JOB_TIMEOUT_SECS")?);
         self.connect_timeout = self
             .connect_timeout
             .or(vars.seconds("RMESOS_CONNECT_TIMEOUT_SECS")?);
         self.data_timeout = self.data_timeout.or(vars.seconds(DATA_TIMEOUT_VARIABLE)?);
-        self.data_bind = self.data_bind.or(vars.parse(
-            "RMESOS_DATA_BIND",
-            "an address like 0.0.0.0:7077",
-        )?);
+        self.data_bind = self
+            .data_bind
+            .or(vars.parse("RMESOS_DATA_BIND", "an address like 0.0.0.0:7077")?);
         self.advertise_host = self
             .advertise_host
             .or_else(|| vars.text("RMESOS_ADVERTISE_HOST"));
         self.advertise_port = self
             .advertise_port
             .or(vars.parse("RMESOS_ADVERTISE_PORT", "a port number")?);
-        self.executor_uri = self.executor_uri.or_else(|| vars.text("RMESOS_EXECUTOR_URI"));
+        self.executor_uri = self
+            .executor_uri
+            .or_else(|| vars.text("RMESOS_EXECUTOR_URI"));
         self.executor_path = self
             .executor_path
             .or_else(|| vars.text("RMESOS_EXECUTOR_PATH"));
-        self.ui_bind = self.ui_bind.or(vars.parse(
-            "RMESOS_UI_BIND",
-            "\"off\" or an address like 0.0.0.0:4040",
-        )?);
+        self.ui_bind = self
+            .ui_bind
+            .or(vars.parse("RMESOS_UI_BIND", "\"off\" or an address like 0.0.0.0:4040")?);
         Ok(self)
     }
 
@@ -317,11 +317,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
     fn with_vars(settings: ClusterSettings, pairs: &[(&str, &str)]) -> ClusterSettings {
-        settings.with_lookup(lookup(pairs)).expect("valid variables")
+        settings
+            .with_lookup(lookup(pairs))
+            .expect("valid variables")
     }
 
     #[test]
