@@ -7,9 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use thiserror::Error;
-
 use rmesos_common::task::DATA_TIMEOUT_VARIABLE;
+use thiserror::Error;
 
 use super::options::ClusterOptions;
 use crate::dataserver::{DataServerConfig, ExecutorSource};
