@@ -1,31 +1,16 @@
 //! Computing one partition: the `PartitionSpec` in `TaskInfo.data` turned
 //! into its `ColumnSummary`, or into the `TaskFailure` the driver is told.
 //! Files are read on a blocking thread; served rows are streamed from the
-//! driver's data server through the same kind of thread, a block at a
-//! time, so no partition is ever held in memory whole.
+//! driver's data server (`served`) through the same kind of thread, a
+//! block at a time, so no partition is ever held in memory whole.
 
-use std::io;
-use std::time::Duration;
-
-use futures::{StreamExt, TryStreamExt};
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
 use rmesos_common::stats::ColumnSummary;
-use rmesos_common::task::{
-    DataUrl, FailureKind, ServedRowsError, TaskFailure, summarize_served_rows,
-};
+use rmesos_common::task::{FailureKind, TaskFailure};
 use tokio::task::JoinError;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 
-/// Bound on connecting to the data server.
-const DATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The HTTP client for data servers (shared by all tasks).
-pub fn data_client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .connect_timeout(DATA_CONNECT_TIMEOUT)
-        .build()
-}
+use crate::served::{self, DataClient, ServedPartition};
 
 /// Decodes the task's data; a spec that does not decode is bad input.
 pub fn decode_spec(data: Option<&[u8]>) -> Result<PartitionSpec, TaskFailure> {
@@ -42,13 +27,18 @@ pub fn decode_spec(data: Option<&[u8]>) -> Result<PartitionSpec, TaskFailure> {
 /// stream early (the result is then meaningless and must be dropped).
 pub async fn compute(
     spec: &PartitionSpec,
-    http: &reqwest::Client,
+    data: &DataClient,
     cancel: CancellationToken,
 ) -> Result<ColumnSummary, TaskFailure> {
     match &spec.source {
         PartitionSource::Served { url, rows, ncols } => {
-            let rows = rows.end.saturating_sub(rows.start);
-            compute_served(http, url, rows, *ncols, cancel).await
+            let partition = ServedPartition {
+                url,
+                partition_id: spec.partition_id,
+                rows: rows.end.saturating_sub(rows.start),
+                ncols: *ncols,
+            };
+            served::summarize(data, partition, cancel).await
         }
         source => {
             let source = source.clone();
@@ -62,54 +52,8 @@ pub async fn compute(
     }
 }
 
-/// GETs the rows from the data server and summarizes the body as it
-/// arrives.
-async fn compute_served(
-    http: &reqwest::Client,
-    url: &DataUrl,
-    rows: u64,
-    ncols: usize,
-    cancel: CancellationToken,
-) -> Result<ColumnSummary, TaskFailure> {
-    let unavailable = |detail: String| TaskFailure::new(FailureKind::Unavailable, detail);
-    // Errors are shown without their URL: it holds the token.
-    let response = http
-        .get(url.expose())
-        .send()
-        .await
-        .map_err(|e| unavailable(format!("{url}: {}", e.without_url())))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(unavailable(format!(
-            "{url}: the data server answered {status}"
-        )));
-    }
-    // Cancelling ends the stream, which ends the blocking read below; the
-    // connection is dropped with it.
-    let body = Box::pin(
-        response
-            .bytes_stream()
-            .map_err(|e| io::Error::other(e.without_url()))
-            .take_until(cancel.cancelled_owned()),
-    );
-    let reader = SyncIoBridge::new(StreamReader::new(body));
-    let result =
-        tokio::task::spawn_blocking(move || summarize_served_rows(reader, rows, ncols)).await;
-    match result {
-        Ok(Ok(summary)) => Ok(summary),
-        Ok(Err(error)) => {
-            let kind = match error {
-                ServedRowsError::Io(_) | ServedRowsError::Short { .. } => FailureKind::Unavailable,
-                _ => FailureKind::Internal,
-            };
-            Err(TaskFailure::new(kind, format!("{url}: {error}")))
-        }
-        Err(error) => Err(crashed(error)),
-    }
-}
-
 /// A computation that panicked (a bug) or was cancelled with its runtime.
-fn crashed(error: JoinError) -> TaskFailure {
+pub(crate) fn crashed(error: JoinError) -> TaskFailure {
     let detail = if error.is_panic() {
         let payload = error.into_panic();
         let text = payload
@@ -146,6 +90,8 @@ pub fn describe(spec: &PartitionSpec) -> String {
 
 #[cfg(test)]
 mod tests {
+    use rmesos_common::task::DataUrl;
+
     use super::*;
 
     #[test]

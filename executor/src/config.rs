@@ -1,10 +1,11 @@
 //! The executor's configuration, read from the environment the Mesos agent
-//! starts it with, and the parser for Mesos's duration strings (`250ms`,
-//! `5secs`, `15mins`, ...).
+//! starts it with (plus the data timeout the driver adds to it), and the
+//! parser for Mesos's duration strings (`250ms`, `5secs`, `15mins`, ...).
 
 use std::fmt;
 use std::time::Duration;
 
+use rmesos_common::task::{DATA_TIMEOUT_VARIABLE, DEFAULT_DATA_TIMEOUT, parse_data_timeout};
 use thiserror::Error;
 
 /// Grace period when the agent does not say (the Mesos default).
@@ -24,6 +25,9 @@ pub struct Config {
     pub shutdown_grace_period: Duration,
     /// Sent as `Authorization: Bearer ...` when the agent requires it.
     pub auth_token: Option<AuthToken>,
+    /// A served partition that sends nothing for this long fails
+    /// (`RMESOS_DATA_TIMEOUT_SECS`, set by the driver; default 60 s).
+    pub data_timeout: Duration,
 }
 
 /// Reconnecting to a restarted agent (the framework checkpoints).
@@ -163,6 +167,14 @@ impl Config {
         let auth_token = lookup("MESOS_EXECUTOR_AUTHENTICATION_TOKEN")
             .filter(|token| !token.is_empty())
             .map(AuthToken);
+        // Empty is unset, as on the driver.
+        let data_timeout = match lookup(DATA_TIMEOUT_VARIABLE).filter(|v| !v.trim().is_empty()) {
+            Some(value) => parse_data_timeout(&value).map_err(|problem| ConfigError {
+                variable: DATA_TIMEOUT_VARIABLE,
+                problem,
+            })?,
+            None => DEFAULT_DATA_TIMEOUT,
+        };
         Ok(Config {
             framework_id,
             executor_id,
@@ -170,6 +182,7 @@ impl Config {
             recovery,
             shutdown_grace_period,
             auth_token,
+            data_timeout,
         })
     }
 
@@ -310,6 +323,34 @@ mod tests {
         assert_eq!(config.recovery, None);
         assert_eq!(config.shutdown_grace_period, DEFAULT_SHUTDOWN_GRACE_PERIOD);
         assert!(config.auth_token.is_none());
+        assert_eq!(config.data_timeout, DEFAULT_DATA_TIMEOUT);
+    }
+
+    #[test]
+    fn the_data_timeout_comes_from_the_driver_and_must_be_positive_seconds() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("RMESOS_DATA_TIMEOUT_SECS", "2.5"));
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.data_timeout, Duration::from_millis(2500));
+
+        let mut pairs = BASE.to_vec();
+        pairs.push(("RMESOS_DATA_TIMEOUT_SECS", " "));
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        assert_eq!(config.data_timeout, DEFAULT_DATA_TIMEOUT, "empty is unset");
+
+        for bad in ["soon", "0", "-1", "30secs", "NaN"] {
+            let mut pairs = BASE.to_vec();
+            pairs.push(("RMESOS_DATA_TIMEOUT_SECS", bad));
+            let err = Config::from_lookup(env(&pairs)).unwrap_err();
+            assert_eq!(err.variable, "RMESOS_DATA_TIMEOUT_SECS", "{bad}");
+            let text = err.to_string();
+            assert!(
+                text.starts_with("environment variable RMESOS_DATA_TIMEOUT_SECS: "),
+                "{text}"
+            );
+            assert!(text.contains(&format!("{bad:?}")), "{text}");
+            assert!(text.contains("not a positive number of seconds"), "{text}");
+        }
     }
 
     #[test]

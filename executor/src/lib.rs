@@ -8,6 +8,8 @@
 //! - `runner`: the event loop (launch, kill, acknowledge, shutdown,
 //!   reconnect).
 //! - `compute`: a partition spec into its summary or failure report.
+//! - `served`: a served partition's GET and body, bounded by the data
+//!   timeout.
 //! - `tasks`, `updates`: running tasks and unacknowledged updates.
 //! - `sender`, `status`, `backoff`: ordered UPDATE calls, building
 //!   updates, waits between SUBSCRIBE attempts.
@@ -18,6 +20,7 @@ pub mod compute;
 pub mod config;
 pub mod runner;
 pub mod sender;
+pub mod served;
 pub mod status;
 pub mod tasks;
 pub mod updates;

@@ -31,6 +31,7 @@ async fn main() {
         executor = %config.executor_id,
         agent = %config.agent_endpoint,
         checkpoint = config.recovery.is_some(),
+        data_timeout = ?config.data_timeout,
         "rmesos-executor starting"
     );
     let exit = runner::run(config).await;

@@ -18,6 +18,7 @@ use crate::backoff::Backoff;
 use crate::compute;
 use crate::config::{Config, Recovery};
 use crate::sender::UpdateSender;
+use crate::served::DataClient;
 use crate::status::{StatusSource, is_terminal};
 use crate::tasks::TaskBook;
 use crate::updates::UpdateStore;
@@ -77,7 +78,7 @@ enum Step {
 pub struct Runner {
     config: Config,
     agent: AgentClient,
-    data: reqwest::Client,
+    data: DataClient,
     source: StatusSource,
     updates: UpdateStore,
     tasks: TaskBook,
@@ -91,7 +92,8 @@ pub struct Runner {
 
 /// Runs the executor until it exits.
 pub async fn run(config: Config) -> Exit {
-    let clients = AgentClient::new(&config).and_then(|a| Ok((a, compute::data_client()?)));
+    let clients =
+        AgentClient::new(&config).and_then(|a| Ok((a, DataClient::new(config.data_timeout)?)));
     let (agent, data) = match clients {
         Ok(clients) => clients,
         Err(error) => return Exit::Setup(format!("cannot build an HTTP client: {error}")),
@@ -338,11 +340,11 @@ impl Runner {
         self.send(running, true);
         let serial = self.tasks.next_serial();
         let cancel = CancellationToken::new();
-        let (http, outcome_tx, stop) = (self.data.clone(), self.outcome_tx.clone(), cancel.clone());
+        let (data, outcome_tx, stop) = (self.data.clone(), self.outcome_tx.clone(), cancel.clone());
         let id = task_id.clone();
         let work = tokio::spawn(async move {
             let result = match spec {
-                Ok(spec) => compute::compute(&spec, &http, stop).await,
+                Ok(spec) => compute::compute(&spec, &data, stop).await,
                 Err(failure) => Err(failure),
             };
             let _ = outcome_tx.send(Outcome {

@@ -112,6 +112,9 @@ class Context:
     defaulting to its ``RMESOS_*`` environment variable: ``task_cpus``,
     ``task_mem_mb``, ``executor_cpus``, ``executor_mem_mb``, ``role``, ``principal``, ``secret_file``,
     ``max_attempts``, ``job_timeout`` and ``connect_timeout`` (seconds),
+    ``data_timeout`` (seconds, default 60: an executor gives a partition
+    up, to be retried, when this process's data server sends it nothing
+    for that long, like Spark's ``spark.network.timeout``),
     ``data_bind`` (``host:port`` the data server listens on),
     ``advertise_host`` / ``advertise_port`` (how agents reach this
     process), ``executor_uri`` / ``executor_path`` (instead of serving the

@@ -55,6 +55,7 @@ fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSetting
             "max_attempts" => settings.max_attempts = Some(value.extract()?),
             "job_timeout" => settings.job_timeout = Some(secs(&value)?),
             "connect_timeout" => settings.connect_timeout = Some(secs(&value)?),
+            "data_timeout" => settings.data_timeout = Some(secs(&value)?),
             "data_bind" => {
                 let text: String = value.extract()?;
                 settings.data_bind = Some(text.parse().map_err(|_| {

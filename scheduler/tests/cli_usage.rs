@@ -214,6 +214,19 @@ fn option_values_are_checked() {
 }
 
 #[test]
+fn a_bad_timeout_in_the_environment_is_named() {
+    let inputs = inputs();
+    let output = Command::new(env!("CARGO_BIN_EXE_rmesos-submit"))
+        .args(["--master", "http://127.0.0.1:9", s(&inputs.csv)])
+        .env_remove("RUST_LOG")
+        .env("RMESOS_DATA_TIMEOUT_SECS", "30s")
+        .output()
+        .expect("the rmesos-submit binary runs");
+    assert_usage_error(&output, "'30s'");
+    assert_usage_error(&output, "RMESOS_DATA_TIMEOUT_SECS");
+}
+
+#[test]
 fn csv_options_with_npy_input_are_usage_errors() {
     let inputs = inputs();
     for option in [["--delimiter", ";"], ["--header", "yes"]] {
@@ -244,6 +257,8 @@ fn help_documents_every_option() {
         "--delimiter",
         "--header",
         "--no-progress",
+        "--data-timeout <SECS>",
+        "RMESOS_DATA_TIMEOUT_SECS",
         "--help",
         "--version",
         "INPUT",

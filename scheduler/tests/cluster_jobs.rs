@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use cluster_support::*;
 use rmesos_common::readers::{CsvOptions, HeaderMode};
+use rmesos_scheduler::cluster::ClusterSettings;
 use rmesos_scheduler::engine::{Dataset, JobError};
 
 fn plan(dataset: &Dataset, job: &str, partitions: u32) -> rmesos_scheduler::engine::JobPlan {
@@ -25,7 +26,11 @@ fn plan(dataset: &Dataset, job: &str, partitions: u32) -> rmesos_scheduler::engi
 async fn the_seed_rows_in_two_partitions() {
     init_tracing();
     let setup = start_sim(2, |_| {}).await;
-    let cluster = connect(&setup, settings()).await;
+    let data_timeout = ClusterSettings {
+        data_timeout: Some(std::time::Duration::from_secs(45)),
+        ..settings()
+    };
+    let cluster = connect(&setup, data_timeout).await;
     let seed = vec![1.0, 20.0, 300.0, 3.0, 10.0, 200.0, 2.0, 30.0, 100.0];
     let dataset = Dataset::in_memory(seed, 3).unwrap();
     let recorder = Recorder::default();
@@ -41,6 +46,21 @@ async fn the_seed_rows_in_two_partitions() {
     // The executor binary and both partitions came from the data server.
     let served = cluster.data_server().stats();
     assert!(served.served >= 3, "{served:?}");
+    // The session's data timeout reached the running executors through
+    // their ExecutorInfo's environment.
+    let environments = executor_environments(setup.sim.work_dir());
+    assert!(!environments.is_empty(), "no executor process found");
+    for environment in &environments {
+        // Only ours are shown: the rest may hold anybody's secrets.
+        let ours: Vec<&String> = environment
+            .iter()
+            .filter(|v| v.starts_with("RMESOS_"))
+            .collect();
+        assert!(
+            ours.contains(&&"RMESOS_DATA_TIMEOUT_SECS=45".to_owned()),
+            "{ours:?}"
+        );
+    }
     cluster.shutdown().await.expect("teardown");
 }
 

@@ -113,22 +113,3 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
         );
     }
 }
-
-fn sandbox_logs(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path
-                .file_name()
-                .is_some_and(|n| n == "stderr" || n == "stdout")
-            {
-                found.push(path);
-            }
-        }
-    }
-    found
-}

@@ -129,7 +129,8 @@ impl DataServer {
     }
 }
 
-async fn poll(what: &str, cond: impl Fn() -> bool) {
+/// Waits (polling) until `cond` holds; fails the test after `DEADLINE`.
+pub async fn poll(what: &str, cond: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + super::scheduler::DEADLINE;
     while !cond() {
         assert!(

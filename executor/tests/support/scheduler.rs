@@ -44,6 +44,8 @@ pub struct Scheduler {
     http: reqwest::Client,
     /// Updates read while waiting for another task's, by task id.
     held: HashMap<String, VecDeque<v1::TaskStatus>>,
+    /// Offers read while waiting for something else, oldest first.
+    held_offers: VecDeque<v1::Offer>,
 }
 
 impl Scheduler {
@@ -86,6 +88,7 @@ impl Scheduler {
             decoder: RecordIoDecoder::new(),
             http,
             held: HashMap::new(),
+            held_offers: VecDeque::new(),
         };
         let subscribed = scheduler.next_of(event::Type::Subscribed).await;
         scheduler.framework_id = subscribed.subscribed.unwrap().framework_id.value;
@@ -105,21 +108,34 @@ impl Scheduler {
         }
     }
 
-    /// The next event of `kind`, skipping others.
+    /// The next event of `kind`, skipping others (offers are kept for
+    /// [`Scheduler::next_offer`]).
     pub async fn next_of(&mut self, kind: event::Type) -> Event {
         loop {
             let event = self.next().await.expect("stream open");
             if event.r#type == Some(kind as i32) {
                 return event;
             }
+            if let Some(offers) = event.offers {
+                self.held_offers.extend(offers.offers);
+            }
         }
     }
 
+    /// The oldest offer not used yet.
     pub async fn next_offer(&mut self) -> v1::Offer {
-        let offers = self.next_of(event::Type::Offers).await.offers;
-        offers
-            .and_then(|o| o.offers.into_iter().next())
-            .expect("an offer")
+        if let Some(offer) = self.held_offers.pop_front() {
+            return offer;
+        }
+        let next = async {
+            let offers = self.next_of(event::Type::Offers).await.offers;
+            offers
+                .and_then(|o| o.offers.into_iter().next())
+                .expect("an offer")
+        };
+        tokio::time::timeout(DEADLINE, next)
+            .await
+            .unwrap_or_else(|_| panic!("no offer within {DEADLINE:?}"))
     }
 
     /// Sends a call on this subscription; the master must take it.
@@ -241,6 +257,18 @@ pub fn executor_log(dir: &Path) -> PathBuf {
 
 /// A task running the real executor binary on `data` (a partition spec).
 pub fn task(id: &str, offer: &v1::Offer, data: Vec<u8>, log_dir: &Path) -> v1::TaskInfo {
+    task_with_env(id, offer, data, log_dir, &[])
+}
+
+/// [`task`], its executor started with `env` added to its environment
+/// (every task of one executor must give the same `env`).
+pub fn task_with_env(
+    id: &str,
+    offer: &v1::Offer,
+    data: Vec<u8>,
+    log_dir: &Path,
+    env: &[(&str, &str)],
+) -> v1::TaskInfo {
     let scalar = |name: &str, value: f64| v1::Resource {
         name: name.into(),
         r#type: v1::value::Type::Scalar as i32,
@@ -248,6 +276,15 @@ pub fn task(id: &str, offer: &v1::Offer, data: Vec<u8>, log_dir: &Path) -> v1::T
         role: Some("*".into()),
         ..Default::default()
     };
+    let log_filter = ("RUST_LOG", "debug,hyper=info,reqwest=info");
+    let variables = std::iter::once(&log_filter)
+        .chain(env)
+        .map(|(name, value)| v1::environment::Variable {
+            name: (*name).into(),
+            value: Some((*value).into()),
+            ..Default::default()
+        })
+        .collect();
     let command = format!(
         "exec '{}' 2>>'{}'",
         env!("CARGO_BIN_EXE_rmesos-executor"),
@@ -265,13 +302,7 @@ pub fn task(id: &str, offer: &v1::Offer, data: Vec<u8>, log_dir: &Path) -> v1::T
             },
             command: Some(v1::CommandInfo {
                 value: Some(command),
-                environment: Some(v1::Environment {
-                    variables: vec![v1::environment::Variable {
-                        name: "RUST_LOG".into(),
-                        value: Some("debug,hyper=info,reqwest=info".into()),
-                        ..Default::default()
-                    }],
-                }),
+                environment: Some(v1::Environment { variables }),
                 ..Default::default()
             }),
             resources: vec![scalar("cpus", 0.1), scalar("mem", 32.0)],

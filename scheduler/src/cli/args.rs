@@ -117,12 +117,31 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "N", env = "RMESOS_MAX_ATTEMPTS")]
     pub max_attempts: Option<u32>,
     /// Fail the job (killing its tasks) after this many seconds
-    #[arg(long, value_name = "SECS", env = "RMESOS_JOB_TIMEOUT_SECS")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "RMESOS_JOB_TIMEOUT_SECS",
+        value_parser = seconds("RMESOS_JOB_TIMEOUT_SECS")
+    )]
     pub job_timeout: Option<f64>,
     /// Give up when no master accepts the framework within this many
     /// seconds [default: 30]
-    #[arg(long, value_name = "SECS", env = "RMESOS_CONNECT_TIMEOUT_SECS")]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "RMESOS_CONNECT_TIMEOUT_SECS",
+        value_parser = seconds("RMESOS_CONNECT_TIMEOUT_SECS")
+    )]
     pub connect_timeout: Option<f64>,
+    /// Fail a partition (retried) when the driver's data server sends an
+    /// executor nothing for this many seconds [default: 60]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "RMESOS_DATA_TIMEOUT_SECS",
+        value_parser = seconds("RMESOS_DATA_TIMEOUT_SECS")
+    )]
+    pub data_timeout: Option<f64>,
     /// Address the data server (executor binary, in-memory rows) listens
     /// on [default: 0.0.0.0:0, any free port]
     #[arg(long, value_name = "ADDR", env = "RMESOS_DATA_BIND")]
@@ -168,6 +187,17 @@ impl From<HeaderArg> for HeaderMode {
             HeaderArg::Yes => HeaderMode::Present,
             HeaderArg::No => HeaderMode::Absent,
         }
+    }
+}
+
+/// A number of seconds (zero or less: the option's default). Clap does
+/// not say whether a bad value came from the flag or from `variable`, so
+/// the message names the variable too.
+fn seconds(variable: &'static str) -> impl Fn(&str) -> Result<f64, String> + Clone {
+    move |text| {
+        text.trim()
+            .parse()
+            .map_err(|_| format!("not a number of seconds (given by the option or by {variable})"))
     }
 }
 
@@ -218,6 +248,26 @@ mod tests {
         assert_eq!(off.cluster.ui_bind, Some(UiBind::Off));
         let error = parse(&["--ui-bind", "4040"]).unwrap_err().to_string();
         assert!(error.contains("neither \"off\" nor an address"), "{error}");
+    }
+
+    #[test]
+    fn timeouts_are_seconds_and_a_bad_one_names_its_variable() {
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["rmesos-submit"];
+            argv.extend_from_slice(extra);
+            argv.push("in.npy");
+            SubmitArgs::try_parse_from(argv)
+        };
+        let args = parse(&["--data-timeout", "2.5", "--job-timeout", "600"]).unwrap();
+        assert_eq!(args.cluster.data_timeout, Some(2.5));
+        assert_eq!(args.cluster.job_timeout, Some(600.0));
+        let error = parse(&["--data-timeout", "30s"]).unwrap_err().to_string();
+        assert!(error.contains("'30s'"), "{error}");
+        assert!(error.contains("RMESOS_DATA_TIMEOUT_SECS"), "{error}");
+        let error = parse(&["--connect-timeout", "soon"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("RMESOS_CONNECT_TIMEOUT_SECS"), "{error}");
     }
 
     #[test]

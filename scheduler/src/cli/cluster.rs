@@ -73,6 +73,7 @@ fn settings(args: &ClusterArgs) -> ClusterSettings {
         max_attempts: args.max_attempts,
         job_timeout: seconds(args.job_timeout),
         connect_timeout: seconds(args.connect_timeout),
+        data_timeout: seconds(args.data_timeout),
         data_bind: args.data_bind,
         advertise_host: args.advertise_host.clone(),
         advertise_port: args.advertise_port,

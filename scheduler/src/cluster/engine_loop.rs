@@ -15,7 +15,7 @@ use rmesos_common::wire::v1::{AgentId, Offer, TaskId, TaskState, TaskStatus};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::executors::ExecutorRegistry;
+use super::executors::{ExecutorRegistry, executor_command};
 use super::job::{ActiveJob, UpdateOutcome};
 use super::options::ClusterOptions;
 use super::placement::{OfferUse, place};
@@ -48,7 +48,6 @@ pub struct EngineLoop {
     pub requests: mpsc::UnboundedReceiver<JobRequest>,
     pub data: Arc<DataServer>,
     pub options: ClusterOptions,
-    pub fetch: ExecutorFetch,
     pub board: StatusBoard,
     pub executors: ExecutorRegistry,
     queue: VecDeque<JobRequest>,
@@ -76,10 +75,9 @@ impl EngineLoop {
             events,
             requests,
             data,
+            executors: ExecutorRegistry::new(executor_command(&fetch, options.data_timeout)),
             options,
-            fetch,
             board,
-            executors: ExecutorRegistry::default(),
             queue: VecDeque::new(),
             current: None,
             suppressed: false,
@@ -176,7 +174,6 @@ impl EngineLoop {
                 &current.job,
                 &mut self.executors,
                 &self.options.resources,
-                &self.fetch,
             ),
             _ => offers
                 .iter()

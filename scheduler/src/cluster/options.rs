@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use rmesos_common::task::DEFAULT_DATA_TIMEOUT;
+
 use crate::backoff::BackoffPolicy;
 use crate::dataserver::DataServerConfig;
 use crate::detection::{DetectorOptions, MasterUrl};
@@ -71,6 +73,10 @@ pub struct ClusterOptions {
     /// Offers not needed are declined for this long (work arriving
     /// sooner REVIVEs, which clears the filter).
     pub decline_refuse: Duration,
+    /// An executor reading a served partition gives it up (`Unavailable`,
+    /// retried) when the data server sends nothing for this long; passed
+    /// to each executor in its environment.
+    pub data_timeout: Duration,
     pub data_server: DataServerConfig,
     /// Where the status page listens (`crate::ui`); `None`: no page.
     /// A port in use moves it to the next free one of the 20 after.
@@ -90,6 +96,7 @@ impl ClusterOptions {
             job_timeout: None,
             connect_timeout: Duration::from_secs(30),
             decline_refuse: Duration::from_secs(30),
+            data_timeout: DEFAULT_DATA_TIMEOUT,
             data_server,
             ui_bind: Some(crate::ui::DEFAULT_UI_BIND),
         }

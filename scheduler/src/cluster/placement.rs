@@ -12,7 +12,6 @@ use super::executors::ExecutorRegistry;
 use super::job::ActiveJob;
 use super::offer_pool::OfferPool;
 use super::options::TaskResources;
-use crate::dataserver::ExecutorFetch;
 
 /// Tasks to launch with one offer (possibly none: decline it).
 #[derive(Debug)]
@@ -29,7 +28,6 @@ pub fn place(
     job: &ActiveJob,
     executors: &mut ExecutorRegistry,
     resources: &TaskResources,
-    fetch: &ExecutorFetch,
 ) -> Vec<OfferUse> {
     let mut uses: Vec<OfferUse> = offers
         .iter()
@@ -79,7 +77,7 @@ pub fn place(
                         ("mem", resources.executor_mem_mb),
                     ];
                     let taken = pools[index].take(&share).unwrap_or_default();
-                    let info = executors.start(agent, fetch, taken);
+                    let info = executors.start(agent, taken);
                     executor_of[index] = Some(info.clone());
                     info
                 }

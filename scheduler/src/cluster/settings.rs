@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rmesos_common::task::DATA_TIMEOUT_VARIABLE;
 use thiserror::Error;
 
 use super::options::ClusterOptions;
@@ -41,6 +42,9 @@ pub struct ClusterSettings {
     pub job_timeout: Option<Duration>,
     /// Wait for the first subscription (`RMESOS_CONNECT_TIMEOUT_SECS`, default 30).
     pub connect_timeout: Option<Duration>,
+    /// Executors give a served partition up when the data server sends
+    /// nothing for this long (`RMESOS_DATA_TIMEOUT_SECS`, default 60).
+    pub data_timeout: Option<Duration>,
     /// Data-server bind address (`RMESOS_DATA_BIND`, default 0.0.0.0:0).
     pub data_bind: Option<SocketAddr>,
     /// Host agents reach the data server at (`RMESOS_ADVERTISE_HOST`).
@@ -77,25 +81,40 @@ pub enum SettingsError {
     SecretWithoutPrincipal,
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
+/// Where `RMESOS_*` variables are read from: the process environment, or
+/// a map in tests. Empty values count as unset.
+struct Variables<F>(F);
 
-fn parse_env<T: std::str::FromStr>(
-    name: &'static str,
-    expected: &'static str,
-) -> Result<Option<T>, SettingsError> {
-    match env(name) {
-        None => Ok(None),
-        Some(value) => value
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| SettingsError::Invalid {
-                name,
-                value,
-                expected,
-            }),
+impl<F: Fn(&str) -> Option<String>> Variables<F> {
+    fn text(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        expected: &'static str,
+    ) -> Result<Option<T>, SettingsError> {
+        match self.text(name) {
+            None => Ok(None),
+            Some(value) => value
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| SettingsError::Invalid {
+                    name,
+                    value,
+                    expected,
+                }),
+        }
+    }
+
+    /// A number of seconds; zero or less is unset (the default).
+    fn seconds(&self, name: &'static str) -> Result<Option<Duration>, SettingsError> {
+        let seconds = self.parse::<f64>(name, "a number of seconds")?;
+        Ok(seconds
+            .filter(|s| *s > 0.0)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok()))
     }
 }
 
@@ -112,50 +131,63 @@ fn positive(name: &'static str, value: Option<f64>) -> Result<Option<f64>, Setti
 
 impl ClusterSettings {
     /// Fills every unset field from its `RMESOS_*` variable.
-    pub fn with_env(mut self) -> Result<ClusterSettings, SettingsError> {
-        let secs = |name| {
-            parse_env::<f64>(name, "a number of seconds")
-                .map(|v| v.filter(|s| *s > 0.0).map(Duration::from_secs_f64))
-        };
-        self.app_name = self.app_name.or_else(|| env("RMESOS_APP_NAME"));
-        self.role = self.role.or_else(|| env("RMESOS_ROLE"));
-        self.principal = self.principal.or_else(|| env("RMESOS_PRINCIPAL"));
+    pub fn with_env(self) -> Result<ClusterSettings, SettingsError> {
+        self.with_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Fills every unset field from its `RMESOS_*` variable as `lookup`
+    /// gives it.
+    pub fn with_lookup(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<ClusterSettings, SettingsError> {
+        let vars = Variables(lookup);
+        self.app_name = self.app_name.or_else(|| vars.text("RMESOS_APP_NAME"));
+        self.role = self.role.or_else(|| vars.text("RMESOS_ROLE"));
+        self.principal = self.principal.or_else(|| vars.text("RMESOS_PRINCIPAL"));
         self.secret_file = self
             .secret_file
-            .or_else(|| env("RMESOS_SECRET_FILE").map(PathBuf::from));
+            .or_else(|| vars.text("RMESOS_SECRET_FILE").map(PathBuf::from));
         self.task_cpus = self
             .task_cpus
-            .or(parse_env("RMESOS_TASK_CPUS", "a number")?);
+            .or(vars.parse("RMESOS_TASK_CPUS", "a number")?);
         self.task_mem_mb = self
             .task_mem_mb
-            .or(parse_env("RMESOS_TASK_MEM_MB", "a number")?);
+            .or(vars.parse("RMESOS_TASK_MEM_MB", "a number")?);
         self.executor_cpus = self
             .executor_cpus
-            .or(parse_env("RMESOS_EXECUTOR_CPUS", "a number")?);
+            .or(vars.parse("RMESOS_EXECUTOR_CPUS", "a number")?);
         self.executor_mem_mb = self
             .executor_mem_mb
-            .or(parse_env("RMESOS_EXECUTOR_MEM_MB", "a number")?);
+            .or(vars.parse("RMESOS_EXECUTOR_MEM_MB", "a number")?);
         self.max_attempts = self
             .max_attempts
-            .or(parse_env("RMESOS_MAX_ATTEMPTS", "a whole number")?);
-        self.job_timeout = self.job_timeout.or(secs("RMESOS_JOB_TIMEOUT_SECS")?);
+            .or(vars.parse("RMESOS_MAX_ATTEMPTS", "a whole number")?);
+        self.job_timeout = self
+            .job_timeout
+            .or(vars.seconds("RMESOS_JOB_TIMEOUT_SECS")?);
         self.connect_timeout = self
             .connect_timeout
-            .or(secs("RMESOS_CONNECT_TIMEOUT_SECS")?);
-        self.data_bind = self.data_bind.or(parse_env(
-            "RMESOS_DATA_BIND",
-            "an address like 0.0.0.0:7077",
-        )?);
-        self.advertise_host = self.advertise_host.or_else(|| env("RMESOS_ADVERTISE_HOST"));
+            .or(vars.seconds("RMESOS_CONNECT_TIMEOUT_SECS")?);
+        self.data_timeout = self.data_timeout.or(vars.seconds(DATA_TIMEOUT_VARIABLE)?);
+        self.data_bind = self
+            .data_bind
+            .or(vars.parse("RMESOS_DATA_BIND", "an address like 0.0.0.0:7077")?);
+        self.advertise_host = self
+            .advertise_host
+            .or_else(|| vars.text("RMESOS_ADVERTISE_HOST"));
         self.advertise_port = self
             .advertise_port
-            .or(parse_env("RMESOS_ADVERTISE_PORT", "a port number")?);
-        self.executor_uri = self.executor_uri.or_else(|| env("RMESOS_EXECUTOR_URI"));
-        self.executor_path = self.executor_path.or_else(|| env("RMESOS_EXECUTOR_PATH"));
-        self.ui_bind = self.ui_bind.or(parse_env(
-            "RMESOS_UI_BIND",
-            "\"off\" or an address like 0.0.0.0:4040",
-        )?);
+            .or(vars.parse("RMESOS_ADVERTISE_PORT", "a port number")?);
+        self.executor_uri = self
+            .executor_uri
+            .or_else(|| vars.text("RMESOS_EXECUTOR_URI"));
+        self.executor_path = self
+            .executor_path
+            .or_else(|| vars.text("RMESOS_EXECUTOR_PATH"));
+        self.ui_bind = self
+            .ui_bind
+            .or(vars.parse("RMESOS_UI_BIND", "\"off\" or an address like 0.0.0.0:4040")?);
         Ok(self)
     }
 
@@ -202,6 +234,17 @@ impl ClusterSettings {
         }
         options.job_timeout = self.job_timeout.or(options.job_timeout);
         options.connect_timeout = self.connect_timeout.unwrap_or(options.connect_timeout);
+        match self.data_timeout {
+            Some(timeout) if timeout.is_zero() => {
+                return Err(SettingsError::Invalid {
+                    name: "data timeout",
+                    value: rmesos_common::task::format_data_timeout(timeout),
+                    expected: "a positive number of seconds",
+                });
+            }
+            Some(timeout) => options.data_timeout = timeout,
+            None => {}
+        }
         if let Some(ui_bind) = self.ui_bind {
             options.ui_bind = ui_bind.addr();
         }
@@ -266,5 +309,76 @@ mod tests {
             matches!(error, SettingsError::SecretWithoutPrincipal),
             "{error}"
         );
+    }
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    fn with_vars(settings: ClusterSettings, pairs: &[(&str, &str)]) -> ClusterSettings {
+        settings
+            .with_lookup(lookup(pairs))
+            .expect("valid variables")
+    }
+
+    #[test]
+    fn the_data_timeout_is_seconds_from_the_option_or_its_variable() {
+        let path = ClusterSettings {
+            executor_path: Some("/opt/rmesos-executor".into()),
+            ..ClusterSettings::default()
+        };
+        let default = with_vars(path.clone(), &[]).into_options("http://m:5050");
+        assert_eq!(default.unwrap().data_timeout, Duration::from_secs(60));
+
+        let from_env = with_vars(path.clone(), &[("RMESOS_DATA_TIMEOUT_SECS", "2.5")]);
+        assert_eq!(from_env.data_timeout, Some(Duration::from_millis(2500)));
+        let options = from_env.into_options("http://m:5050").unwrap();
+        assert_eq!(options.data_timeout, Duration::from_millis(2500));
+
+        // The option wins over the variable; zero or less is the default,
+        // as for the other timeouts.
+        let option = ClusterSettings {
+            data_timeout: Some(Duration::from_secs(5)),
+            ..path.clone()
+        };
+        let both = with_vars(option, &[("RMESOS_DATA_TIMEOUT_SECS", "2.5")]);
+        assert_eq!(both.data_timeout, Some(Duration::from_secs(5)));
+        let zero = with_vars(path.clone(), &[("RMESOS_DATA_TIMEOUT_SECS", "0")]);
+        assert_eq!(zero.data_timeout, None);
+
+        let error = ClusterSettings {
+            data_timeout: Some(Duration::ZERO),
+            ..path
+        }
+        .into_options("http://m:5050")
+        .unwrap_err();
+        assert!(error.to_string().contains("data timeout: '0'"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_variable_is_named_with_its_value() {
+        let cases = [
+            ("RMESOS_DATA_TIMEOUT_SECS", "soon", "a number of seconds"),
+            ("RMESOS_CONNECT_TIMEOUT_SECS", "30s", "a number of seconds"),
+            ("RMESOS_TASK_CPUS", "lots", "a number"),
+        ];
+        for (name, value, expected) in cases {
+            let error = ClusterSettings::default()
+                .with_lookup(lookup(&[(name, value)]))
+                .unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!("{name}: '{value}' is not {expected}")
+            );
+        }
     }
 }

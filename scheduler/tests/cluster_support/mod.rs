@@ -224,3 +224,48 @@ pub async fn submit_running(
         .await;
     (job, recorder)
 }
+
+/// The executors' logs: every sandbox's `stderr` and `stdout` under the
+/// simulated agents' work directory `root`.
+pub fn sandbox_logs(root: &std::path::Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|n| n == "stderr" || n == "stdout")
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// The environments (`NAME=value` entries) of the executor processes
+/// running in a sandbox under the simulated agents' work directory `root`
+/// (found by their working directory, as Linux's `/proc` shows it).
+pub fn executor_environments(root: &std::path::Path) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(cwd) = std::fs::read_link(entry.path().join("cwd")) else {
+            continue;
+        };
+        if !cwd.starts_with(root) {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let variables = environ
+            .split(|&b| b == 0)
+            .filter(|v| !v.is_empty())
+            .map(|v| String::from_utf8_lossy(v).into_owned());
+        found.push(variables.collect());
+    }
+    found
+}
