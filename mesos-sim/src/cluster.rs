@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use bytes::Bytes;
 use rmesos_common::wire::master_info::{JSON_LABEL, master_info_to_json};
 use rmesos_common::wire::v1::{Address, MasterInfo};
@@ -38,6 +38,20 @@ impl Shared {
         self.work_dir.path()
     }
 
+    /// An executor's sandbox: `<work dir>/<agent>/<framework>/<executor>`.
+    pub fn sandbox(
+        &self,
+        agent_id: &str,
+        framework_id: &str,
+        executor_id: &str,
+    ) -> std::path::PathBuf {
+        self.work_dir
+            .path()
+            .join(agent_id)
+            .join(framework_id)
+            .join(executor_id)
+    }
+
     pub fn master_port(&self, index: usize) -> u16 {
         self.ports
             .lock()
@@ -52,6 +66,9 @@ impl Shared {
     }
 }
 
+/// The Mesos version the simulated masters and agents report.
+pub const SIMULATED_VERSION: &str = "1.11.0";
+
 fn master_info(index: usize, port: u16) -> MasterInfo {
     MasterInfo {
         id: format!("sim-master-{index}"),
@@ -59,7 +76,7 @@ fn master_info(index: usize, port: u16) -> MasterInfo {
         port: u32::from(port),
         pid: Some(format!("master@127.0.0.1:{port}")),
         hostname: Some("127.0.0.1".into()),
-        version: Some("1.11.0".into()),
+        version: Some(SIMULATED_VERSION.into()),
         address: Some(Address {
             hostname: Some("127.0.0.1".into()),
             ip: Some("127.0.0.1".into()),
@@ -101,6 +118,8 @@ impl SimCluster {
                 used_cpus: 0.0,
                 used_mem: 0.0,
                 alive: true,
+                completed_executors: std::collections::HashMap::new(),
+                completed_frameworks: std::collections::VecDeque::new(),
             });
         }
         let shared = Arc::new(Shared {
@@ -118,6 +137,7 @@ impl SimCluster {
                         "/api/v1/executor",
                         post(crate::agent::executor_api::executor),
                     )
+                    .route("/slave(1)/state", get(crate::agent::state::state))
                     .with_state(crate::agent::executor_api::AgentContext {
                         index,
                         shared: Arc::clone(&shared),
@@ -160,6 +180,8 @@ impl SimCluster {
         }
         let app = Router::new()
             .route("/api/v1/scheduler", post(scheduler))
+            .route("/master/state", get(crate::master::state::state))
+            .route("/master/frameworks", get(crate::master::state::frameworks))
             .with_state(MasterContext {
                 index,
                 shared: Arc::clone(&self.shared),

@@ -5,7 +5,10 @@
 //!
 //! Agents offer their resources (cpus, mem, ports), fetch a task's custom
 //! executor over HTTP into a sandbox, run it as a real process with the
-//! Mesos executor environment, and serve it the v1 executor API. Faults:
+//! Mesos executor environment, and serve it the v1 executor API. Masters
+//! and agents serve the read-only operator endpoints `/master/state`,
+//! `/master/frameworks` and `/slave(1)/state` (a subset of Mesos's JSON
+//! fields, in its shape). Faults:
 //! leader death and restart, agent removal and partition, executor kill,
 //! dropped streams, paused heartbeats, raw stream bytes, duplicated,
 //! delayed and reordered updates. Not simulated: agent restarts with
@@ -17,6 +20,7 @@ pub mod cluster;
 pub mod config;
 mod events;
 mod master;
+mod operator_json;
 pub mod registry;
 pub mod zookeeper;
 

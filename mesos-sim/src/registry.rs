@@ -1,10 +1,11 @@
 //! The cluster's state, shared by every master (standing in for the
 //! replicated registry plus agents re-registering with a new leader):
 //! frameworks with their subscription streams, agents and their free
-//! resources, outstanding offers, and tasks.
+//! resources, outstanding offers, tasks, and what agents remember of
+//! executors and frameworks that ended there.
 
-use std::collections::HashMap;
-use std::time::Instant;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use rmesos_common::wire::codec::Encoding;
@@ -36,6 +37,11 @@ pub struct Framework {
     pub removed: bool,
     /// Faults applied to this framework's status updates.
     pub faults: UpdateFaults,
+    /// Unix seconds of the first SUBSCRIBE, the latest re-SUBSCRIBE, and
+    /// the TEARDOWN.
+    pub registered_time: f64,
+    pub reregistered_time: Option<f64>,
+    pub unregistered_time: Option<f64>,
 }
 
 pub struct PendingUpdate {
@@ -47,6 +53,7 @@ pub struct PendingUpdate {
 
 #[derive(Clone, Debug)]
 pub struct Task {
+    pub name: String,
     pub agent: usize,
     pub state: i32,
     pub cpus: f64,
@@ -67,6 +74,58 @@ pub struct Agent {
     pub used_cpus: f64,
     pub used_mem: f64,
     pub alive: bool,
+    /// Executors that ended here, by framework id, while that framework
+    /// still has others running here.
+    pub completed_executors: HashMap<String, Vec<CompletedExecutor>>,
+    /// Frameworks whose last executor here ended, oldest first.
+    pub completed_frameworks: VecDeque<CompletedFramework>,
+}
+
+/// How many ended frameworks an agent remembers (Mesos's
+/// `--max_completed_frameworks` default).
+pub const MAX_COMPLETED_FRAMEWORKS: usize = 50;
+
+/// An executor that ended on an agent, and the tasks it had run.
+pub struct CompletedExecutor {
+    pub info: ExecutorInfo,
+    pub tasks: Vec<String>,
+}
+
+/// A framework none of whose executors runs on an agent any more.
+pub struct CompletedFramework {
+    pub id: String,
+    pub executors: Vec<CompletedExecutor>,
+}
+
+impl Agent {
+    /// Records an executor that ended. When it was the framework's last
+    /// one here, the framework moves to the completed ones, as a Mesos
+    /// agent removes a framework once it has no executors left.
+    pub fn executor_ended(&mut self, run: &ExecutorRun, tasks: Vec<String>) {
+        let fid = &run.framework_id;
+        self.completed_executors
+            .entry(fid.clone())
+            .or_default()
+            .push(CompletedExecutor {
+                info: run.info.clone(),
+                tasks,
+            });
+        if self
+            .executors
+            .values()
+            .any(|other| &other.framework_id == fid)
+        {
+            return;
+        }
+        let executors = self.completed_executors.remove(fid).unwrap_or_default();
+        if self.completed_frameworks.len() == MAX_COMPLETED_FRAMEWORKS {
+            self.completed_frameworks.pop_front();
+        }
+        self.completed_frameworks.push_back(CompletedFramework {
+            id: fid.clone(),
+            executors,
+        });
+    }
 }
 
 /// An executor the agent started for a framework.
@@ -82,6 +141,10 @@ pub struct ExecutorRun {
     pub mem: f64,
     /// Asks the process supervisor to kill the process.
     pub kill: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Its framework was shut down (a teardown): it gets SHUTDOWN and its
+    /// process is killed after the grace period, even if it had not
+    /// started or subscribed yet.
+    pub shutting_down: bool,
 }
 
 /// An executor's subscription: RecordIO-framed events in its encoding.
@@ -123,6 +186,13 @@ pub struct Registry {
     /// Update faults given to frameworks as they subscribe.
     pub update_faults: UpdateFaults,
     pub next_id: u64,
+}
+
+/// Now, in seconds since the Unix epoch (the operator endpoints' times).
+pub fn unix_now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl Registry {

@@ -108,7 +108,8 @@ class Context:
     Use as a context manager, or call ``stop()``.
 
     On a cluster the Context is one Mesos framework for its whole life
-    (torn down by ``stop()`` or at interpreter exit). Options, each
+    (torn down by ``stop()`` or at interpreter exit, which cancels a job
+    still running on another thread). Options, each
     defaulting to its ``RMESOS_*`` environment variable: ``task_cpus``,
     ``task_mem_mb``, ``executor_cpus``, ``executor_mem_mb``, ``role``, ``principal``, ``secret_file``,
     ``max_attempts``, ``job_timeout`` and ``connect_timeout`` (seconds),
@@ -171,7 +172,8 @@ class Context:
 
     def stop(self) -> None:
         """Releases the context (on a cluster: tears the framework down);
-        later jobs on it raise ``RuntimeError``."""
+        later jobs on it raise ``RuntimeError``. A job running on another
+        thread is cancelled first and raises ``JobFailed``."""
         self._stopped = True
         session, self._session = self._session, None
         if session is not None:

@@ -1,8 +1,10 @@
 //! `ClusterSession`: a `rmesos.Context` on a Mesos cluster. It holds one
-//! framework (a `BlockingCluster`) for the Context's life; each job blocks
-//! without the GIL, taking it back every 100 ms to report progress and to
-//! check for Ctrl-C, which cancels the job (its tasks are killed) and
-//! raises KeyboardInterrupt.
+//! framework (a `BlockingCluster`, shared as `SharedCluster`) for the
+//! Context's life; each job blocks without the GIL, taking it back every
+//! 100 ms to report progress and to check for Ctrl-C, which cancels the job
+//! (its tasks are killed) and raises KeyboardInterrupt. `stop()` (also at
+//! interpreter exit) cancels jobs running on other threads, waits for them
+//! without the GIL, and tears the framework down.
 
 use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
@@ -18,13 +20,17 @@ use rmesos_scheduler::engine::{Dataset, JobError, ProgressSink, ProgressUpdate};
 use rmesos_scheduler::ui::UiBind;
 
 use crate::JobFailed;
+use crate::shared_cluster::{SharedCluster, in_job};
 
 /// Partitions of a cluster job when the caller does not say.
 const DEFAULT_PARTITIONS: u32 = 8;
+/// How long `stop()` waits for cancelled jobs on other threads to end
+/// (they notice within 100 ms).
+const STOP_PATIENCE: Duration = Duration::from_secs(30);
 
 #[pyclass(module = "rmesos._rmesos")]
 pub struct ClusterSession {
-    cluster: Mutex<Option<BlockingCluster>>,
+    cluster: SharedCluster,
 }
 
 fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSettings> {
@@ -116,20 +122,20 @@ impl ClusterSession {
                 other => PyConnectionError::new_err(format!("cannot connect to {master}: {other}")),
             })?;
         Ok(ClusterSession {
-            cluster: Mutex::new(Some(cluster)),
+            cluster: SharedCluster::new(cluster),
         })
     }
 
     /// The Mesos framework id.
     fn framework_id(&self) -> Option<String> {
-        let guard = self.cluster.lock().ok()?;
-        guard.as_ref()?.framework_id().map(str::to_owned)
+        self.cluster
+            .with(|cluster| cluster.framework_id().map(str::to_owned))
+            .flatten()
     }
 
     /// The status page's URL (`None` when it is off or could not start).
     fn ui_url(&self) -> Option<String> {
-        let guard = self.cluster.lock().ok()?;
-        guard.as_ref()?.ui_url()
+        self.cluster.with(BlockingCluster::ui_url).flatten()
     }
 
     /// Statistics of an in-memory table: it is copied once and served to
@@ -180,14 +186,21 @@ impl ClusterSession {
         self.run(py, dataset, partitions, progress)
     }
 
-    /// Tears the framework down; later jobs raise RuntimeError.
+    /// Tears the framework down; later jobs raise RuntimeError. Jobs
+    /// running on other threads are cancelled first (they raise JobFailed).
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
-        let cluster = self.cluster.lock().ok().and_then(|mut guard| guard.take());
-        if let Some(mut cluster) = cluster {
-            py.detach(move || cluster.shutdown())
-                .map_err(|e| PyRuntimeError::new_err(format!("tearing the framework down: {e}")))?;
+        let Some(cluster) = self.cluster.take() else {
+            return Ok(());
+        };
+        if in_job() {
+            // Python code run by a job of this thread (a signal handler)
+            // cannot wait for that job: the job cancels itself, and the
+            // framework is torn down as the last job lets go of it.
+            py.detach(move || drop(cluster));
+            return Ok(());
         }
-        Ok(())
+        py.detach(|| self.cluster.shut_down(cluster, STOP_PATIENCE))
+            .map_err(|e| PyRuntimeError::new_err(format!("tearing the framework down: {e}")))
     }
 }
 
@@ -215,12 +228,9 @@ impl ClusterSession {
         let plan = dataset
             .plan(&crate::job_id(), Some(partitions), NonZeroUsize::MIN)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let guard = self
+        let cluster = self
             .cluster
-            .lock()
-            .map_err(|_| PyRuntimeError::new_err("session lock poisoned"))?;
-        let cluster = guard
-            .as_ref()
+            .enter()
             .ok_or_else(|| PyRuntimeError::new_err("this rmesos.Context has been stopped"))?;
         let (sender, receiver) = mpsc::channel();
         let receiver = Mutex::new(receiver);
@@ -228,6 +238,9 @@ impl ClusterSession {
         let progress = progress.map(Bound::unbind);
         let interrupt: Mutex<Option<PyErr>> = Mutex::new(None);
         let should_cancel = || {
+            if self.cluster.stopping() {
+                return true;
+            }
             Python::attach(|py| {
                 let stop =
                     report(py, &receiver, progress.as_ref()).or_else(|| py.check_signals().err());
@@ -239,6 +252,9 @@ impl ClusterSession {
             })
         };
         let result = py.detach(|| cluster.run(plan, sink, &should_cancel));
+        // Without the GIL: when `stop()` was called inside this job, this
+        // last hold on the cluster tears the framework down.
+        py.detach(move || drop(cluster));
         // The last updates; a Ctrl-C after the job is left for Python to raise.
         let _ = report(py, &receiver, progress.as_ref());
         if let Some(error) = interrupt.into_inner().unwrap_or_else(|e| e.into_inner()) {
@@ -246,6 +262,9 @@ impl ClusterSession {
         }
         match result {
             Ok(stats) => crate::convert::stats_to_dict(py, &stats),
+            Err(JobError::Cancelled) if self.cluster.stopping() => Err(JobFailed::new_err(
+                "the job was cancelled: its rmesos.Context was stopped",
+            )),
             Err(JobError::BadInput { message, .. }) => Err(JobFailed::new_err(message)),
             Err(error) => Err(JobFailed::new_err(error.to_string())),
         }

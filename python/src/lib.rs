@@ -5,6 +5,7 @@
 mod cluster;
 mod convert;
 mod job;
+mod shared_cluster;
 
 use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::create_exception;

@@ -1,6 +1,8 @@
+import functools
 import os
 import pathlib
 import subprocess
+from typing import List, NamedTuple
 
 import numpy as np
 import pytest
@@ -9,30 +11,52 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 CARGO_DEBUG = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug"
 
 
+@functools.lru_cache(maxsize=None)
+def _build_test_binaries() -> None:
+    # Once per session, even when the binaries exist: a stale simulator
+    # would not print what the fixtures read.
+    subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim", "-p", "rmesos-executor"],
+                   cwd=REPO, check=True)
+
+
 def cargo_binary(name: str) -> pathlib.Path:
-    """A debug binary of the workspace (the simulator, the executor), built if missing."""
-    path = CARGO_DEBUG / name
-    if not path.is_file():
-        subprocess.run(["cargo", "build", "-q", "-p", "rmesos-mesos-sim", "-p", "rmesos-executor"],
-                       cwd=REPO, check=True)
-    return path
+    """A debug binary of the workspace (the simulator, the executor), built
+    or brought up to date on first use."""
+    _build_test_binaries()
+    return CARGO_DEBUG / name
+
+
+class SimulatedMesos(NamedTuple):
+    zk_url: str
+    """The masters' zk:// URL, what rmesos.Context is given."""
+    master_urls: List[str]
+    """Each master's http://host:port (its operator endpoints; any of them
+    redirects to the leader)."""
 
 
 @pytest.fixture(scope="module")
-def simulated_cluster():
+def simulated_mesos():
     """ZooKeeper and a simulated Mesos cluster of 3 agents (which run the
-    executors they fetch as real processes); yields its zk:// URL."""
+    executors they fetch as real processes)."""
     sim = subprocess.Popen(
         [str(cargo_binary("rmesos-mesos-sim")), "--zk", "auto", "--agents", "3",
          "--heartbeat-seconds", "1", "--exit-on-stdin-eof"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
+        masters = sim.stdout.readline().strip()
+        assert masters.startswith("MESOS_MASTERS=http://"), masters
         line = sim.stdout.readline().strip()
         assert line.startswith("RMESOS_MASTER=zk://"), line
-        yield line.split("=", 1)[1]
+        yield SimulatedMesos(line.split("=", 1)[1], masters.split("=", 1)[1].split(","))
     finally:
         sim.stdin.close()
         sim.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def simulated_cluster(simulated_mesos):
+    """The zk:// URL of the simulated cluster (see ``simulated_mesos``)."""
+    return simulated_mesos.zk_url
 
 
 def numpy_stats(x: np.ndarray) -> dict:

@@ -1,5 +1,6 @@
 //! `POST /api/v1/executor` on an agent, per the Mesos executor HTTP API:
-//! SUBSCRIBE (a RecordIO event stream: SUBSCRIBED, then the queued LAUNCHes;
+//! SUBSCRIBE (a RecordIO event stream: SUBSCRIBED, then the queued
+//! LAUNCHes, or SHUTDOWN when its framework was shut down meanwhile;
 //! unacknowledged updates listed by a re-subscribing executor are taken
 //! again), UPDATE (forwarded to the framework; ACKNOWLEDGED back to the
 //! executor once the agent has it), MESSAGE.
@@ -121,6 +122,10 @@ fn subscribe(agent: &AgentContext, key: &str, call: Call, encoding: Encoding) ->
             ..Default::default()
         };
         stream.send(&subscribed);
+        if run.shutting_down {
+            // Its framework was shut down while it started.
+            stream.send(&crate::agent::launcher::shutdown_event());
+        }
         for task in run.queued.drain(..) {
             stream.send(&executor_launch(&task));
         }

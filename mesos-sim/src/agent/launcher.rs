@@ -1,10 +1,12 @@
 //! Starting one executor: a sandbox directory, the `CommandInfo` URIs
 //! fetched over HTTP into it, the command run as a child process with the
 //! Mesos executor environment, and its exit turned into TASK_FAILED
-//! updates and a FAILURE event.
+//! updates and a FAILURE event. Shutting one down: SHUTDOWN, then the
+//! process is killed after the grace period.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmesos_common::wire::scheduler::{Event, event};
 use rmesos_common::wire::v1::{AgentId, ExecutorId, TaskState, command_info, task_status};
@@ -14,6 +16,44 @@ use tokio::sync::oneshot;
 use crate::cluster::Shared;
 use crate::events::{self, deliver, task_status};
 use crate::master::calls::{StartExecutor, terminal};
+use crate::registry::ExecutorRun;
+
+/// What `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` tells executors.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+const SHUTDOWN_GRACE_ENV: &str = "5secs";
+
+/// Shuts the executor down, as an agent does for a framework being shut
+/// down: a subscribed executor gets SHUTDOWN now, one still starting gets
+/// it when it subscribes (see `executor_api`), and the process is killed
+/// after the grace period (counted from its start if it has not started).
+pub fn shut_down(run: &mut ExecutorRun) {
+    if run.shutting_down {
+        return;
+    }
+    run.shutting_down = true;
+    run.queued.clear();
+    if let Some(stream) = &run.stream {
+        stream.send(&shutdown_event());
+    }
+    kill_after_grace(run);
+}
+
+pub fn shutdown_event() -> rmesos_common::wire::executor::Event {
+    rmesos_common::wire::executor::Event {
+        r#type: Some(rmesos_common::wire::executor::event::Type::Shutdown as i32),
+        ..Default::default()
+    }
+}
+
+/// Kills the process after the grace period (once it has one).
+fn kill_after_grace(run: &mut ExecutorRun) {
+    if let Some(kill) = run.kill.take() {
+        tokio::spawn(async move {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+            let _ = kill.send(());
+        });
+    }
+}
 
 /// Fetches and spawns the executor; failures fail its queued tasks.
 pub async fn start(shared: Arc<Shared>, start: StartExecutor) {
@@ -52,11 +92,7 @@ async fn try_start(shared: &Arc<Shared>, start: &StartExecutor) -> anyhow::Resul
             checkpoint,
         )
     };
-    let sandbox = shared
-        .work_dir()
-        .join(&agent_id)
-        .join(&framework_id)
-        .join(&info.executor_id.value);
+    let sandbox = shared.sandbox(&agent_id, &framework_id, &info.executor_id.value);
     std::fs::create_dir_all(&sandbox)?;
     let command = info
         .command
@@ -86,7 +122,7 @@ async fn try_start(shared: &Arc<Shared>, start: &StartExecutor) -> anyhow::Resul
         .env("MESOS_SLAVE_PID", format!("slave(1)@127.0.0.1:{port}"))
         .env("MESOS_CHECKPOINT", if checkpoint { "1" } else { "0" })
         .env("MESOS_HTTP_COMMAND_EXECUTOR", "0")
-        .env("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs")
+        .env("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", SHUTDOWN_GRACE_ENV)
         .stdout(std::fs::File::create(sandbox.join("stdout"))?)
         .stderr(std::fs::File::create(sandbox.join("stderr"))?)
         .kill_on_drop(true);
@@ -105,6 +141,10 @@ async fn try_start(shared: &Arc<Shared>, start: &StartExecutor) -> anyhow::Resul
         .get_mut(&start.key)
     {
         run.kill = Some(kill);
+        if run.shutting_down {
+            // Its framework was shut down while it was being fetched.
+            kill_after_grace(run);
+        }
     }
     let (shared, agent, key) = (Arc::clone(shared), start.agent, start.key.clone());
     tokio::spawn(async move {
@@ -146,8 +186,9 @@ async fn fetch(uri: &command_info::Uri, sandbox: &Path) -> anyhow::Result<PathBu
     Ok(path)
 }
 
-/// The executor is gone (exited, killed, or never started): its unfinished
-/// tasks fail, its resources return, and the framework hears FAILURE.
+/// The executor is gone (exited, killed, or never started): the agent
+/// remembers it as completed, its unfinished tasks fail, its resources
+/// return, and the framework hears FAILURE.
 pub fn executor_gone(
     shared: &Shared,
     agent: usize,
@@ -158,10 +199,22 @@ pub fn executor_gone(
     reason: task_status::Reason,
 ) {
     let mut registry = shared.registry();
-    let a = &mut registry.agents[agent];
-    let Some(run) = a.executors.remove(key) else {
+    let Some(run) = registry.agents[agent].executors.remove(key) else {
         return;
     };
+    let ran: Vec<String> = registry
+        .frameworks
+        .get(&run.framework_id)
+        .map(|f| {
+            f.tasks
+                .iter()
+                .filter(|(_, t)| t.executor.as_deref() == Some(key))
+                .map(|(id, _)| id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let a = &mut registry.agents[agent];
+    a.executor_ended(&run, ran);
     a.used_cpus -= run.cpus;
     a.used_mem -= run.mem;
     let agent_id = a.id.clone();

@@ -1,6 +1,8 @@
 //! The simulated agents: starting executors as real processes with the
 //! environment Mesos gives them (`launcher`), and the v1 executor HTTP API
-//! they talk to (`executor_api`).
+//! they talk to (`executor_api`), and the agent's operator endpoint
+//! `/slave(1)/state` (`state`).
 
 pub mod executor_api;
 pub mod launcher;
+pub mod state;

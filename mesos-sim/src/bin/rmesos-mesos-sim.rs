@@ -4,9 +4,12 @@
 //! `cargo run -p rmesos-mesos-sim -- --zk 127.0.0.1:2181 --masters 3 --agents 2`
 //!
 //! With `--zk auto` it starts its own ZooKeeper (Debian's package) on a
-//! free port. It prints `RMESOS_MASTER=<zk url>` once the masters are up,
-//! and stops (ZooKeeper too) on Ctrl-C or SIGTERM, and with
-//! `--exit-on-stdin-eof` when its standard input closes (test fixtures).
+//! free port. Once the masters are up it prints `MESOS_MASTERS=<url>,...`
+//! (each master's HTTP address, for operator endpoints such as
+//! `/master/state`; any master redirects to the leader), then
+//! `RMESOS_MASTER=<zk url>`. It stops (ZooKeeper too) on Ctrl-C or
+//! SIGTERM, and with `--exit-on-stdin-eof` when its standard input closes
+//! (test fixtures).
 
 use std::time::Duration;
 
@@ -64,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
         ..ClusterConfig::default()
     })
     .await?;
-    eprintln!("masters: {}", sim.master_urls().join(" "));
+    println!("MESOS_MASTERS={}", sim.master_urls().join(","));
     println!("RMESOS_MASTER={}", sim.zk_url());
     let mut terminate = signal(SignalKind::terminate())?;
     let watch_stdin = args.exit_on_stdin_eof;

@@ -14,14 +14,12 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::cluster::Shared;
 use crate::events::{self, deliver, task_status};
-use crate::registry::{Framework, Registry, Subscription};
+use crate::registry::{Framework, Registry, Subscription, unix_now};
 use rmesos_common::wire::executor::{Event as ExecutorEvent, event as executor_event};
 
 pub type CallError = (StatusCode, String);
 
 const DEFAULT_REFUSE: Duration = Duration::from_secs(5);
-/// What `MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD` tells executors (5secs).
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 fn bad(message: impl Into<String>) -> CallError {
     (StatusCode::BAD_REQUEST, message.into())
@@ -80,7 +78,13 @@ pub fn subscribe(
             calls: HashMap::new(),
             removed: false,
             faults: update_faults,
+            registered_time: unix_now(),
+            reregistered_time: None,
+            unregistered_time: None,
         });
+    if framework.subscribe_count > 0 {
+        framework.reregistered_time = Some(unix_now());
+    }
     framework.info = info;
     framework.faults = update_faults;
     framework.info.id = Some(FrameworkId { value: id.clone() });
@@ -386,35 +390,35 @@ fn kill_task(registry: &mut Registry, fid: &str, task: &str) {
     );
 }
 
+/// TEARDOWN: the framework is removed (it becomes a completed framework);
+/// its offers go, its executors are shut down, its tasks are killed.
 fn teardown(registry: &mut Registry, fid: &str) {
     registry.offers.retain(|_, o| o.framework_id != fid);
-    // Executors get SHUTDOWN; their processes are killed after the grace period.
-    let shutdown = ExecutorEvent {
-        r#type: Some(executor_event::Type::Shutdown as i32),
-        ..Default::default()
-    };
     for agent in registry.agents.iter_mut() {
         for run in agent
             .executors
             .values_mut()
             .filter(|run| run.framework_id == fid)
         {
-            if let Some(stream) = &run.stream {
-                stream.send(&shutdown);
-            }
-            if let Some(kill) = run.kill.take() {
-                tokio::spawn(async move {
-                    tokio::time::sleep(SHUTDOWN_GRACE).await;
-                    let _ = kill.send(());
-                });
-            }
+            crate::agent::launcher::shut_down(run);
         }
     }
+    // Its unfinished tasks are implicitly killed (as Mesos marks them,
+    // without an update) and their resources return.
     let f = framework(registry, fid);
+    let mut released = Vec::new();
+    for task in f.tasks.values_mut().filter(|t| !terminal(t.state)) {
+        task.state = TaskState::TaskKilled as i32;
+        released.push((task.agent, task.cpus, task.mem));
+    }
     f.removed = true;
     f.subscription = None;
-    f.tasks.clear();
     f.unacknowledged.clear();
+    f.unregistered_time = Some(unix_now());
+    for (agent, cpus, mem) in released {
+        registry.agents[agent].used_cpus -= cpus;
+        registry.agents[agent].used_mem -= mem;
+    }
     tracing::info!(framework = %fid, "framework torn down");
 }
 

@@ -35,20 +35,8 @@ pub async fn scheduler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let leader = master.shared.registry().leader;
-    match leader {
-        None => return text(StatusCode::SERVICE_UNAVAILABLE, "No leader elected"),
-        Some(l) if l != master.index => {
-            let port = master.shared.master_port(l);
-            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
-            if let Ok(location) =
-                HeaderValue::from_str(&format!("//127.0.0.1:{port}/api/v1/scheduler"))
-            {
-                response.headers_mut().insert(header::LOCATION, location);
-            }
-            return response;
-        }
-        Some(_) => {}
+    if let Some(elsewhere) = not_leading(&master, "/api/v1/scheduler") {
+        return elsewhere;
     }
     if !authenticated(&master.shared, &headers) {
         let mut response = text(StatusCode::UNAUTHORIZED, "Authentication failed");
@@ -113,6 +101,27 @@ pub async fn scheduler(
             StatusCode::ACCEPTED.into_response()
         }
         Err((status, message)) => text(status, message),
+    }
+}
+
+/// What a master that does not lead answers: 307 to the same path and
+/// query on the leader (a protocol-relative `Location`), or 503 when no
+/// master leads. `None` when this master leads.
+pub fn not_leading(master: &MasterContext, path_and_query: &str) -> Option<Response> {
+    let leader = master.shared.registry().leader;
+    match leader {
+        None => Some(text(StatusCode::SERVICE_UNAVAILABLE, "No leader elected")),
+        Some(l) if l != master.index => {
+            let port = master.shared.master_port(l);
+            let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+            if let Ok(location) =
+                HeaderValue::from_str(&format!("//127.0.0.1:{port}{path_and_query}"))
+            {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Some(response)
+        }
+        Some(_) => None,
     }
 }
 

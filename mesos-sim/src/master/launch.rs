@@ -148,6 +148,7 @@ fn launch(
         f.tasks.insert(
             id,
             Task {
+                name: task.name.clone(),
                 agent,
                 state: TaskState::TaskFailed as i32,
                 cpus: 0.0,
@@ -159,6 +160,7 @@ fn launch(
         return None;
     };
     let key = executor_key(fid, &executor.executor_id.value);
+    let name = task.name.clone();
     let (cpus, mem) = (
         scalar(&task.resources, "cpus"),
         scalar(&task.resources, "mem"),
@@ -191,6 +193,7 @@ fn launch(
                     cpus: ecpus,
                     mem: emem,
                     kill: None,
+                    shutting_down: false,
                 },
             );
             Some(StartExecutor {
@@ -202,6 +205,7 @@ fn launch(
     framework(registry, fid).tasks.insert(
         id,
         Task {
+            name,
             agent,
             state: TaskState::TaskStaging as i32,
             cpus,

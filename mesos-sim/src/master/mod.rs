@@ -1,9 +1,11 @@
 //! The simulated masters: the v1 scheduler API (`http`), the semantics of
-//! each call (`calls`), and the allocator/heartbeat/retry loops of the
-//! leading master (`allocator`).
+//! each call (`calls`), the allocator/heartbeat/retry loops of the
+//! leading master (`allocator`), and the operator endpoints
+//! `/master/state` and `/master/frameworks` (`state`).
 
 pub mod agents;
 pub mod allocator;
 pub mod calls;
 pub mod http;
 pub mod launch;
+pub mod state;

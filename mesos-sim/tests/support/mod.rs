@@ -1,7 +1,10 @@
-//! Helpers for the simulator's tests: a cluster on a real ZooKeeper, and a
-//! bare scheduler speaking the v1 API over reqwest (no rmesos code).
+//! Helpers for the simulator's tests: a cluster on a real ZooKeeper, a
+//! bare scheduler speaking the v1 API over reqwest (no rmesos code), and
+//! the test executor (`executor`).
 
 #![allow(dead_code)]
+
+pub mod executor;
 
 use std::time::Duration;
 
