@@ -64,9 +64,11 @@ fn add_row<const W: usize>(
         sums.nnz[k] += u64::from(x != 0.0);
         paired.sd2[k] += d * d;
         paired.sq[k] += x * x;
-        // `f64::min`/`max` skip NaN, so the sentinels survive all-NaN columns.
-        paired.min[k] = paired.min[k].min(x);
-        paired.max[k] = paired.max[k].max(x);
+        // A NaN `x` compares false and is skipped, so the sentinels survive
+        // all-NaN columns; the running min/max are never NaN, so this is one
+        // minpd/maxpd (`f64::min` would add NaN checks on `x` and on them).
+        paired.min[k] = if x < paired.min[k] { x } else { paired.min[k] };
+        paired.max[k] = if x > paired.max[k] { x } else { paired.max[k] };
     }
 }
 
