@@ -1,148 +1,181 @@
-//! The hot loop: one block of row-major rows reduced to per-column block
-//! statistics, written so the compiler vectorises across columns.
+//! The one-pass kernel's driver: a *run* of row-major rows reduced to
+//! per-column shifted sums, tile by tile, strip by strip.
 //!
-//! A block (`BLOCK_ROWS` rows) is reduced strip by strip of columns, so
-//! each strip's accumulators live in registers and the block, read from
-//! memory once, is revisited from cache. Blocks are then folded into the running summary with
-//! the pairwise (Chan et al.) update in `summary.rs`.
+//! - A run (up to `RUN_ROWS` rows) shares one shift per column, so its
+//!   sums accumulate across all its tiles and only the run as a whole is
+//!   folded into the summary with the pairwise (Chan et al.) update in
+//!   `summary.rs`: the per-run division-heavy merge is amortised over
+//!   thousands of rows.
+//! - A tile (about `TILE_BYTES`) is reduced strip by strip of four
+//!   columns, each strip's accumulators in registers; the tile is read
+//!   from memory once, by the first strip, and revisited from L1 by the
+//!   others. While a tile is reduced, the next one is prefetched, so memory
+//!   stays busy during the strips that run from cache.
+//!
+//! The strip reducers (AVX2 in `kernel_avx2.rs`, portable in
+//! `kernel_portable.rs`) keep the sums updated by a multiply-add, min or
+//! max twice, for even and odd rows, so each is a chain of one operation
+//! per two rows: the kernel is then bound by the vector units' throughput,
+//! not by their latency.
 
-/// Rows per block: small enough that a block (64 rows of 16 columns is 8 KiB)
-/// stays in L1 while its strips revisit it (measured best of 16..1024).
-pub(crate) const BLOCK_ROWS: usize = 64;
+/// Rows per run: the per-run merge costs about as much as a few rows, so
+/// it disappears at this length, while sums over a few thousand values
+/// stay accurate.
+pub(crate) const RUN_ROWS: usize = 4096;
 
-/// Per-column statistics of one block, reused from block to block so the
-/// hot path never allocates.
+/// Bytes per tile: a tile and the next one, prefetched while this one is
+/// reduced, fit in a 32 KiB L1 together (of 8, 16 and 32 KiB, 16 was
+/// fastest; 32 lost about 10%).
+const TILE_BYTES: usize = 16 << 10;
+
+/// Columns per strip: one 256-bit register of f64.
+pub(crate) const LANES: usize = 4;
+
+/// A run's per-column running sums, shared by the strip reducers. Every
+/// vector is padded to a whole number of strips, so a strip of the last,
+/// partial group of columns can load and store four lanes.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct BlockStats {
+pub(crate) struct RunState {
     pub rows: usize,
-    pub sum: Vec<f64>,
-    pub m2: Vec<f64>,
-    pub nnz: Vec<f64>,
+    /// The run's first row (0 where that value is not finite).
+    pub shift: Vec<f64>,
+    /// Sum of `x - shift`.
+    pub sd: Vec<f64>,
+    /// Sum of `(x - shift)^2`.
+    pub sd2: Vec<f64>,
+    /// Values other than 0 (NaN included, as in Spark).
+    pub nnz: Vec<u64>,
+    /// Smallest and largest non-NaN value; +inf and -inf while none seen.
     pub min: Vec<f64>,
     pub max: Vec<f64>,
-    pub abs: Vec<f64>,
+    /// Sum of `|x|` and of `x^2`.
+    pub l1: Vec<f64>,
     pub sq: Vec<f64>,
 }
 
-impl BlockStats {
-    /// Stores column `j`'s block statistics from a strip's accumulators:
-    /// `[shift, sum d, sum d^2, nonzeros, min, max, sum |x|, sum x^2]`.
-    #[inline(always)]
-    pub(crate) fn finish_column(&mut self, j: usize, n: f64, acc: [f64; 8]) {
-        let [shift, sd, sd2, nnz, min, max, abs, sq] = acc;
-        self.sum[j] = shift + sd / n;
-        // Rounding can leave a tiny negative for a constant column; NaN stays NaN.
-        let m2 = sd2 - sd * sd / n;
-        self.m2[j] = if m2 < 0.0 { 0.0 } else { m2 };
-        self.nnz[j] = nnz;
-        self.min[j] = min;
-        self.max[j] = max;
-        self.abs[j] = abs;
-        self.sq[j] = sq;
-    }
+/// One column's statistics over a run, ready to merge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunColumn {
+    pub mean: f64,
+    pub m2: f64,
+    pub nnz: u64,
+    pub min: f64,
+    pub max: f64,
+    pub l1: f64,
+    pub sq: f64,
+}
 
-    pub(crate) fn reset(&mut self, ncols: usize) {
+impl RunState {
+    /// Empties the state for a run whose first row is `first`.
+    fn start(&mut self, first: &[f64]) {
+        let padded = first.len().next_multiple_of(LANES);
         for (v, init) in [
-            (&mut self.sum, 0.0),
-            (&mut self.m2, 0.0),
-            (&mut self.nnz, 0.0),
-            (&mut self.min, f64::NAN),
-            (&mut self.max, f64::NAN),
-            (&mut self.abs, 0.0),
+            (&mut self.sd, 0.0),
+            (&mut self.sd2, 0.0),
+            (&mut self.min, f64::INFINITY),
+            (&mut self.max, f64::NEG_INFINITY),
+            (&mut self.l1, 0.0),
             (&mut self.sq, 0.0),
         ] {
             v.clear();
-            v.resize(ncols, init);
+            v.resize(padded, init);
         }
+        self.nnz.clear();
+        self.nnz.resize(padded, 0);
+        // With the shift taken from the data, deviations are of the order of
+        // the spread and M2 = sum d^2 - (sum d)^2 / n is accurate in one
+        // pass. A non-finite shift would poison finite deviations; 0 keeps
+        // inf/NaN propagating exactly as they would unshifted.
+        self.shift.clear();
+        self.shift
+            .extend(first.iter().map(|&x| if x.is_finite() { x } else { 0.0 }));
+        self.shift.resize(padded, 0.0);
         self.rows = 0;
     }
-}
 
-/// Reduces `block` (whole rows of `ncols` values, at most `BLOCK_ROWS`
-/// rows) into `out`. `out.sum` holds the block's mean afterwards and
-/// `out.m2` the block's sum of squared deviations from it.
-pub(crate) fn reduce_block(block: &[f64], ncols: usize, out: &mut BlockStats) {
-    out.reset(ncols);
-    let nrows = block.len() / ncols;
-    out.rows = nrows;
-    if nrows == 0 {
-        return;
-    }
-    let wide = ncols / STRIP * STRIP;
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            for c0 in (0..wide).step_by(STRIP) {
-                // SAFETY: AVX2 and FMA checked just above; c0 + 4 <= ncols.
-                unsafe { super::kernel_avx2::reduce_strip4(block, ncols, nrows, c0, out) };
-            }
-            for c0 in wide..ncols {
-                reduce_strip::<1>(block, ncols, nrows, c0, out);
-            }
-            return;
-        }
-    }
-    for c0 in (0..wide).step_by(STRIP) {
-        reduce_strip::<STRIP>(block, ncols, nrows, c0, out);
-    }
-    for c0 in wide..ncols {
-        reduce_strip::<1>(block, ncols, nrows, c0, out);
-    }
-}
-
-/// Columns per strip: the strip's seven accumulators stay in registers.
-const STRIP: usize = 4;
-
-/// One strip of `W` columns over every row of the block, in one pass.
-///
-/// M2 comes from sums of deviations from a shift (the strip's first finite
-/// value in row 0): `M2 = sum d^2 - (sum d)^2 / n` with `d = x - shift`. With
-/// the shift taken from the data, the deviations are of the order of the
-/// spread, so this is accurate without a second pass over the block.
-#[inline(always)]
-fn reduce_strip<const W: usize>(
-    block: &[f64],
-    ncols: usize,
-    nrows: usize,
-    c0: usize,
-    out: &mut BlockStats,
-) {
-    let mut shift = [0.0; W];
-    for (s, &x) in shift.iter_mut().zip(&block[c0..c0 + W]) {
-        // A non-finite shift would poison finite deviations; 0 keeps
-        // inf/NaN propagating exactly as they would unshifted.
-        *s = if x.is_finite() { x } else { 0.0 };
-    }
-    let (mut sd, mut sd2, mut nnz) = ([0.0; W], [0.0; W], [0.0; W]);
-    let (mut min, mut max) = ([f64::NAN; W], [f64::NAN; W]);
-    let (mut abs, mut sq) = ([0.0; W], [0.0; W]);
-    for r in 0..nrows {
-        let start = r * ncols + c0;
-        let Some(row) = block.get(start..start + W) else {
-            break;
+    /// Column `j`'s statistics over the run (`rows` > 0).
+    pub(crate) fn column(&self, j: usize) -> RunColumn {
+        let n = self.rows as f64;
+        let sd = self.sd[j];
+        // Rounding can leave a tiny negative for a constant column; NaN stays NaN.
+        let m2 = self.sd2[j] - sd * sd / n;
+        // Every non-NaN value lies in [min, max], so the sentinels still in
+        // place mean the column held only NaN: then min and max are NaN.
+        let none_seen = self.min[j] == f64::INFINITY && self.max[j] == f64::NEG_INFINITY;
+        let (min, max) = if none_seen {
+            (f64::NAN, f64::NAN)
+        } else {
+            (self.min[j], self.max[j])
         };
-        for k in 0..W {
-            let x = row[k];
-            let d = x - shift[k];
-            sd[k] += d;
-            sd2[k] += d * d;
-            // NaN counts as nonzero, as in Spark.
-            nnz[k] += if x != 0.0 { 1.0 } else { 0.0 };
-            // `min`/`max` skip NaN: an all-NaN column keeps the NaN start.
-            min[k] = min[k].min(x);
-            max[k] = max[k].max(x);
-            abs[k] += x.abs();
-            sq[k] += x * x;
+        RunColumn {
+            mean: self.shift[j] + sd / n,
+            m2: if m2 < 0.0 { 0.0 } else { m2 },
+            nnz: self.nnz[j],
+            min,
+            max,
+            l1: self.l1[j],
+            sq: self.sq[j],
         }
     }
-    let n = nrows as f64;
-    for k in 0..W {
-        out.finish_column(
-            c0 + k,
-            n,
-            [
-                shift[k], sd[k], sd2[k], nnz[k], min[k], max[k], abs[k], sq[k],
-            ],
-        );
+}
+
+/// Rows per run for tables of `ncols` columns: a whole number of tiles.
+pub(crate) fn run_rows(ncols: usize) -> usize {
+    let tile = tile_rows(ncols);
+    tile * (RUN_ROWS / tile).max(1)
+}
+
+/// Rows per tile for tables of `ncols` columns.
+pub(crate) fn tile_rows(ncols: usize) -> usize {
+    (TILE_BYTES / (ncols * 8)).max(1)
+}
+
+/// Which strip reducer runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// Plain Rust the compiler vectorises for whatever target it builds.
+    Portable,
+    /// AVX2 and FMA intrinsics; only chosen where the CPU has both.
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernel {
+    /// The fastest reducer this CPU runs (the feature check is cached by
+    /// the standard library, so this is cheap per call).
+    pub(crate) fn detect() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            return Kernel::Avx2;
+        }
+        Kernel::Portable
+    }
+}
+
+/// Reduces rows `rows[start..end]` (whole rows of `ncols` values, `start <
+/// end`) into `state`. The rest of `rows` is only prefetched.
+pub(crate) fn reduce_run(
+    kernel: Kernel,
+    rows: &[f64],
+    (start, end): (usize, usize),
+    ncols: usize,
+    state: &mut RunState,
+) {
+    debug_assert!(start < end && end <= rows.len() && (end - start) % ncols == 0);
+    state.start(&rows[start..start + ncols]);
+    state.rows = (end - start) / ncols;
+    let tile_len = tile_rows(ncols) * ncols;
+    for at in (start..end).step_by(tile_len) {
+        let stop = (at + tile_len).min(end);
+        let tile = &rows[at..stop];
+        match kernel {
+            Kernel::Portable => super::kernel_portable::reduce_tile(tile, ncols, state),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2 => {
+                let ahead = &rows[stop..(stop + tile_len).min(rows.len())];
+                // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
+                unsafe { super::kernel_avx2::reduce_tile(tile, ahead, ncols, state) };
+            }
+        }
     }
 }

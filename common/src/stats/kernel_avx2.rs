@@ -1,132 +1,241 @@
-//! The AVX2 strip reducer: four columns per 256-bit register, eight
-//! accumulators held in registers across a block's rows. Same results as
-//! the portable `reduce_strip` in `kernel.rs` (same shift, same order of
-//! additions per column).
+//! The AVX2 strip reducer: four columns per 256-bit register, the running
+//! sums of a strip held in registers across a tile's rows. The same
+//! additions in the same order as the portable reducer in
+//! `kernel_portable.rs`, except that squares are fused multiply-adds here.
+//!
+//! Per row and strip the loop issues ten vector operations, which is what
+//! bounds it (three vector ports). The sums updated by an FMA, min or max
+//! (4-cycle latency) are kept twice, for even and odd rows, so consecutive
+//! rows do not wait on each other; the plain sums and the nonzero count
+//! (shorter latency) are kept once, since a second copy would not fit in
+//! the 16 registers and spilling costs more than the chain. min/max start
+//! at +inf/-inf, so no separate "seen a non-NaN" mask is needed.
 
-#[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::*;
 
-use super::kernel::BlockStats;
+use super::kernel::{LANES, RunState};
 
-/// Reduces columns `c0..c0 + 4` of every row of `block` into `out`.
+/// Reduces every row of `tile` (whole rows of `ncols` values) into `state`,
+/// prefetching `ahead` (the memory the next tile reads) meanwhile.
 ///
 /// # Safety
-/// The CPU must support AVX2 and FMA, and `c0 + 4 <= ncols`.
-#[cfg(target_arch = "x86_64")]
+/// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn reduce_strip4(
-    block: &[f64],
-    ncols: usize,
-    nrows: usize,
-    c0: usize,
-    out: &mut BlockStats,
-) {
-    debug_assert!(c0 + 4 <= ncols && nrows * ncols <= block.len());
-    let base = block.as_ptr();
-    // SAFETY (all loads): row r's strip lies at r * ncols + c0 .. + 4, inside
-    // `block` because r < nrows, c0 + 4 <= ncols and nrows * ncols <= len.
-    let first = unsafe { _mm256_loadu_pd(base.add(c0)) };
-    // A non-finite shift would poison finite deviations; 0 instead.
-    let finite = _mm256_cmp_pd::<_CMP_LT_OQ>(
-        _mm256_and_pd(first, abs_mask()),
-        _mm256_set1_pd(f64::INFINITY),
-    );
-    let shift = _mm256_and_pd(first, finite);
-    let mut acc = Acc::new();
-    for r in 0..nrows {
-        acc.add(unsafe { _mm256_loadu_pd(base.add(r * ncols + c0)) }, shift);
+pub(crate) unsafe fn reduce_tile(tile: &[f64], ahead: &[f64], ncols: usize, state: &mut RunState) {
+    debug_assert!(tile.len().is_multiple_of(ncols) && state.sd.len() >= ncols);
+    let mut prefetch = Prefetch::new(ahead);
+    let wide = ncols / LANES * LANES;
+    for c0 in (0..wide).step_by(LANES) {
+        // SAFETY: c0 + 4 <= ncols, AVX2 and FMA enabled.
+        unsafe { reduce_strip::<false>(tile, ncols, c0, state, &mut prefetch) };
     }
-    let Acc {
-        sd,
-        sd2,
-        nnz,
-        min,
-        max,
-        seen,
-        l1,
-        sq,
-    } = acc;
-    // All-NaN columns report NaN for min and max.
-    let nan = _mm256_set1_pd(f64::NAN);
-    let min = _mm256_blendv_pd(nan, min, seen);
-    let max = _mm256_blendv_pd(nan, max, seen);
-    let lanes = |v: __m256d| {
-        let mut a = [0.0; 4];
-        // SAFETY: `a` holds exactly four f64.
-        unsafe { _mm256_storeu_pd(a.as_mut_ptr(), v) };
-        a
-    };
-    let (shift, sd, sd2) = (lanes(shift), lanes(sd), lanes(sd2));
-    let (nnz, min, max, l1, sq) = (lanes(nnz), lanes(min), lanes(max), lanes(l1), lanes(sq));
-    let n = nrows as f64;
-    for k in 0..4 {
-        out.finish_column(
-            c0 + k,
-            n,
-            [
-                shift[k], sd[k], sd2[k], nnz[k], min[k], max[k], l1[k], sq[k],
-            ],
-        );
+    if wide < ncols {
+        // SAFETY: c0 < ncols; lanes past ncols are masked off.
+        unsafe { reduce_strip::<true>(tile, ncols, wide, state, &mut prefetch) };
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+/// Columns `c0..c0 + 4` of every row of `tile`; with `MASKED`, only the
+/// columns below `ncols` are read and the other lanes see 0 (their sums go
+/// to `state`'s padding and are never read).
+///
+/// # Safety
+/// AVX2 and FMA; `c0 < ncols`, and `c0 + 4 <= ncols` unless `MASKED`.
 #[inline(always)]
-fn abs_mask() -> __m256d {
-    // SAFETY: a bit-pattern cast; only called inside AVX2 code.
-    unsafe { _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX)) }
+unsafe fn reduce_strip<const MASKED: bool>(
+    tile: &[f64],
+    ncols: usize,
+    c0: usize,
+    state: &mut RunState,
+    prefetch: &mut Prefetch,
+) {
+    let mask = lane_mask(ncols - c0);
+    // SAFETY (loads): `p` points at a row's column c0, inside the tile; the
+    // four lanes lie inside the tile unless MASKED, and masked-off lanes
+    // are not accessed.
+    let load = |p: *const f64| unsafe {
+        if MASKED {
+            _mm256_maskload_pd(p, mask)
+        } else {
+            _mm256_loadu_pd(p)
+        }
+    };
+    // SAFETY: state vectors are padded to whole strips, so c0 + 4 fits.
+    let (shift, mut sums, mut even) = unsafe {
+        (
+            _mm256_loadu_pd(state.shift.as_ptr().add(c0)),
+            Sums::load(state, c0),
+            Paired::load(state, c0),
+        )
+    };
+    let mut odd = Paired::empty();
+    let nrows = tile.len() / ncols;
+    let mut p = tile.as_ptr().wrapping_add(c0);
+    for _ in 0..nrows / 2 {
+        prefetch.next_line();
+        add_row(load(p), shift, &mut sums, &mut even);
+        add_row(load(p.wrapping_add(ncols)), shift, &mut sums, &mut odd);
+        p = p.wrapping_add(2 * ncols);
+    }
+    if nrows % 2 == 1 {
+        add_row(load(p), shift, &mut sums, &mut even);
+    }
+    even.absorb(&odd);
+    // SAFETY: as for the loads from `state` above.
+    unsafe {
+        sums.store(state, c0);
+        even.store(state, c0);
+    }
 }
 
-/// One set of a strip's running sums.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-struct Acc {
-    sd: __m256d,
-    sd2: __m256d,
-    nnz: __m256d,
-    min: __m256d,
-    max: __m256d,
-    seen: __m256d,
-    l1: __m256d,
-    sq: __m256d,
+/// Adds one row's strip `x` to the running sums.
+#[inline(always)]
+fn add_row(x: __m256d, shift: __m256d, sums: &mut Sums, paired: &mut Paired) {
+    // SAFETY: arithmetic intrinsics; only called inside AVX2+FMA code.
+    unsafe {
+        let d = _mm256_sub_pd(x, shift);
+        let abs = _mm256_and_pd(x, _mm256_castsi256_pd(_mm256_set1_epi64x(i64::MAX)));
+        sums.sd = _mm256_add_pd(sums.sd, d);
+        sums.l1 = _mm256_add_pd(sums.l1, abs);
+        // |x|'s bits as an integer are > 0 exactly when x != 0 or x is NaN
+        // (NaN counts as nonzero, as in Spark); those lanes are all ones,
+        // i.e. -1, so subtracting counts them.
+        let nz = _mm256_cmpgt_epi64(_mm256_castpd_si256(abs), _mm256_setzero_si256());
+        sums.nnz = _mm256_sub_epi64(sums.nnz, nz);
+        paired.sd2 = _mm256_fmadd_pd(d, d, paired.sd2);
+        paired.sq = _mm256_fmadd_pd(x, x, paired.sq);
+        // minpd/maxpd return the second operand when the first is NaN: NaN
+        // is skipped.
+        paired.min = _mm256_min_pd(x, paired.min);
+        paired.max = _mm256_max_pd(x, paired.max);
+    }
 }
 
-#[cfg(target_arch = "x86_64")]
-impl Acc {
+/// All-ones in the first `lanes` (at most 4) 64-bit lanes.
+#[inline(always)]
+fn lane_mask(lanes: usize) -> __m256i {
+    let on = |k: usize| if k < lanes { -1 } else { 0 };
+    // SAFETY: register initialisation; only called inside AVX2 code.
+    unsafe { _mm256_setr_epi64x(on(0), on(1), on(2), on(3)) }
+}
+
+/// Walks the next tile's memory one cache line per call, so the lines the
+/// next tile's first strip reads are in L1 before it starts.
+struct Prefetch {
+    next: *const f64,
+    last: *const f64,
+}
+
+impl Prefetch {
+    fn new(ahead: &[f64]) -> Self {
+        let next = ahead.as_ptr();
+        Prefetch {
+            next,
+            last: next.wrapping_add(ahead.len().saturating_sub(1)),
+        }
+    }
+
+    /// One call per two rows of a strip: a strip reads 2 x 32 bytes in that
+    /// time, so the next tile (no larger than this one) is covered by the
+    /// time this one is done. Past the end it repeats the last line rather
+    /// than branch.
     #[inline(always)]
-    fn new() -> Self {
-        // SAFETY: plain register initialisation; only called inside AVX2 code.
+    fn next_line(&mut self) {
+        // SAFETY: a prefetch is a hint that never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(self.next.cast()) };
+        self.next = self.next.wrapping_add(8).min(self.last);
+    }
+}
+
+/// The running sums with a short update latency (adds, the integer count):
+/// one set for all rows (see `RunState` for each field).
+struct Sums {
+    sd: __m256d,
+    l1: __m256d,
+    nnz: __m256i,
+}
+
+impl Sums {
+    /// # Safety
+    /// AVX2; `state`'s vectors hold at least `c0 + 4` lanes.
+    #[inline(always)]
+    unsafe fn load(state: &RunState, c0: usize) -> Self {
         unsafe {
-            let zero = _mm256_setzero_pd();
-            Acc {
-                sd: zero,
-                sd2: zero,
-                nnz: zero,
-                min: _mm256_set1_pd(f64::INFINITY),
-                max: _mm256_set1_pd(f64::NEG_INFINITY),
-                seen: zero,
-                l1: zero,
-                sq: zero,
+            Sums {
+                sd: _mm256_loadu_pd(state.sd.as_ptr().add(c0)),
+                l1: _mm256_loadu_pd(state.l1.as_ptr().add(c0)),
+                nnz: _mm256_loadu_si256(state.nnz.as_ptr().add(c0).cast()),
             }
         }
     }
 
+    /// # Safety
+    /// As for `load`.
     #[inline(always)]
-    fn add(&mut self, x: __m256d, shift: __m256d) {
-        // SAFETY: arithmetic intrinsics; only called inside AVX2+FMA code.
+    unsafe fn store(&self, state: &mut RunState, c0: usize) {
         unsafe {
-            let d = _mm256_sub_pd(x, shift);
-            self.sd = _mm256_add_pd(self.sd, d);
-            self.sd2 = _mm256_fmadd_pd(d, d, self.sd2);
-            // Unordered not-equal: NaN counts as nonzero, as in Spark.
-            let nz = _mm256_cmp_pd::<_CMP_NEQ_UQ>(x, _mm256_setzero_pd());
-            self.nnz = _mm256_add_pd(self.nnz, _mm256_and_pd(nz, _mm256_set1_pd(1.0)));
-            // minpd/maxpd return the second operand when the first is NaN: NaN skipped.
-            self.min = _mm256_min_pd(x, self.min);
-            self.max = _mm256_max_pd(x, self.max);
-            self.seen = _mm256_or_pd(self.seen, _mm256_cmp_pd::<_CMP_ORD_Q>(x, x));
-            self.l1 = _mm256_add_pd(self.l1, _mm256_and_pd(x, abs_mask()));
-            self.sq = _mm256_fmadd_pd(x, x, self.sq);
+            _mm256_storeu_pd(state.sd.as_mut_ptr().add(c0), self.sd);
+            _mm256_storeu_pd(state.l1.as_mut_ptr().add(c0), self.l1);
+            _mm256_storeu_si256(state.nnz.as_mut_ptr().add(c0).cast(), self.nnz);
+        }
+    }
+}
+
+/// The running sums updated by FMA, min and max: one set for even rows
+/// and one for odd rows (see `RunState` for each field).
+struct Paired {
+    sd2: __m256d,
+    sq: __m256d,
+    min: __m256d,
+    max: __m256d,
+}
+
+impl Paired {
+    #[inline(always)]
+    fn empty() -> Self {
+        // SAFETY: register initialisation; only called inside AVX2 code.
+        unsafe {
+            Paired {
+                sd2: _mm256_setzero_pd(),
+                sq: _mm256_setzero_pd(),
+                min: _mm256_set1_pd(f64::INFINITY),
+                max: _mm256_set1_pd(f64::NEG_INFINITY),
+            }
+        }
+    }
+
+    /// # Safety
+    /// AVX2; `state`'s vectors hold at least `c0 + 4` lanes.
+    #[inline(always)]
+    unsafe fn load(state: &RunState, c0: usize) -> Self {
+        let at = |v: &Vec<f64>| unsafe { _mm256_loadu_pd(v.as_ptr().add(c0)) };
+        Paired {
+            sd2: at(&state.sd2),
+            sq: at(&state.sq),
+            min: at(&state.min),
+            max: at(&state.max),
+        }
+    }
+
+    /// # Safety
+    /// As for `load`.
+    #[inline(always)]
+    unsafe fn store(&self, state: &mut RunState, c0: usize) {
+        let at = |v: &mut Vec<f64>, x| unsafe { _mm256_storeu_pd(v.as_mut_ptr().add(c0), x) };
+        at(&mut state.sd2, self.sd2);
+        at(&mut state.sq, self.sq);
+        at(&mut state.min, self.min);
+        at(&mut state.max, self.max);
+    }
+
+    #[inline(always)]
+    fn absorb(&mut self, other: &Self) {
+        // SAFETY: arithmetic intrinsics; only called inside AVX2 code.
+        unsafe {
+            self.sd2 = _mm256_add_pd(self.sd2, other.sd2);
+            self.sq = _mm256_add_pd(self.sq, other.sq);
+            self.min = _mm256_min_pd(self.min, other.min);
+            self.max = _mm256_max_pd(self.max, other.max);
         }
     }
 }

@@ -4,7 +4,11 @@
 
 mod codec;
 mod kernel;
+#[cfg(target_arch = "x86_64")]
 mod kernel_avx2;
+mod kernel_portable;
+#[cfg(test)]
+mod kernel_tests;
 mod sink;
 #[allow(clippy::module_inception)]
 mod stats;

@@ -3,7 +3,7 @@
 use thiserror::Error;
 
 use super::ColumnStats;
-use super::kernel::{BLOCK_ROWS, BlockStats, reduce_block};
+use super::kernel::{Kernel, RunState, reduce_run, run_rows};
 
 /// Errors from combining or finishing summaries.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -31,8 +31,8 @@ pub struct ColumnSummary {
     pub(crate) max: Vec<f64>,
     pub(crate) norm_l1: Vec<f64>,
     pub(crate) sum_sq: Vec<f64>,
-    /// Reused per-block scratch, so `add_rows` never allocates after the first call.
-    scratch: BlockStats,
+    /// Reused per-run sums, so `add_rows` never allocates after the first call.
+    scratch: RunState,
 }
 
 impl PartialEq for ColumnSummary {
@@ -67,7 +67,7 @@ impl ColumnSummary {
             max: vec![f64::NAN; ncols],
             norm_l1: vec![0.0; ncols],
             sum_sq: vec![0.0; ncols],
-            scratch: BlockStats::default(),
+            scratch: RunState::default(),
         }
     }
 
@@ -82,6 +82,11 @@ impl ColumnSummary {
 
     /// Adds row-major rows (`rows.len()` a multiple of `ncols`).
     pub fn add_rows(&mut self, rows: &[f64]) -> Result<(), StatsError> {
+        self.add_rows_with(Kernel::detect(), rows)
+    }
+
+    /// `add_rows` with a chosen strip reducer (tests compare them).
+    pub(crate) fn add_rows_with(&mut self, kernel: Kernel, rows: &[f64]) -> Result<(), StatsError> {
         let ncols = self.ncols();
         if rows.is_empty() {
             return Ok(());
@@ -92,41 +97,39 @@ impl ColumnSummary {
                 ncols,
             });
         }
+        let run_len = run_rows(ncols) * ncols;
         let mut scratch = std::mem::take(&mut self.scratch);
-        for block in rows.chunks(BLOCK_ROWS * ncols) {
-            reduce_block(block, ncols, &mut scratch);
-            self.merge_block(&scratch);
+        for start in (0..rows.len()).step_by(run_len) {
+            let end = (start + run_len).min(rows.len());
+            reduce_run(kernel, rows, (start, end), ncols, &mut scratch);
+            self.merge_run(&scratch);
         }
         self.scratch = scratch;
         Ok(())
     }
 
-    /// Folds one block's statistics in (the same pairwise update as `merge`).
-    fn merge_block(&mut self, b: &BlockStats) {
-        let nb = b.rows as u64;
-        let (na, nbf) = (self.count as f64, b.rows as f64);
-        let n = na + nbf;
+    /// Folds one run's statistics in (the same pairwise update as `merge`).
+    fn merge_run(&mut self, run: &RunState) {
+        let (na, nb) = (self.count as f64, run.rows as f64);
+        let n = na + nb;
         let first = self.count == 0;
         for j in 0..self.ncols() {
-            let delta = b.sum[j] - self.mean[j];
-            self.m2[j] += b.m2[j]
-                + if first {
-                    0.0
-                } else {
-                    delta * delta * na * nbf / n
-                };
-            self.mean[j] = if first {
-                b.sum[j]
+            let b = run.column(j);
+            if first {
+                self.mean[j] = b.mean;
+                self.m2[j] = b.m2;
             } else {
-                combine_mean(self.mean[j], na, b.sum[j], nbf)
-            };
-            self.nnz[j] += b.nnz[j] as u64;
-            self.min[j] = self.min[j].min(b.min[j]);
-            self.max[j] = self.max[j].max(b.max[j]);
-            self.norm_l1[j] += b.abs[j];
-            self.sum_sq[j] += b.sq[j];
+                let delta = b.mean - self.mean[j];
+                self.m2[j] += b.m2 + delta * delta * na * nb / n;
+                self.mean[j] = combine_mean(self.mean[j], na, b.mean, nb);
+            }
+            self.nnz[j] += b.nnz;
+            self.min[j] = self.min[j].min(b.min);
+            self.max[j] = self.max[j].max(b.max);
+            self.norm_l1[j] += b.l1;
+            self.sum_sq[j] += b.sq;
         }
-        self.count += nb;
+        self.count += run.rows as u64;
     }
 
     /// Merges `other` into `self` (Chan et al.'s pairwise update).
