@@ -309,6 +309,8 @@ impl SimCluster {
             registry.offers.clear();
             for framework in registry.frameworks.values_mut() {
                 framework.subscription = None;
+                // Failover timers die with the leader (MESOS-4659).
+                framework.failover_deadline = None;
             }
         }
         self.elect();
@@ -330,11 +332,10 @@ impl SimCluster {
         Ok(())
     }
 
-    /// Ends the framework's event stream (as a broken connection would).
+    /// Ends the framework's event stream as a broken connection would: the
+    /// framework is disconnected and its failover timeout starts.
     pub async fn drop_subscription(&self, framework_id: &str) {
-        if let Some(framework) = self.shared.registry().frameworks.get_mut(framework_id) {
-            framework.subscription = None;
-        }
+        crate::master::failover::disconnect(&mut self.shared.registry(), framework_id);
     }
 
     pub fn set_heartbeats_paused(&self, paused: bool) {

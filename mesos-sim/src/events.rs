@@ -23,8 +23,8 @@ pub fn send(framework: &mut Framework, event: &Event) -> bool {
     let mut framed = BytesMut::new();
     encode_record(&body, &mut framed);
     if subscription.sender.send(framed.freeze()).is_err() {
-        // The client went away: it is no longer connected.
-        framework.subscription = None;
+        // The client went away; the stream's guard (master::failover)
+        // disconnects the framework as its body is dropped.
         return false;
     }
     true

@@ -42,6 +42,9 @@ pub struct Framework {
     pub registered_time: f64,
     pub reregistered_time: Option<f64>,
     pub unregistered_time: Option<f64>,
+    /// Set while disconnected: the master removes the framework then
+    /// unless it subscribes again (its failover timeout).
+    pub failover_deadline: Option<Instant>,
 }
 
 pub struct PendingUpdate {

@@ -1,6 +1,7 @@
 //! The leading master's periodic work: offering free agent resources to
 //! subscribed frameworks (honouring suppression and decline filters),
-//! heartbeats, and resending unacknowledged status updates.
+//! heartbeats, resending unacknowledged status updates, and removing
+//! frameworks whose failover timeout expired.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,6 +34,7 @@ pub async fn run(shared: Arc<Shared>) {
             }
         }
         resend_unacknowledged(&mut registry, shared.config.status_update_retry);
+        super::failover::expire(&mut registry);
     }
 }
 

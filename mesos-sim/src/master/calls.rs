@@ -26,7 +26,9 @@ fn bad(message: impl Into<String>) -> CallError {
 }
 
 /// SUBSCRIBE: registers or fails over the framework, replacing any older
-/// stream; answers the new stream id. The SUBSCRIBED event goes out first.
+/// stream; answers the framework id and the new stream id. The SUBSCRIBED
+/// event goes out first. A `failover_timeout` Mesos cannot represent is a
+/// bad request.
 pub fn subscribe(
     shared: &Shared,
     master: usize,
@@ -34,7 +36,7 @@ pub fn subscribe(
     encoding: Encoding,
     sender: UnboundedSender<bytes::Bytes>,
     principal: Option<String>,
-) -> Result<String, CallError> {
+) -> Result<(String, String), CallError> {
     let Some(subscribe) = call.subscribe else {
         return Err(bad("Expecting 'subscribe' to be present"));
     };
@@ -53,6 +55,7 @@ pub fn subscribe(
             "Authenticated principal '{principal}' does not match principal in FrameworkInfo"
         )));
     }
+    super::failover::timeout_of(info.failover_timeout).map_err(bad)?;
     let mut registry = shared.registry();
     let id = match info_id {
         Some(id) => id,
@@ -81,6 +84,7 @@ pub fn subscribe(
             registered_time: unix_now(),
             reregistered_time: None,
             unregistered_time: None,
+            failover_deadline: None,
         });
     if framework.subscribe_count > 0 {
         framework.reregistered_time = Some(unix_now());
@@ -89,6 +93,8 @@ pub fn subscribe(
     framework.faults = update_faults;
     framework.info.id = Some(FrameworkId { value: id.clone() });
     framework.subscribe_count += 1;
+    // Subscribing again within the failover timeout cancels it.
+    framework.failover_deadline = None;
     framework.suppressed = !subscribe.suppressed_roles.is_empty();
     *framework.calls.entry("SUBSCRIBE".into()).or_default() += 1;
     // A new subscription ends the old stream (failover).
@@ -109,7 +115,7 @@ pub fn subscribe(
     // Offers made on the old stream are void.
     registry.offers.retain(|_, offer| offer.framework_id != id);
     tracing::info!(framework = %id, "framework subscribed");
-    Ok(stream_id)
+    Ok((id, stream_id))
 }
 
 fn uuid_string() -> String {
@@ -390,9 +396,10 @@ fn kill_task(registry: &mut Registry, fid: &str, task: &str) {
     );
 }
 
-/// TEARDOWN: the framework is removed (it becomes a completed framework);
-/// its offers go, its executors are shut down, its tasks are killed.
-fn teardown(registry: &mut Registry, fid: &str) {
+/// TEARDOWN (and an expired failover timeout): the framework is removed
+/// (it becomes a completed framework); its offers go, its executors are
+/// shut down, its tasks are killed.
+pub(super) fn teardown(registry: &mut Registry, fid: &str) {
     registry.offers.retain(|_, o| o.framework_id != fid);
     for agent in registry.agents.iter_mut() {
         for run in agent
@@ -415,6 +422,7 @@ fn teardown(registry: &mut Registry, fid: &str) {
     f.subscription = None;
     f.unacknowledged.clear();
     f.unregistered_time = Some(unix_now());
+    f.failover_deadline = None;
     for (agent, cpus, mem) in released {
         registry.agents[agent].used_cpus -= cpus;
         registry.agents[agent].used_mem -= mem;

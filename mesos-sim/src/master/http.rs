@@ -1,6 +1,6 @@
 //! `POST /api/v1/scheduler` on one master: leadership (307 to the leader,
 //! 503 without one), authentication, media types, stream ids, and the
-//! SUBSCRIBE stream. Status codes follow the Mesos scheduler HTTP API docs.
+//! SUBSCRIBE stream (whose end disconnects the framework). Status codes follow the Mesos scheduler HTTP API docs.
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use rmesos_common::wire::scheduler::{Call, call};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use super::calls;
+use super::failover::StreamGuard;
 use crate::cluster::Shared;
 
 pub const STREAM_ID: &str = "Mesos-Stream-Id";
@@ -148,7 +149,7 @@ fn subscribe(
 ) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<bytes::Bytes>();
     let principal = authenticated_principal(&master.shared, headers);
-    let stream_id = match calls::subscribe(
+    let (framework_id, stream_id) = match calls::subscribe(
         &master.shared,
         master.index,
         call,
@@ -156,12 +157,19 @@ fn subscribe(
         sender,
         principal,
     ) {
-        Ok(stream_id) => stream_id,
+        Ok(ids) => ids,
         Err((status, message)) => return text(status, message),
     };
-    let body = Body::from_stream(
-        UnboundedReceiverStream::new(receiver).map(Ok::<_, std::convert::Infallible>),
-    );
+    // Dropped with the body: the master learns the connection broke.
+    let guard = StreamGuard {
+        shared: Arc::clone(&master.shared),
+        framework_id,
+        stream_id: stream_id.clone(),
+    };
+    let body = Body::from_stream(UnboundedReceiverStream::new(receiver).map(move |chunk| {
+        let _alive = &guard;
+        Ok::<_, std::convert::Infallible>(chunk)
+    }));
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(encoding.media_type()) {
