@@ -116,6 +116,9 @@ class Context:
     ``data_timeout`` (seconds, default 60: an executor gives a partition
     up, to be retried, when this process's data server sends it nothing
     for that long, like Spark's ``spark.network.timeout``),
+    ``failover_timeout`` (seconds, default 300: when this process dies or
+    loses the masters without ``stop()``, Mesos keeps the framework, its
+    tasks and executors this long for it to reconnect, then removes them),
     ``data_bind`` (``host:port`` the data server listens on),
     ``advertise_host`` / ``advertise_port`` (how agents reach this
     process), ``executor_uri`` / ``executor_path`` (instead of serving the

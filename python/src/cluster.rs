@@ -62,6 +62,7 @@ fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSetting
             "job_timeout" => settings.job_timeout = Some(secs(&value)?),
             "connect_timeout" => settings.connect_timeout = Some(secs(&value)?),
             "data_timeout" => settings.data_timeout = Some(secs(&value)?),
+            "failover_timeout" => settings.failover_timeout = Some(secs(&value)?),
             "data_bind" => {
                 let text: String = value.extract()?;
                 settings.data_bind = Some(text.parse().map_err(|_| {

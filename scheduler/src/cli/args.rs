@@ -142,6 +142,16 @@ pub struct ClusterArgs {
         value_parser = seconds("RMESOS_DATA_TIMEOUT_SECS")
     )]
     pub data_timeout: Option<f64>,
+    /// Mesos removes the framework, killing its tasks and executors, when
+    /// this process has been gone (killed, disconnected) this many seconds
+    /// [default: 300]
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "RMESOS_FAILOVER_TIMEOUT_SECS",
+        value_parser = seconds("RMESOS_FAILOVER_TIMEOUT_SECS")
+    )]
+    pub failover_timeout: Option<f64>,
     /// Address the data server (executor binary, in-memory rows) listens
     /// on [default: 0.0.0.0:0, any free port]
     #[arg(long, value_name = "ADDR", env = "RMESOS_DATA_BIND")]
@@ -258,9 +268,22 @@ mod tests {
             argv.push("in.npy");
             SubmitArgs::try_parse_from(argv)
         };
-        let args = parse(&["--data-timeout", "2.5", "--job-timeout", "600"]).unwrap();
+        let args = parse(&[
+            "--data-timeout",
+            "2.5",
+            "--job-timeout",
+            "600",
+            "--failover-timeout",
+            "120",
+        ])
+        .unwrap();
         assert_eq!(args.cluster.data_timeout, Some(2.5));
         assert_eq!(args.cluster.job_timeout, Some(600.0));
+        assert_eq!(args.cluster.failover_timeout, Some(120.0));
+        let error = parse(&["--failover-timeout", "5m"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("RMESOS_FAILOVER_TIMEOUT_SECS"), "{error}");
         let error = parse(&["--data-timeout", "30s"]).unwrap_err().to_string();
         assert!(error.contains("'30s'"), "{error}");
         assert!(error.contains("RMESOS_DATA_TIMEOUT_SECS"), "{error}");

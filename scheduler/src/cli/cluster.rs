@@ -74,6 +74,7 @@ fn settings(args: &ClusterArgs) -> ClusterSettings {
         job_timeout: seconds(args.job_timeout),
         connect_timeout: seconds(args.connect_timeout),
         data_timeout: seconds(args.data_timeout),
+        failover_timeout: seconds(args.failover_timeout),
         data_bind: args.data_bind,
         advertise_host: args.advertise_host.clone(),
         advertise_port: args.advertise_port,

@@ -12,6 +12,13 @@ use crate::dataserver::DataServerConfig;
 use crate::detection::{DetectorOptions, MasterUrl};
 use crate::driver::DriverConfig;
 
+/// How long the masters keep a session's framework, its tasks and its
+/// executors after the driver disconnects without TEARDOWN: enough to
+/// ride out a master election and the driver's reconnect backoff, short
+/// enough that a driver that died (a killed kernel, a lost machine) frees
+/// the cluster within minutes.
+pub const DEFAULT_FAILOVER_TIMEOUT: Duration = Duration::from_secs(300);
+
 /// Resources of one task, and of the executor that runs an agent's tasks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TaskResources {
@@ -77,6 +84,10 @@ pub struct ClusterOptions {
     /// retried) when the data server sends nothing for this long; passed
     /// to each executor in its environment.
     pub data_timeout: Duration,
+    /// The framework's `failover_timeout`: the masters remove it (killing
+    /// its tasks, shutting its executors down) when the driver has been
+    /// gone this long. Replaces `driver.framework.failover_timeout`.
+    pub failover_timeout: Duration,
     pub data_server: DataServerConfig,
     /// Where the status page listens (`crate::ui`); `None`: no page.
     /// A port in use moves it to the next free one of the 20 after.
@@ -97,6 +108,7 @@ impl ClusterOptions {
             connect_timeout: Duration::from_secs(30),
             decline_refuse: Duration::from_secs(30),
             data_timeout: DEFAULT_DATA_TIMEOUT,
+            failover_timeout: DEFAULT_FAILOVER_TIMEOUT,
             data_server,
             ui_bind: Some(crate::ui::DEFAULT_UI_BIND),
         }

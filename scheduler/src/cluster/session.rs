@@ -20,8 +20,8 @@ use super::options::ClusterOptions;
 use super::status::StatusBoard;
 use crate::dataserver::{DataServer, local_ip_towards};
 use crate::driver::{
-    DisconnectReason, Driver, DriverError, DriverEvent, DriverEvents, DriverHandle, DriverTask,
-    detected_leader,
+    DisconnectReason, Driver, DriverConfig, DriverError, DriverEvent, DriverEvents, DriverHandle,
+    DriverTask, detected_leader,
 };
 use crate::engine::{JobError, JobPlan, ProgressSink};
 use crate::ui::UiServer;
@@ -100,7 +100,7 @@ impl Cluster {
             handle,
             mut events,
             task,
-        } = Driver::spawn(options.driver.clone(), leaders)?;
+        } = Driver::spawn(driver_config(&options), leaders)?;
         let board = StatusBoard::new(&options.driver.framework.name, &master);
         let ui = start_ui(&options, &board).await;
         let (framework_id, endpoint) =
@@ -227,6 +227,13 @@ async fn start_ui(options: &ClusterOptions, board: &StatusBoard) -> Option<UiSer
             None
         }
     }
+}
+
+/// The driver's settings, subscribing with the session's failover timeout.
+fn driver_config(options: &ClusterOptions) -> DriverConfig {
+    let mut driver = options.driver.clone();
+    driver.framework.failover_timeout = options.failover_timeout;
+    driver
 }
 
 /// Waits for the first SUBSCRIBED: `(framework id, master endpoint)`.

@@ -45,6 +45,10 @@ pub struct ClusterSettings {
     /// Executors give a served partition up when the data server sends
     /// nothing for this long (`RMESOS_DATA_TIMEOUT_SECS`, default 60).
     pub data_timeout: Option<Duration>,
+    /// The masters remove the framework (its tasks and executors) when the
+    /// driver has been disconnected this long (`RMESOS_FAILOVER_TIMEOUT_SECS`,
+    /// default 300).
+    pub failover_timeout: Option<Duration>,
     /// Data-server bind address (`RMESOS_DATA_BIND`, default 0.0.0.0:0).
     pub data_bind: Option<SocketAddr>,
     /// Host agents reach the data server at (`RMESOS_ADVERTISE_HOST`).
@@ -170,6 +174,9 @@ impl ClusterSettings {
             .connect_timeout
             .or(vars.seconds("RMESOS_CONNECT_TIMEOUT_SECS")?);
         self.data_timeout = self.data_timeout.or(vars.seconds(DATA_TIMEOUT_VARIABLE)?);
+        self.failover_timeout = self
+            .failover_timeout
+            .or(vars.seconds("RMESOS_FAILOVER_TIMEOUT_SECS")?);
         self.data_bind = self
             .data_bind
             .or(vars.parse("RMESOS_DATA_BIND", "an address like 0.0.0.0:7077")?);
@@ -243,6 +250,18 @@ impl ClusterSettings {
                 });
             }
             Some(timeout) => options.data_timeout = timeout,
+            None => {}
+        }
+        match self.failover_timeout {
+            // Zero would make the masters kill every task on any blip.
+            Some(timeout) if timeout.is_zero() => {
+                return Err(SettingsError::Invalid {
+                    name: "failover timeout",
+                    value: timeout.as_secs_f64().to_string(),
+                    expected: "a positive number of seconds",
+                });
+            }
+            Some(timeout) => options.failover_timeout = timeout,
             None => {}
         }
         if let Some(ui_bind) = self.ui_bind {
@@ -365,10 +384,50 @@ mod tests {
     }
 
     #[test]
+    fn the_failover_timeout_is_seconds_from_the_option_or_its_variable() {
+        let path = ClusterSettings {
+            executor_path: Some("/opt/rmesos-executor".into()),
+            ..ClusterSettings::default()
+        };
+        let default = with_vars(path.clone(), &[]).into_options("http://m:5050");
+        assert_eq!(
+            default.unwrap().failover_timeout,
+            Duration::from_secs(300)
+        );
+
+        let from_env = with_vars(path.clone(), &[("RMESOS_FAILOVER_TIMEOUT_SECS", "90")]);
+        assert_eq!(from_env.failover_timeout, Some(Duration::from_secs(90)));
+        let options = from_env.into_options("http://m:5050").unwrap();
+        assert_eq!(options.failover_timeout, Duration::from_secs(90));
+
+        // The option wins over the variable; zero or less is the default.
+        let option = ClusterSettings {
+            failover_timeout: Some(Duration::from_secs(3600)),
+            ..path.clone()
+        };
+        let both = with_vars(option, &[("RMESOS_FAILOVER_TIMEOUT_SECS", "90")]);
+        assert_eq!(both.failover_timeout, Some(Duration::from_secs(3600)));
+        let zero = with_vars(path.clone(), &[("RMESOS_FAILOVER_TIMEOUT_SECS", "0")]);
+        assert_eq!(zero.failover_timeout, None);
+
+        let error = ClusterSettings {
+            failover_timeout: Some(Duration::ZERO),
+            ..path
+        }
+        .into_options("http://m:5050")
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("failover timeout: '0'"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn a_bad_variable_is_named_with_its_value() {
         let cases = [
             ("RMESOS_DATA_TIMEOUT_SECS", "soon", "a number of seconds"),
             ("RMESOS_CONNECT_TIMEOUT_SECS", "30s", "a number of seconds"),
+            ("RMESOS_FAILOVER_TIMEOUT_SECS", "5m", "a number of seconds"),
             ("RMESOS_TASK_CPUS", "lots", "a number"),
         ];
         for (name, value, expected) in cases {

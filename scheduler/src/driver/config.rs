@@ -23,7 +23,11 @@ pub struct FrameworkConfig {
     /// Must equal the credentials' principal when authentication is on.
     pub principal: Option<String>,
     /// How long the masters keep the framework and its tasks after the
-    /// driver disconnects. Not zero: zero kills every task on a blip.
+    /// driver disconnects without TEARDOWN; then they remove it. Not zero:
+    /// zero kills every task on a blip. The default, one week, suits a
+    /// driver that a later run fails over to (`framework_id`); a cluster
+    /// session replaces it with `ClusterOptions::failover_timeout`
+    /// (5 minutes by default), since no later run takes its framework over.
     pub failover_timeout: Duration,
     pub checkpoint: bool,
     pub capabilities: Vec<capability::Type>,
