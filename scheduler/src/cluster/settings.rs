@@ -390,10 +390,7 @@ mod tests {
             ..ClusterSettings::default()
         };
         let default = with_vars(path.clone(), &[]).into_options("http://m:5050");
-        assert_eq!(
-            default.unwrap().failover_timeout,
-            Duration::from_secs(300)
-        );
+        assert_eq!(default.unwrap().failover_timeout, Duration::from_secs(300));
 
         let from_env = with_vars(path.clone(), &[("RMESOS_FAILOVER_TIMEOUT_SECS", "90")]);
         assert_eq!(from_env.failover_timeout, Some(Duration::from_secs(90)));
