@@ -8,7 +8,9 @@
 //! Mesos executor environment, and serve it the v1 executor API. Masters
 //! and agents serve the read-only operator endpoints `/master/state`,
 //! `/master/frameworks` and `/slave(1)/state` (a subset of Mesos's JSON
-//! fields, in its shape). Faults:
+//! fields, in its shape). A framework whose subscription connection
+//! closes without TEARDOWN is removed after its `failover_timeout`
+//! unless it subscribes again. Faults:
 //! leader death and restart, agent removal and partition, executor kill,
 //! dropped streams, paused heartbeats, raw stream bytes, duplicated,
 //! delayed and reordered updates. Not simulated: agent restarts with
