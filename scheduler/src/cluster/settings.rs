@@ -349,74 +349,71 @@ mod tests {
             .expect("valid variables")
     }
 
-    #[test]
-    fn the_data_timeout_is_seconds_from_the_option_or_its_variable() {
+    /// One timeout setting: its variable, default, and where it lives in
+    /// the settings and in the options.
+    struct TimeoutSetting {
+        variable: &'static str,
+        name: &'static str,
+        default: Duration,
+        set: fn(&mut ClusterSettings, Duration),
+        get: fn(&ClusterSettings) -> Option<Duration>,
+        option: fn(&ClusterOptions) -> Duration,
+    }
+
+    /// A timeout comes from its option, else its variable (seconds), else
+    /// the default; zero or less in the variable means the default, and a
+    /// zero option is an error naming the setting.
+    fn check_timeout(t: TimeoutSetting) {
         let path = ClusterSettings {
             executor_path: Some("/opt/rmesos-executor".into()),
             ..ClusterSettings::default()
         };
-        let default = with_vars(path.clone(), &[]).into_options("http://m:5050");
-        assert_eq!(default.unwrap().data_timeout, Duration::from_secs(60));
+        let options = |s: ClusterSettings| s.into_options("http://m:5050");
+        let default = with_vars(path.clone(), &[]);
+        assert_eq!((t.option)(&options(default).unwrap()), t.default);
 
-        let from_env = with_vars(path.clone(), &[("RMESOS_DATA_TIMEOUT_SECS", "2.5")]);
-        assert_eq!(from_env.data_timeout, Some(Duration::from_millis(2500)));
-        let options = from_env.into_options("http://m:5050").unwrap();
-        assert_eq!(options.data_timeout, Duration::from_millis(2500));
+        let from_env = with_vars(path.clone(), &[(t.variable, "2.5")]);
+        assert_eq!((t.get)(&from_env), Some(Duration::from_millis(2500)));
+        assert_eq!(
+            (t.option)(&options(from_env).unwrap()),
+            Duration::from_millis(2500)
+        );
 
-        // The option wins over the variable; zero or less is the default,
-        // as for the other timeouts.
-        let option = ClusterSettings {
-            data_timeout: Some(Duration::from_secs(5)),
-            ..path.clone()
-        };
-        let both = with_vars(option, &[("RMESOS_DATA_TIMEOUT_SECS", "2.5")]);
-        assert_eq!(both.data_timeout, Some(Duration::from_secs(5)));
-        let zero = with_vars(path.clone(), &[("RMESOS_DATA_TIMEOUT_SECS", "0")]);
-        assert_eq!(zero.data_timeout, None);
+        let mut option = path.clone();
+        (t.set)(&mut option, Duration::from_secs(3600));
+        let both = with_vars(option, &[(t.variable, "2.5")]);
+        assert_eq!((t.get)(&both), Some(Duration::from_secs(3600)));
+        let zero = with_vars(path.clone(), &[(t.variable, "0")]);
+        assert_eq!((t.get)(&zero), None);
 
-        let error = ClusterSettings {
-            data_timeout: Some(Duration::ZERO),
-            ..path
-        }
-        .into_options("http://m:5050")
-        .unwrap_err();
-        assert!(error.to_string().contains("data timeout: '0'"), "{error}");
+        let mut zero_option = path;
+        (t.set)(&mut zero_option, Duration::ZERO);
+        let error = options(zero_option).unwrap_err().to_string();
+        assert!(error.contains(&format!("{}: '0'", t.name)), "{error}");
+    }
+
+    #[test]
+    fn the_data_timeout_is_seconds_from_the_option_or_its_variable() {
+        check_timeout(TimeoutSetting {
+            variable: "RMESOS_DATA_TIMEOUT_SECS",
+            name: "data timeout",
+            default: Duration::from_secs(60),
+            set: |s, d| s.data_timeout = Some(d),
+            get: |s| s.data_timeout,
+            option: |o| o.data_timeout,
+        });
     }
 
     #[test]
     fn the_failover_timeout_is_seconds_from_the_option_or_its_variable() {
-        let path = ClusterSettings {
-            executor_path: Some("/opt/rmesos-executor".into()),
-            ..ClusterSettings::default()
-        };
-        let default = with_vars(path.clone(), &[]).into_options("http://m:5050");
-        assert_eq!(default.unwrap().failover_timeout, Duration::from_secs(300));
-
-        let from_env = with_vars(path.clone(), &[("RMESOS_FAILOVER_TIMEOUT_SECS", "90")]);
-        assert_eq!(from_env.failover_timeout, Some(Duration::from_secs(90)));
-        let options = from_env.into_options("http://m:5050").unwrap();
-        assert_eq!(options.failover_timeout, Duration::from_secs(90));
-
-        // The option wins over the variable; zero or less is the default.
-        let option = ClusterSettings {
-            failover_timeout: Some(Duration::from_secs(3600)),
-            ..path.clone()
-        };
-        let both = with_vars(option, &[("RMESOS_FAILOVER_TIMEOUT_SECS", "90")]);
-        assert_eq!(both.failover_timeout, Some(Duration::from_secs(3600)));
-        let zero = with_vars(path.clone(), &[("RMESOS_FAILOVER_TIMEOUT_SECS", "0")]);
-        assert_eq!(zero.failover_timeout, None);
-
-        let error = ClusterSettings {
-            failover_timeout: Some(Duration::ZERO),
-            ..path
-        }
-        .into_options("http://m:5050")
-        .unwrap_err();
-        assert!(
-            error.to_string().contains("failover timeout: '0'"),
-            "{error}"
-        );
+        check_timeout(TimeoutSetting {
+            variable: "RMESOS_FAILOVER_TIMEOUT_SECS",
+            name: "failover timeout",
+            default: Duration::from_secs(300),
+            set: |s, d| s.failover_timeout = Some(d),
+            get: |s| s.failover_timeout,
+            option: |o| o.failover_timeout,
+        });
     }
 
     #[test]
