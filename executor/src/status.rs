@@ -1,6 +1,7 @@
 //! Building the executor's status updates: source EXECUTOR, a fresh
-//! 16-byte uuid each (so the agent wants an acknowledgement), the time,
-//! and who sends it.
+//! version 4 UUID each (so the agent wants an acknowledgement; the agent
+//! refuses 16 bytes that are not an RFC 4122 UUID), the time, and who
+//! sends it.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -32,7 +33,7 @@ impl StatusSource {
             agent_id: self.agent_id.clone(),
             executor_id: Some(self.executor_id.clone()),
             timestamp: Some(now_seconds()),
-            uuid: Some(rand::random::<[u8; 16]>().to_vec()),
+            uuid: Some(uuid::Uuid::new_v4().as_bytes().to_vec()),
             ..Default::default()
         }
     }
@@ -73,7 +74,9 @@ mod tests {
         let task = TaskId { value: "t".into() };
         let a = source.status(&task, TaskState::TaskRunning, "running", None);
         let b = source.status(&task, TaskState::TaskRunning, "running", None);
-        assert_eq!(a.uuid.as_ref().unwrap().len(), 16);
+        let parsed = uuid::Uuid::from_slice(a.uuid.as_ref().unwrap()).unwrap();
+        assert_eq!(parsed.get_version(), Some(uuid::Version::Random));
+        assert_eq!(parsed.get_variant(), uuid::Variant::RFC4122);
         assert_ne!(a.uuid, b.uuid);
         assert_eq!(a.source, Some(task_status::Source::Executor as i32));
         assert_eq!(a.agent_id.unwrap().value, "ag");

@@ -73,7 +73,7 @@ pub fn task_status(
                 .map(|d| d.as_secs_f64())
                 .unwrap_or(0.0),
         ),
-        uuid: reliable.then(|| rand::random::<[u8; 16]>().to_vec()),
+        uuid: reliable.then(|| uuid::Uuid::new_v4().as_bytes().to_vec()),
         ..Default::default()
     }
 }
