@@ -20,6 +20,7 @@
 mod agent;
 pub mod cluster;
 pub mod config;
+pub mod real_mesos;
 mod events;
 mod master;
 mod operator_json;
