@@ -20,10 +20,10 @@
 mod agent;
 pub mod cluster;
 pub mod config;
-pub mod real_mesos;
 mod events;
 mod master;
 mod operator_json;
+pub mod real_mesos;
 pub mod registry;
 pub mod zookeeper;
 

@@ -52,26 +52,38 @@ struct Args {
     exit_on_stdin_eof: bool,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let args = Args::parse();
-    if args.real {
-        return run_real(&args).await;
-    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    let result = runtime.block_on(async {
+        if args.real {
+            run_real(&args).await
+        } else {
+            run_simulated(&args).await
+        }
+    });
+    // The thread blocked reading stdin never ends on a signal: do not wait
+    // for it (a runtime's drop would).
+    runtime.shutdown_background();
+    result
+}
+
+/// The simulated cluster, until told to stop.
+async fn run_simulated(args: &Args) -> anyhow::Result<()> {
     let zookeeper = match args.zk.as_str() {
         "auto" => Some(tokio::task::spawn_blocking(ZooKeeperServer::start).await??),
         _ => None,
     };
     let zk_connect = zookeeper
         .as_ref()
-        .map_or(args.zk.clone(), ZooKeeperServer::connect_string);
+        .map_or_else(|| args.zk.clone(), ZooKeeperServer::connect_string);
     let sim = SimCluster::start(ClusterConfig {
         zk_connect,
         agent_cpus: args.agent_cpus,
-        zk_path: args.zk_path,
+        zk_path: args.zk_path.clone(),
         masters: args.masters,
         agents: args.agents,
         heartbeat_interval: Duration::from_secs_f64(args.heartbeat_seconds.max(0.01)),

@@ -37,6 +37,10 @@ pub struct RealMesosConfig {
     pub zk_session_timeout: Duration,
     /// Masters' `--allocation_interval`; `None` keeps Mesos' default (1 s).
     pub allocation_interval: Option<Duration>,
+    /// Masters' `--agent_ping_timeout` and `--max_agent_ping_timeouts`:
+    /// how soon a silent agent is removed (Mesos' default, 15 s x 5, when
+    /// `None`).
+    pub agent_ping: Option<(Duration, u32)>,
     /// How long to wait for a leader and every agent registered.
     pub startup_timeout: Duration,
 }
@@ -50,6 +54,7 @@ impl Default for RealMesosConfig {
             agent_mem_mb: 2048,
             zk_session_timeout: Duration::from_secs(3),
             allocation_interval: None,
+            agent_ping: None,
             startup_timeout: Duration::from_secs(60),
         }
     }
@@ -81,7 +86,9 @@ impl RealMesos {
                 .map(|i| agent(&home, root.path(), i, &config, &zk_url))
                 .collect::<anyhow::Result<_>>()?,
             zk,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()?,
             root,
         };
         for daemon in cluster.masters.iter_mut().chain(cluster.agents.iter_mut()) {
@@ -183,7 +190,12 @@ impl RealMesos {
 
     /// Waits for a leader with every running agent registered.
     pub async fn wait_until_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
-        let agents = self.agents.iter_mut().map(Daemon::is_running).filter(|r| *r).count() as f64;
+        let agents = self
+            .agents
+            .iter_mut()
+            .map(Daemon::is_running)
+            .filter(|r| *r)
+            .count() as f64;
         self.wait_for_state("a leader with every agent registered", timeout, |state| {
             state["activated_slaves"].as_f64() == Some(agents)
         })
@@ -259,13 +271,26 @@ fn master(
         format!("--registry={registry}"),
         format!("--work_dir={}", dir.display()),
         format!("--log_dir={}", dir.join("log").display()),
-        format!("--zk_session_timeout={}ms", config.zk_session_timeout.as_millis()),
+        format!(
+            "--zk_session_timeout={}ms",
+            config.zk_session_timeout.as_millis()
+        ),
     ];
     if let Some(interval) = config.allocation_interval {
         args.push(format!("--allocation_interval={}ms", interval.as_millis()));
     }
+    if let Some((timeout, times)) = config.agent_ping {
+        args.push(format!("--agent_ping_timeout={}ms", timeout.as_millis()));
+        args.push(format!("--max_agent_ping_timeouts={times}"));
+    }
     let program = home.join("bin/mesos-master");
-    Ok(Daemon::new(format!("master-{index}"), port, dir, program, args))
+    Ok(Daemon::new(
+        format!("master-{index}"),
+        port,
+        dir,
+        program,
+        args,
+    ))
 }
 
 fn agent(
@@ -303,5 +328,11 @@ fn agent(
         format!("--resources={resources}"),
     ];
     let program: PathBuf = home.join("bin/mesos-agent");
-    Ok(Daemon::new(format!("agent-{index}"), port, dir, program, args))
+    Ok(Daemon::new(
+        format!("agent-{index}"),
+        port,
+        dir,
+        program,
+        args,
+    ))
 }

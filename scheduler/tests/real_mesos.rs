@@ -1,0 +1,226 @@
+//! rmesos on real Apache Mesos 1.12 (`../shared/mesos`, or
+//! `RMESOS_TEST_MESOS_HOME`), started on loopback by the shared harness:
+//! the README's CLI examples, a served and a `--shared` 1e6 x 16 job,
+//! the leading master of three SIGKILLed mid-job, an agent and its
+//! executors SIGKILLed mid-job, a SIGKILLed driver whose framework Mesos
+//! removes after `--failover-timeout`, and teardown at the end of a
+//! session. Without real Mesos each test says loudly that it skipped.
+
+mod real_mesos_support;
+
+use std::time::Duration;
+
+use real_mesos_support::*;
+use rmesos_mesos_sim::real_mesos::RealMesosConfig;
+
+fn seed() -> String {
+    format!("{}/../examples/seed.csv", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `nrows` x 16 `.npy` in `dir` and the statistics it must give.
+fn dataset(dir: &tempfile::TempDir, nrows: usize) -> (String, serde_json::Value) {
+    let values = rows(nrows, 16);
+    let path = dir.path().join("data.npy");
+    write_npy(&path, &values, 16);
+    (path.display().to_string(), reference(&values, 16))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_examples_and_a_large_job_served_and_shared() {
+    let Some(turn) = real_mesos("readme examples", RealMesosConfig::default()).await else {
+        return;
+    };
+    let master = turn.mesos.zk_url();
+    let seed_json = success_json(&submit(&master, &["--name", "seed", &seed()]).await);
+    assert_eq!(seed_json["count"], 3);
+    assert_eq!(seed_json["mean"], serde_json::json!([2.0, 20.0, 200.0]));
+    assert_eq!(
+        seed_json["variance"],
+        serde_json::json!([1.0, 100.0, 10000.0])
+    );
+    assert_eq!(
+        seed_json["num_nonzeros"],
+        serde_json::json!([3.0, 3.0, 3.0])
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let (path, want) = dataset(&dir, 1_000_000);
+    for extra in [&[][..], &["--shared"][..]] {
+        let mut args = vec!["--partitions", "32", path.as_str()];
+        args.splice(0..0, extra.iter().copied());
+        let got = success_json(&submit(&master, &args).await);
+        assert_matches(&got, &want);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teardown_at_the_end_of_a_session_leaves_nothing_running() {
+    let Some(turn) = real_mesos("teardown", RealMesosConfig::default()).await else {
+        return;
+    };
+    let mesos = &turn.mesos;
+    let output = submit(&mesos.zk_url(), &["--name", "teardown", &seed()]).await;
+    assert_eq!(success_json(&output)["count"], 3);
+    let frameworks = mesos.leader_json("/master/frameworks").await.unwrap();
+    assert!(
+        completed(&frameworks, "teardown"),
+        "the framework is not among the completed ones: {frameworks:#}"
+    );
+    assert!(
+        frameworks["frameworks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["name"] != "teardown"),
+        "the framework is still active: {frameworks:#}"
+    );
+    wait_for_no_executors(mesos, WAIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn leader_killed_mid_job_the_job_finishes_exactly_with_the_same_framework() {
+    let config = RealMesosConfig {
+        masters: 3,
+        ..RealMesosConfig::default()
+    };
+    let Some(mut turn) = real_mesos("leader failover", config).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (path, want) = dataset(&dir, 200_000);
+    let master = turn.mesos.zk_url();
+    let child = spawn_submit(
+        &master,
+        &["--name", "failover", "--partitions", "24", &path],
+    );
+    let state = turn
+        .mesos
+        .wait_for_state("a task of the job running", WAIT, |s| {
+            tasks_in(s, "failover", "TASK_RUNNING") > 0
+        })
+        .await
+        .unwrap();
+    let id_before = framework(&state, "failover").unwrap()["id"].clone();
+    let killed = turn.mesos.kill_leader().await.unwrap();
+
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_matches(&success_json(&output), &want);
+    let frameworks = turn.mesos.leader_json("/master/frameworks").await.unwrap();
+    let known: Vec<_> = ["frameworks", "completed_frameworks"]
+        .iter()
+        .flat_map(|k| frameworks[*k].as_array().unwrap())
+        .filter(|f| f["name"] == "failover")
+        .map(|f| f["id"].clone())
+        .collect();
+    assert_eq!(
+        known,
+        vec![id_before],
+        "the new leader (not master {killed}) knows the job's framework under its first id only"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn agent_killed_mid_job_the_job_finishes_exactly() {
+    // Mesos removes a silent agent after `max_agent_ping_timeouts` missed
+    // pings (15 s x 5 by default); shorter here so the test is quick.
+    let config = RealMesosConfig {
+        agent_ping: Some((Duration::from_secs(1), 3)),
+        ..RealMesosConfig::default()
+    };
+    let Some(mut turn) = real_mesos("agent loss", config).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (path, want) = dataset(&dir, 200_000);
+    let master = turn.mesos.zk_url();
+    let child = spawn_submit(
+        &master,
+        &[
+            "--name",
+            "agent-loss",
+            "--shared",
+            "--partitions",
+            "24",
+            &path,
+        ],
+    );
+    let state = turn
+        .mesos
+        .wait_for_state("tasks of the job running", WAIT, |s| {
+            tasks_in(s, "agent-loss", "TASK_RUNNING") > 0
+        })
+        .await
+        .unwrap();
+    // The agent of a running task, with its executors.
+    let tasks = framework(&state, "agent-loss").unwrap()["tasks"]
+        .as_array()
+        .unwrap();
+    let running = tasks.iter().find(|t| t["state"] == "TASK_RUNNING").unwrap();
+    let agent_id = running["slave_id"].as_str().unwrap();
+    let agent_port = state["slaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == agent_id)
+        .and_then(|a| a["pid"].as_str())
+        .and_then(|pid| pid.rsplit(':').next())
+        .unwrap()
+        .to_owned();
+    let index = turn
+        .mesos
+        .agent_urls()
+        .iter()
+        .position(|url| url.ends_with(&format!(":{agent_port}")))
+        .unwrap();
+    let executors = turn.mesos.kill_agent(index);
+    assert!(executors > 0, "the agent ran the job's executor");
+
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_matches(&success_json(&output), &want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_driver_is_removed_after_its_failover_timeout() {
+    let Some(turn) = real_mesos("dead driver", RealMesosConfig::default()).await else {
+        return;
+    };
+    let mesos = &turn.mesos;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = dataset(&dir, 200_000);
+    let mut child = spawn_submit(
+        &mesos.zk_url(),
+        &[
+            "--name",
+            "dead-driver",
+            "--failover-timeout",
+            "3",
+            "--partitions",
+            "64",
+            &path,
+        ],
+    );
+    mesos
+        .wait_for_state("a task of the job running", WAIT, |s| {
+            tasks_in(s, "dead-driver", "TASK_RUNNING") > 0
+        })
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let state = mesos
+        .wait_for_state("the framework removed", WAIT, |s| {
+            completed(s, "dead-driver")
+        })
+        .await
+        .unwrap();
+    let removed = framework(&state, "dead-driver").unwrap();
+    let unregistered = removed["unregistered_time"].as_f64().unwrap_or(0.0);
+    let registered = removed["registered_time"].as_f64().unwrap_or(0.0);
+    assert!(unregistered > registered, "{removed:#}");
+    wait_for_no_executors(mesos, WAIT).await;
+}
