@@ -29,6 +29,8 @@ pub use config::{DriverConfig, FrameworkConfig, current_os_user};
 pub use error::{CallError, DriverError};
 pub use events::{DisconnectReason, DriverEvent, DriverEvents};
 pub use handle::{DriverHandle, DriverState};
-pub use inflight::{InFlightSource, is_terminal};
+pub use inflight::InFlightSource;
+/// Final task states, as the executor also sees them.
+pub use rmesos_common::wire::is_terminal;
 pub use leader::{Leader, LeaderStream, detected_leader, fixed_leader};
 pub use spawn::{Driver, DriverTask};
