@@ -56,6 +56,11 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// Why the stream counts as dead when its watchdog runs out.
+    fn silence(&self) -> DisconnectReason {
+        DisconnectReason::HeartbeatTimeout(self.watchdog.window())
+    }
+
     /// Whether `leader` is a master other than the one this stream is
     /// with (a leader lost to nobody leaves a working stream alone).
     fn left_by(&self, leader: &Leader) -> bool {
@@ -292,32 +297,16 @@ impl<R> Machine<R> {
                 Input::Event(event),
             ) => self.subscribed_event(connection, framework_id, *event, now, &mut out),
             (Phase::AwaitingSubscribed(_), Input::StreamLost(reason)) => {
-                out.push(Action::Close);
-                self.lost(false, reason, now, &mut out)
+                self.stream_lost(false, reason, now, &mut out)
             }
             (Phase::Subscribed { .. }, Input::StreamLost(reason)) => {
-                out.push(Action::Close);
-                self.lost(true, reason, now, &mut out)
+                self.stream_lost(true, reason, now, &mut out)
             }
             (Phase::AwaitingSubscribed(connection), Input::Timer(Timer::HeartbeatsMissed)) => {
-                out.push(Action::Close);
-                let window = connection.watchdog.window();
-                self.lost(
-                    false,
-                    DisconnectReason::HeartbeatTimeout(window),
-                    now,
-                    &mut out,
-                )
+                self.stream_lost(false, connection.silence(), now, &mut out)
             }
             (Phase::Subscribed { connection, .. }, Input::Timer(Timer::HeartbeatsMissed)) => {
-                out.push(Action::Close);
-                let window = connection.watchdog.window();
-                self.lost(
-                    true,
-                    DisconnectReason::HeartbeatTimeout(window),
-                    now,
-                    &mut out,
-                )
+                self.stream_lost(true, connection.silence(), now, &mut out)
             }
             (Phase::BackingOff { .. }, Input::Timer(Timer::RetryDue)) => self.connect(&mut out),
             (phase, input) => {
@@ -345,9 +334,21 @@ impl<R> Machine<R> {
         }
     }
 
-    /// An attempt or subscription is over (its connection already closed):
-    /// tell the engine if it was subscribed, then follow a new leader at
-    /// once or back off.
+    /// The stream is over or must be abandoned: close it, then as `lost`.
+    fn stream_lost(
+        &mut self,
+        was_subscribed: bool,
+        reason: DisconnectReason,
+        now: Instant,
+        out: &mut Vec<Action<R>>,
+    ) -> Phase {
+        out.push(Action::Close);
+        self.lost(was_subscribed, reason, now, out)
+    }
+
+    /// An attempt or subscription is over (nothing left open): tell the
+    /// engine if it was subscribed, then follow a new leader at once or
+    /// back off.
     fn lost(
         &mut self,
         was_subscribed: bool,
@@ -388,12 +389,10 @@ impl<R> Machine<R> {
                 self.connect(out)
             }
             Phase::AwaitingSubscribed(connection) if connection.left_by(&self.leader) => {
-                out.push(Action::Close);
-                self.lost(false, DisconnectReason::LeaderChanged, now, out)
+                self.stream_lost(false, DisconnectReason::LeaderChanged, now, out)
             }
             Phase::Subscribed { connection, .. } if connection.left_by(&self.leader) => {
-                out.push(Action::Close);
-                self.lost(true, DisconnectReason::LeaderChanged, now, out)
+                self.stream_lost(true, DisconnectReason::LeaderChanged, now, out)
             }
             unchanged => unchanged,
         }

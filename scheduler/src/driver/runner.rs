@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use futures::FutureExt;
-use rmesos_common::deadline::sleep_until;
+use rmesos_common::deadline::due;
 use rmesos_common::wire::v1::FrameworkId;
 use rmesos_common::wire::v1::scheduler::Call;
 use tokio::sync::{mpsc, oneshot};
@@ -18,7 +18,7 @@ use super::events::{DisconnectReason, DriverEvent};
 use super::handle::{Command, Shared};
 use super::leader::LeaderTracker;
 use super::link::{Link, LinkNews};
-use super::machine::{Action, Ending, Input, Machine, StopAnswer, Timer, Timing};
+use super::machine::{Action, Ending, Input, Machine, StopAnswer, Timing};
 use super::reconcile::Reconciliation;
 use crate::transport::TransportError;
 
@@ -104,9 +104,7 @@ impl Runner {
             },
             news = self.link.next() => self.link_input(news),
             leader = self.leaders.changed() => Input::LeaderChanged(leader),
-            () = sleep_until(timer.map(|(at, _)| at)) => {
-                Input::Timer(timer.map_or(Timer::RetryDue, |(_, which)| which))
-            }
+            timer = due(timer) => Input::Timer(timer),
         }
     }
 
