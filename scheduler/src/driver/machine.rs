@@ -3,7 +3,8 @@
 //! does I/O or reads the clock: the loop in `runner` feeds in leader
 //! changes, stream news, commands and timers with the time they came, and
 //! carries the actions out, so every transition can be checked as a row
-//! of a table (`machine_tests`).
+//! of a table (`machine_tests`). The only chance is the reconnect
+//! backoff's jitter (none in the tests).
 //!
 //! Stop requests carry a reply of type `R` that the machine only passes
 //! back in actions: a oneshot sender in the driver, a label in tests.
