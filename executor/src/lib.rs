@@ -11,11 +11,12 @@
 //! - `served`: a served partition's GET and body, bounded by the data
 //!   timeout.
 //! - `tasks`, `updates`: running tasks and unacknowledged updates.
-//! - `sender`, `status`, `backoff`: ordered UPDATE calls, building
-//!   updates, waits between SUBSCRIBE attempts.
+//! - `sender`, `status`: ordered UPDATE calls, building updates.
+//!
+//! The waits between SUBSCRIBE attempts and the final task states come
+//! from `rmesos-common`, which the scheduler shares.
 
 pub mod agent;
-pub mod backoff;
 pub mod compute;
 pub mod config;
 pub mod runner;

@@ -5,21 +5,23 @@
 
 use std::time::Duration;
 
+use rmesos_common::backoff::{Backoff, BackoffPolicy};
+use rmesos_common::deadline::sleep_until;
 use rmesos_common::stats::ColumnSummary;
 use rmesos_common::task::TaskFailure;
 use rmesos_common::wire::executor::{Event, call, event};
+use rmesos_common::wire::is_terminal;
 use rmesos_common::wire::v1::{ExecutorId, TaskInfo, TaskState, TaskStatus};
 use tokio::sync::mpsc;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::agent::{AgentClient, AgentError, EventStream};
-use crate::backoff::Backoff;
 use crate::compute;
 use crate::config::{Config, Recovery};
 use crate::sender::UpdateSender;
 use crate::served::DataClient;
-use crate::status::{StatusSource, is_terminal};
+use crate::status::StatusSource;
 use crate::tasks::TaskBook;
 use crate::updates::UpdateStore;
 
@@ -164,13 +166,7 @@ impl Runner {
     }
 
     async fn next_step(&mut self, link: &mut Link) -> Step {
-        let deadline = self.shutdown_deadline;
-        let shutdown = async move {
-            match deadline {
-                Some(deadline) => sleep_until(deadline).await,
-                None => std::future::pending().await,
-            }
-        };
+        let shutdown = sleep_until(self.shutdown_deadline);
         let outcomes = &mut self.outcomes;
         match link {
             // Every branch is cancel-safe: `EventStream::next` keeps its
@@ -181,7 +177,7 @@ impl Runner {
                 () = shutdown => Step::ShutdownDeadline,
             },
             Link::Down { next_attempt, .. } => tokio::select! {
-                () = sleep_until(*next_attempt) => Step::Reconnect,
+                () = tokio::time::sleep_until(*next_attempt) => Step::Reconnect,
                 Some(outcome) = outcomes.recv() => Step::Outcome(Box::new(outcome)),
                 () = shutdown => Step::ShutdownDeadline,
             },
@@ -229,8 +225,8 @@ impl Runner {
             tracing::error!(%reason, "lost the agent and checkpointing is off; exiting");
             return Err(Exit::AgentLost(reason));
         };
-        let mut backoff = Backoff::new(backoff_max);
-        let wait = backoff.next_wait();
+        let mut backoff = Backoff::new(BackoffPolicy::random_start(backoff_max));
+        let wait = backoff.next_delay();
         tracing::warn!(%reason, ?wait, "lost the agent; subscribing again");
         Ok(Link::Down {
             since: Instant::now(),
@@ -266,7 +262,7 @@ impl Runner {
                     ..
                 } = link
                 {
-                    let wait = backoff.next_wait();
+                    let wait = backoff.next_delay();
                     tracing::info!(%error, ?wait, "agent still away");
                     // Wake up in time to notice the recovery timeout.
                     *next_attempt = (Instant::now() + wait).min(since + timeout);
@@ -427,7 +423,7 @@ impl Runner {
         match self.updates.acknowledge(uuid) {
             Some(status) => {
                 tracing::debug!(task = %task_id, "update acknowledged");
-                if is_terminal(status.state) {
+                if TaskState::try_from(status.state).is_ok_and(is_terminal) {
                     self.tasks.final_update_acknowledged(&status.task_id.value);
                 }
             }

@@ -46,21 +46,6 @@ fn now_seconds() -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Whether no update follows `state` for a task.
-pub fn is_terminal(state: i32) -> bool {
-    matches!(
-        TaskState::try_from(state),
-        Ok(TaskState::TaskFinished
-            | TaskState::TaskFailed
-            | TaskState::TaskKilled
-            | TaskState::TaskError
-            | TaskState::TaskLost
-            | TaskState::TaskDropped
-            | TaskState::TaskGone
-            | TaskState::TaskGoneByOperator)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,7 +67,5 @@ mod tests {
         assert_eq!(a.agent_id.unwrap().value, "ag");
         assert_eq!(a.executor_id.unwrap().value, "ex");
         assert!(a.timestamp.unwrap() > 1.6e9);
-        assert!(is_terminal(TaskState::TaskKilled as i32));
-        assert!(!is_terminal(TaskState::TaskRunning as i32));
     }
 }

@@ -8,7 +8,8 @@
 //! process without a cluster. `cluster` runs jobs on Mesos, and `ui`
 //! shows a cluster session's status board over HTTP.
 
-pub mod backoff;
+/// Retry waits, shared with the executor.
+pub use rmesos_common::backoff;
 pub mod cli;
 pub mod cluster;
 pub mod dataserver;

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rmesos_common::deadline::sleep_until;
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
 use rmesos_common::stats::ColumnStats;
 use rmesos_common::wire::v1::offer::{Operation, operation};
@@ -105,7 +106,7 @@ impl EngineLoop {
                         self.dead.get_or_insert_with(|| "the framework driver stopped".into());
                     }
                 },
-                _ = sleep_until(wakeup) => self.on_timer(),
+                _ = sleep_until(wakeup.map(Into::into)) => self.on_timer(),
                 _ = cancelled(cancel) => {
                     if let Some(current) = &mut self.current {
                         current.job.fail(JobError::Cancelled);
@@ -439,13 +440,6 @@ async fn kill(handle: &DriverHandle, task_id: String, agent_id: String) {
         .await
     {
         tracing::warn!(task = %task_id, %error, "killing a task failed");
-    }
-}
-
-async fn sleep_until(at: Option<Instant>) {
-    match at {
-        Some(at) => tokio::time::sleep_until(at.into()).await,
-        None => std::future::pending().await,
     }
 }
 

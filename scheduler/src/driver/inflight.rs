@@ -10,28 +10,13 @@ use tokio::time::Instant;
 use mesos::offer::{Operation, operation};
 use mesos::scheduler::call::reconcile;
 use mesos::{AgentId, TaskId, TaskInfo, TaskState, TaskStatus};
+use rmesos_common::wire::is_terminal;
 use rmesos_common::wire::v1 as mesos;
 
 /// Tasks the job engine knows of (e.g. from before a restart), as
 /// `(task id, agent id if known)`.
 pub trait InFlightSource: Send + Sync {
     fn in_flight(&self) -> Vec<(TaskId, Option<AgentId>)>;
-}
-
-/// True for states after which a task never changes again.
-pub fn is_terminal(state: TaskState) -> bool {
-    matches!(
-        state,
-        TaskState::TaskFinished
-            | TaskState::TaskFailed
-            | TaskState::TaskKilled
-            | TaskState::TaskLost
-            | TaskState::TaskError
-            | TaskState::TaskDropped
-            | TaskState::TaskGone
-            | TaskState::TaskGoneByOperator
-            | TaskState::TaskUnknown
-    )
 }
 
 /// What the driver knows of one in-flight task.
@@ -218,14 +203,5 @@ mod tests {
         let start = Instant::now();
         inflight.observe(&status("t2", TaskState::TaskRunning));
         assert_eq!(ids(&inflight.unanswered_since(start)), vec!["t1"]);
-    }
-
-    #[test]
-    fn terminal_states_are_the_documented_ones() {
-        assert!(is_terminal(TaskState::TaskLost));
-        assert!(is_terminal(TaskState::TaskGone));
-        assert!(!is_terminal(TaskState::TaskRunning));
-        assert!(!is_terminal(TaskState::TaskUnreachable));
-        assert!(!is_terminal(TaskState::TaskStaging));
     }
 }

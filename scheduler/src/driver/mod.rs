@@ -4,7 +4,9 @@
 //! stream into `DriverEvent`s, acknowledges status updates, watches
 //! heartbeats, and reconnects (re-detecting the leader, re-subscribing
 //! with the same framework id, reconciling in-flight tasks) whenever the
-//! subscription is lost. The job engine sees only `DriverHandle` (typed
+//! subscription is lost. Its decisions are an explicit state machine
+//! (`machine`: phases, inputs, actions, no I/O); `runner` is the loop
+//! that feeds it and carries its actions out. The job engine sees only `DriverHandle` (typed
 //! calls) and `DriverEvents` (typed events).
 
 mod calls;
@@ -15,9 +17,12 @@ mod events;
 mod handle;
 mod inflight;
 mod leader;
+mod link;
+mod machine;
+#[cfg(test)]
+mod machine_tests;
 mod reconcile;
 mod runner;
-mod session;
 mod spawn;
 mod watchdog;
 
@@ -29,6 +34,8 @@ pub use config::{DriverConfig, FrameworkConfig, current_os_user};
 pub use error::{CallError, DriverError};
 pub use events::{DisconnectReason, DriverEvent, DriverEvents};
 pub use handle::{DriverHandle, DriverState};
-pub use inflight::{InFlightSource, is_terminal};
+pub use inflight::InFlightSource;
 pub use leader::{Leader, LeaderStream, detected_leader, fixed_leader};
+/// Final task states, as the executor also sees them.
+pub use rmesos_common::wire::is_terminal;
 pub use spawn::{Driver, DriverTask};

@@ -1,12 +1,13 @@
-//! The driver task: one long-lived loop that finds the leader, subscribes,
-//! serves the subscription, and on any loss reconnects with backoff (cut
-//! short by a leader change), until told to stop or refused for good.
+//! The driver task: one loop that feeds the state machine (`machine`)
+//! leader changes, connection news, commands and timers, and carries out
+//! the actions it answers with: the only place the driver does I/O.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use reqwest::Url;
+use futures::FutureExt;
+use rmesos_common::deadline::due;
 use rmesos_common::wire::v1::FrameworkId;
+use rmesos_common::wire::v1::scheduler::Call;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -15,66 +16,72 @@ use super::config::DriverConfig;
 use super::error::DriverError;
 use super::events::{DisconnectReason, DriverEvent};
 use super::handle::{Command, Shared};
-use super::leader::{Leader, LeaderTracker};
+use super::leader::LeaderTracker;
+use super::link::{Link, LinkNews};
+use super::machine::{Action, Ending, Input, Machine, StopAnswer, Timing};
 use super::reconcile::Reconciliation;
-use crate::transport::{Backoff, Subscription};
+use crate::transport::TransportError;
 
-/// How one connection attempt or subscription ended.
-pub(crate) enum Outcome {
-    /// Stop requested (and teardown, if asked, done or reported).
-    Stopped,
-    /// Refused for good.
-    Fatal(DriverError),
-    /// Lost; reconnect (at once when the leader changed, else after backoff).
-    Lost {
-        reason: DisconnectReason,
-        was_subscribed: bool,
-    },
-}
-
-/// A TEARDOWN asked for while no subscription was live.
-pub(crate) struct PendingTeardown {
-    pub(crate) deadline: Instant,
-    pub(crate) done: oneshot::Sender<Result<(), DriverError>>,
-}
-
-/// What woke a waiting driver up.
-enum Wake {
-    Command(Option<Command>),
-    Leader(Leader),
-    Elapsed,
-    TeardownExpired,
-}
+/// Where the answer to a stop request goes.
+pub(crate) type StopReply = oneshot::Sender<Result<(), DriverError>>;
 
 pub(crate) struct Runner {
-    pub(crate) config: DriverConfig,
-    pub(crate) shared: Arc<Shared>,
-    pub(crate) leaders: LeaderTracker,
-    pub(crate) commands: mpsc::UnboundedReceiver<Command>,
-    pub(crate) events: mpsc::UnboundedSender<DriverEvent>,
-    pub(crate) backoff: Backoff,
-    pub(crate) framework_id: Option<FrameworkId>,
-    pub(crate) teardown: Option<PendingTeardown>,
+    config: DriverConfig,
+    shared: Arc<Shared>,
+    leaders: LeaderTracker,
+    commands: mpsc::UnboundedReceiver<Command>,
+    events: mpsc::UnboundedSender<DriverEvent>,
+    machine: Machine<StopReply>,
+    link: Link,
     /// Reconciliation of the live subscription, stopped when it ends.
-    pub(crate) reconciliation: Option<Reconciliation>,
-}
-
-/// Sleeps until `deadline`, or forever without one.
-pub(crate) async fn until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => futures::future::pending().await,
-    }
+    reconciliation: Option<Reconciliation>,
+    /// Why SUBSCRIBE was refused for good, for `Ending::Refused`.
+    refusal: Option<DriverError>,
 }
 
 impl Runner {
-    pub(crate) async fn run(mut self) -> Result<(), DriverError> {
-        let result = self.run_until_done().await;
-        if let Some(pending) = self.teardown.take() {
-            let _ = pending.done.send(Err(DriverError::Crashed(
-                "the driver stopped before the teardown could be sent".into(),
-            )));
+    pub(crate) fn new(
+        config: DriverConfig,
+        shared: Arc<Shared>,
+        leaders: LeaderTracker,
+        commands: mpsc::UnboundedReceiver<Command>,
+        events: mpsc::UnboundedSender<DriverEvent>,
+        framework_id: Option<FrameworkId>,
+    ) -> Self {
+        let timing = Timing {
+            // Until SUBSCRIBED names the heartbeat interval, allow one call timeout.
+            first_event: config.transport.call_timeout,
+            missed_heartbeats: config.missed_heartbeats,
+            teardown_timeout: config.teardown_timeout,
+        };
+        Runner {
+            machine: Machine::new(framework_id, config.reconnect_backoff, timing),
+            config,
+            shared,
+            leaders,
+            commands,
+            events,
+            link: Link::Idle,
+            reconciliation: None,
+            refusal: None,
         }
+    }
+
+    pub(crate) async fn run(mut self) -> Result<(), DriverError> {
+        let ending = loop {
+            let input = self.next_input().await;
+            let actions = self.machine.step(input, Instant::now());
+            if let Some(ending) = self.perform(actions).await {
+                break ending;
+            }
+        };
+        let result = match ending {
+            Ending::Requested => Ok(()),
+            Ending::MasterError(message) => Err(DriverError::MasterError { message }),
+            Ending::Refused => Err(self.refusal.take().unwrap_or_else(|| {
+                DriverError::Crashed("the subscription was refused for an unknown reason".into())
+            })),
+        };
         self.shared.state.send_modify(|state| {
             state.subscribed_to = None;
             state.stopped = true;
@@ -85,194 +92,140 @@ impl Runner {
         result
     }
 
-    async fn run_until_done(&mut self) -> Result<(), DriverError> {
-        loop {
-            let outcome = match self.leaders.current().cloned() {
-                None => match self.pause(None).await {
-                    Some(outcome) => outcome,
-                    None => continue,
-                },
-                Some(leader) => match self.connect(&leader).await {
-                    Ok(subscription) => self.serve(subscription, &leader).await,
-                    Err(outcome) => outcome,
-                },
-            };
-            match outcome {
-                Outcome::Stopped => return Ok(()),
-                Outcome::Fatal(err) => return Err(err),
-                Outcome::Lost {
-                    reason,
-                    was_subscribed,
-                } => {
-                    let switch = reason == DisconnectReason::LeaderChanged;
-                    self.on_lost(reason, was_subscribed);
-                    if switch {
-                        continue;
-                    }
-                    let delay = self.backoff.next_delay();
-                    match self.pause(Some(delay)).await {
-                        Some(Outcome::Lost { .. }) | None => {}
-                        Some(Outcome::Stopped) => return Ok(()),
-                        Some(Outcome::Fatal(err)) => return Err(err),
-                    }
-                }
+    /// Waits for whatever happens next. Commands come first, so that a
+    /// stop is never starved by a busy stream.
+    async fn next_input(&mut self) -> Input<StopReply> {
+        let timer = self.machine.next_timer();
+        tokio::select! {
+            biased;
+            command = self.commands.recv() => match command {
+                Some(Command::Stop { teardown, done }) => Input::Stop { teardown, reply: done },
+                None => Input::HandlesGone,
+            },
+            news = self.link.next() => self.link_input(news),
+            leader = self.leaders.changed() => Input::LeaderChanged(leader),
+            timer = due(timer) => Input::Timer(timer),
+        }
+    }
+
+    fn link_input(&mut self, news: LinkNews) -> Input<StopReply> {
+        match news {
+            LinkNews::Opened(endpoint) => Input::Opened { endpoint },
+            LinkNews::Failed(err) if err.is_transient() => Input::SubscribeFailed(err.to_string()),
+            LinkNews::Failed(err) => {
+                self.refusal = Some(DriverError::from_subscribe(err));
+                Input::SubscribeRefused
+            }
+            LinkNews::Event(Some(Ok(event))) => Input::Event(event),
+            LinkNews::Event(None) => Input::StreamLost(DisconnectReason::StreamEnded),
+            LinkNews::Event(Some(Err(err @ TransportError::Decode { .. }))) => {
+                Input::StreamLost(DisconnectReason::Corrupt(err.to_string()))
+            }
+            LinkNews::Event(Some(Err(err))) => {
+                Input::StreamLost(DisconnectReason::StreamError(err.to_string()))
             }
         }
     }
 
-    fn on_lost(&mut self, reason: DisconnectReason, was_subscribed: bool) {
-        if was_subscribed {
-            tracing::warn!(%reason, "lost the subscription; reconnecting");
-            self.emit(DriverEvent::Disconnected { reason });
-        } else if reason != DisconnectReason::LeaderChanged {
-            tracing::info!(%reason, "could not subscribe; will retry");
-        }
-    }
-
-    /// Waits out `delay` (forever with `None`), waking early for a leader
-    /// change (`Some(Lost)`, meaning "retry now"), a stop, or an expired
-    /// teardown. `None`: the delay passed.
-    async fn pause(&mut self, delay: Option<Duration>) -> Option<Outcome> {
-        let wake_at = delay.map(|d| Instant::now() + d);
-        loop {
-            let teardown_deadline = self.teardown.as_ref().map(|t| t.deadline);
-            let wake = tokio::select! {
-                biased;
-                command = self.commands.recv() => Wake::Command(command),
-                leader = self.leaders.changed() => Wake::Leader(leader),
-                () = until(wake_at) => Wake::Elapsed,
-                () = until(teardown_deadline) => Wake::TeardownExpired,
-            };
-            match wake {
-                Wake::Command(command) => {
-                    if let Some(outcome) = self.on_command(command) {
-                        return Some(outcome);
-                    }
-                }
-                Wake::Leader(leader) => {
-                    self.emit(DriverEvent::LeaderChanged { leader });
-                    return Some(Outcome::Lost {
-                        reason: DisconnectReason::LeaderChanged,
-                        was_subscribed: false,
-                    });
-                }
-                Wake::Elapsed => return None,
-                Wake::TeardownExpired => return Some(self.teardown_expired()),
+    /// Carries `actions` out in order; `Some` once the driver is done.
+    async fn perform(&mut self, actions: Vec<Action<StopReply>>) -> Option<Ending> {
+        for action in actions {
+            match action {
+                Action::Subscribe {
+                    leader,
+                    framework_id,
+                } => self.subscribe(leader, framework_id.as_ref()),
+                Action::Close => self.close(),
+                Action::Publish {
+                    framework_id,
+                    endpoint,
+                } => self.shared.state.send_modify(|state| {
+                    state.framework_id = Some(framework_id);
+                    state.subscribed_to = Some(endpoint);
+                    state.subscriptions += 1;
+                }),
+                Action::Reconcile { framework_id } => self.reconcile(framework_id),
+                // Nobody listening is fine: the engine may only use the handle.
+                Action::Emit(event) => drop(self.events.send(event)),
+                Action::Track(status) => self.shared.in_flight.observe(&status),
+                Action::Acknowledge(call) => self.acknowledge(call),
+                Action::SendTeardown {
+                    framework_id,
+                    reply,
+                } => self.send_teardown(&framework_id, reply).await,
+                Action::Answer { reply, answer } => drop(reply.send(stop_result(answer))),
+                Action::Finish(ending) => return Some(ending),
             }
         }
+        None
     }
 
-    /// Sends SUBSCRIBE to `leader`, giving up early if the leader changes.
-    async fn connect(&mut self, leader: &Url) -> Result<Subscription, Outcome> {
-        let info = self
-            .config
-            .framework
-            .framework_info(self.framework_id.as_ref());
+    fn subscribe(&mut self, leader: reqwest::Url, framework_id: Option<&FrameworkId>) {
+        let info = self.config.framework.framework_info(framework_id);
         let call = calls::subscribe(info, self.shared.suppressed_roles());
         let transport = self.shared.transport.clone();
-        let subscribing = transport.subscribe_call(leader, &call);
-        tokio::pin!(subscribing);
-        tracing::debug!(%leader, "subscribing");
-        loop {
-            let teardown_deadline = self.teardown.as_ref().map(|t| t.deadline);
-            let step = tokio::select! {
-                biased;
-                command = self.commands.recv() => Err(Wake::Command(command)),
-                leader = self.leaders.changed() => Err(Wake::Leader(leader)),
-                () = until(teardown_deadline) => Err(Wake::TeardownExpired),
-                result = &mut subscribing => Ok(result),
-            };
-            match step {
-                Ok(Ok(subscription)) => return Ok(subscription),
-                Ok(Err(err)) if err.is_transient() => {
-                    return Err(Outcome::Lost {
-                        reason: DisconnectReason::SubscribeFailed(err.to_string()),
-                        was_subscribed: false,
-                    });
-                }
-                Ok(Err(err)) => return Err(Outcome::Fatal(DriverError::from_subscribe(err))),
-                Err(Wake::Command(command)) => {
-                    if let Some(outcome) = self.on_command(command) {
-                        return Err(outcome);
-                    }
-                }
-                Err(Wake::Leader(leader)) => {
-                    self.emit(DriverEvent::LeaderChanged { leader });
-                    return Err(Outcome::Lost {
-                        reason: DisconnectReason::LeaderChanged,
-                        was_subscribed: false,
-                    });
-                }
-                Err(_) => return Err(self.teardown_expired()),
-            }
+        self.link
+            .subscribe(async move { transport.subscribe_call(&leader, &call).await }.boxed());
+    }
+
+    fn close(&mut self) {
+        self.reconciliation = None;
+        if self.link.close(&self.shared.transport) {
+            self.shared
+                .state
+                .send_modify(|state| state.subscribed_to = None);
         }
     }
 
-    /// Reacts to a handle request; `Some` when the driver must stop now.
-    pub(crate) fn on_command(&mut self, command: Option<Command>) -> Option<Outcome> {
-        match command {
-            // Every handle is gone: nobody can use the framework any more.
-            None => Some(Outcome::Stopped),
-            Some(Command::Stop {
-                teardown: false,
-                done,
-            }) => {
-                let _ = done.send(Ok(()));
-                Some(Outcome::Stopped)
-            }
-            Some(Command::Stop {
-                teardown: true,
-                done,
-            }) => {
-                if self.framework_id.is_none() {
-                    // Never subscribed: there is nothing to tear down.
-                    let _ = done.send(Ok(()));
-                    return Some(Outcome::Stopped);
-                }
-                self.teardown = Some(PendingTeardown {
-                    deadline: Instant::now() + self.config.teardown_timeout,
-                    done,
-                });
-                None
-            }
-        }
+    /// After every (re)subscribe: reconcile the in-flight tasks (ours and
+    /// the engine's) until each is answered, plus every task once.
+    fn reconcile(&mut self, framework_id: FrameworkId) {
+        self.shared
+            .in_flight
+            .adopt(self.config.in_flight_source.as_deref());
+        self.reconciliation = Some(Reconciliation::start(
+            self.shared.transport.clone(),
+            self.shared.in_flight.clone(),
+            framework_id,
+            self.config.reconcile_backoff,
+            self.config.implicit_reconciliation,
+        ));
     }
 
-    /// Sends the pending TEARDOWN on the live subscription.
-    pub(crate) async fn finish_teardown(&mut self) -> Outcome {
-        let Some(pending) = self.teardown.take() else {
-            return Outcome::Stopped;
-        };
-        let result = match &self.framework_id {
-            Some(id) => self
-                .shared
-                .transport
-                .send_call(&calls::teardown(id))
-                .await
-                .map(|_| ())
-                .map_err(DriverError::TeardownFailed),
-            None => Ok(()),
-        };
+    fn acknowledge(&self, call: Box<Call>) {
+        let transport = self.shared.transport.clone();
+        tokio::spawn(async move {
+            // A lost ACKNOWLEDGE only means the agent resends the update.
+            if let Err(err) = transport.send_call(&call).await {
+                tracing::warn!(error = %err, "acknowledging a status update failed");
+            }
+        });
+    }
+
+    /// Sends TEARDOWN on the live subscription (before it is closed: the
+    /// call needs its stream id).
+    async fn send_teardown(&mut self, framework_id: &FrameworkId, reply: StopReply) {
+        let result = self
+            .shared
+            .transport
+            .send_call(&calls::teardown(framework_id))
+            .await
+            .map(|_| ())
+            .map_err(DriverError::TeardownFailed);
         if result.is_ok() {
             tracing::info!("framework torn down");
             self.shared.in_flight.clear();
         }
-        let _ = pending.done.send(result);
-        Outcome::Stopped
+        let _ = reply.send(result);
     }
+}
 
-    pub(crate) fn teardown_expired(&mut self) -> Outcome {
-        if let Some(pending) = self.teardown.take() {
-            let timeout = self.config.teardown_timeout;
-            let _ = pending
-                .done
-                .send(Err(DriverError::TeardownTimedOut(timeout)));
-        }
-        Outcome::Stopped
-    }
-
-    pub(crate) fn emit(&self, event: DriverEvent) {
-        // Nobody listening is fine: the engine may only use the handle.
-        let _ = self.events.send(event);
+fn stop_result(answer: StopAnswer) -> Result<(), DriverError> {
+    match answer {
+        StopAnswer::Done => Ok(()),
+        StopAnswer::TimedOut(timeout) => Err(DriverError::TeardownTimedOut(timeout)),
+        StopAnswer::NotSent => Err(DriverError::Crashed(
+            "the driver stopped before the teardown could be sent".into(),
+        )),
     }
 }

@@ -18,7 +18,7 @@ use super::handle::{DriverHandle, DriverState, Shared};
 use super::inflight::InFlight;
 use super::leader::{LeaderStream, LeaderTracker};
 use super::runner::Runner;
-use crate::transport::{Backoff, HttpTransport};
+use crate::transport::HttpTransport;
 
 /// A started driver, in three parts that can go their own ways.
 pub struct Driver {
@@ -51,17 +51,14 @@ impl Driver {
         });
         let (command_tx, command_rx) = mpsc::unbounded_channel();
         let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let runner = Runner {
-            backoff: Backoff::new(config.reconnect_backoff),
+        let runner = Runner::new(
             config,
-            shared: shared.clone(),
-            leaders: LeaderTracker::new(leaders),
-            commands: command_rx,
-            events: event_tx,
+            shared.clone(),
+            LeaderTracker::new(leaders),
+            command_rx,
+            event_tx,
             framework_id,
-            teardown: None,
-            reconciliation: None,
-        };
+        );
         let task = tokio::spawn(runner.run());
         Ok(Driver {
             handle: DriverHandle::new(shared, command_tx),

@@ -1,22 +1,25 @@
 //! The heartbeat watchdog: a subscription that delivers nothing for
 //! `missed_heartbeats` heartbeat intervals is treated as dead, because a
-//! network partition can leave the TCP connection open but silent.
+//! network partition can leave the TCP connection open but silent. Pure
+//! bookkeeping: the caller says what time it is, the driver loop sleeps
+//! until `deadline`.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct HeartbeatWatchdog {
     window: Duration,
     deadline: Instant,
 }
 
 impl HeartbeatWatchdog {
-    /// Starts watching with a silence allowance of `window`.
-    pub(crate) fn new(window: Duration) -> Self {
+    /// Starts watching at `now` with a silence allowance of `window`.
+    pub(crate) fn new(window: Duration, now: Instant) -> Self {
         HeartbeatWatchdog {
             window,
-            deadline: Instant::now() + window,
+            deadline: now + window,
         }
     }
 
@@ -27,23 +30,23 @@ impl HeartbeatWatchdog {
 
     /// Changes the allowance (once SUBSCRIBED announces the interval) and
     /// restarts the countdown.
-    pub(crate) fn rearm(&mut self, window: Duration) {
+    pub(crate) fn rearm(&mut self, window: Duration, now: Instant) {
         self.window = window;
-        self.feed();
+        self.feed(now);
     }
 
-    /// Something arrived: the connection is alive.
-    pub(crate) fn feed(&mut self) {
-        self.deadline = Instant::now() + self.window;
+    /// Something arrived at `now`: the connection is alive.
+    pub(crate) fn feed(&mut self, now: Instant) {
+        self.deadline = now + self.window;
     }
 
     pub(crate) fn window(&self) -> Duration {
         self.window
     }
 
-    /// Resolves when the allowance has run out since the last feed.
-    pub(crate) async fn expired(&self) {
-        tokio::time::sleep_until(self.deadline).await;
+    /// When the silence becomes too long, unless something arrives first.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
     }
 }
 
@@ -59,29 +62,21 @@ mod tests {
         assert_eq!(w, Duration::from_millis(200));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn feeding_postpones_expiry() {
-        let mut dog = HeartbeatWatchdog::new(Duration::from_secs(10));
-        tokio::time::advance(Duration::from_secs(8)).await;
-        dog.feed();
-        tokio::time::advance(Duration::from_secs(8)).await;
-        let early = tokio::time::timeout(Duration::from_secs(1), dog.expired()).await;
-        assert!(
-            early.is_err(),
-            "fed 8 s ago with a 10 s window: not expired at 9 s"
-        );
-        tokio::time::timeout(Duration::from_secs(2), dog.expired())
-            .await
-            .expect("expires 10 s after the last feed");
+    #[test]
+    fn feeding_postpones_the_deadline() {
+        let start = Instant::now();
+        let mut dog = HeartbeatWatchdog::new(Duration::from_secs(10), start);
+        assert_eq!(dog.deadline(), start + Duration::from_secs(10));
+        dog.feed(start + Duration::from_secs(8));
+        assert_eq!(dog.deadline(), start + Duration::from_secs(18));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn rearm_changes_the_window() {
-        let mut dog = HeartbeatWatchdog::new(Duration::from_secs(100));
-        dog.rearm(Duration::from_secs(1));
+    #[test]
+    fn rearm_changes_the_window_and_restarts_the_countdown() {
+        let start = Instant::now();
+        let mut dog = HeartbeatWatchdog::new(Duration::from_secs(100), start);
+        dog.rearm(Duration::from_secs(1), start + Duration::from_secs(5));
         assert_eq!(dog.window(), Duration::from_secs(1));
-        tokio::time::timeout(Duration::from_millis(1100), dog.expired())
-            .await
-            .expect("expires after the new 1 s window");
+        assert_eq!(dog.deadline(), start + Duration::from_secs(6));
     }
 }

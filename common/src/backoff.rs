@@ -1,9 +1,13 @@
 //! Truncated exponential backoff with jitter: the one retry policy shared by
-//! the transport (`503` retries), the driver (reconnects) and the detector.
+//! the scheduler (its transport's `503` retries, the driver's reconnects,
+//! the detector) and the executor (re-subscribing to a lost agent).
 
 use std::time::Duration;
 
 use rand::Rng;
+
+/// The shortest first wait of `BackoffPolicy::random_start`.
+const MIN_RANDOM_START: Duration = Duration::from_millis(1);
 
 /// The shape of a backoff: `initial * multiplier^n`, capped at `max`, each
 /// delay shortened by a random fraction of at most `jitter` so that many
@@ -40,14 +44,33 @@ impl BackoffPolicy {
         }
     }
 
+    /// The executor's re-subscription waits, as the agent describes them:
+    /// the first a random part of `max` (so the executors of a restarted
+    /// agent do not all call at once), then doubling, never above `max`.
+    pub fn random_start(max: Duration) -> Self {
+        let nanos = u64::try_from(max.as_nanos()).unwrap_or(u64::MAX);
+        let first = Duration::from_nanos(rand::random_range(0..=nanos));
+        BackoffPolicy {
+            // Never zero, so that a zero draw still doubles.
+            initial: first.max(MIN_RANDOM_START).min(max),
+            max,
+            multiplier: 2.0,
+            jitter: 0.0,
+        }
+    }
+
     /// The delay before retry number `attempt` (0-based), given a uniform
     /// random number `unit` in `[0, 1)`.
     pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
-        let max = self.max.as_secs_f64();
+        // Whole nanoseconds in an f64 are exact up to 104 days, so that
+        // without jitter each delay is exactly twice the previous one.
+        let max = self.max.as_nanos() as f64;
         let exponent = i32::try_from(attempt).unwrap_or(i32::MAX);
-        let base = (self.initial.as_secs_f64() * self.multiplier.max(1.0).powi(exponent)).min(max);
+        let initial = self.initial.as_nanos() as f64;
+        let base = (initial * self.multiplier.max(1.0).powi(exponent)).min(max);
         let jitter = self.jitter.clamp(0.0, 1.0) * unit.clamp(0.0, 1.0);
-        Duration::from_secs_f64((base * (1.0 - jitter)).max(0.0))
+        // `as` saturates: a negative or NaN product becomes zero.
+        Duration::from_nanos((base * (1.0 - jitter)) as u64)
     }
 }
 
@@ -136,6 +159,33 @@ mod tests {
     fn reconnect_policy_is_capped_near_fifteen_seconds() {
         let policy = BackoffPolicy::reconnect();
         assert_eq!(policy.delay(100, 0.0), Duration::from_secs(15));
+    }
+
+    #[test]
+    fn random_start_waits_begin_within_the_maximum_and_double_up_to_it() {
+        for _ in 0..100 {
+            let max = Duration::from_millis(2000);
+            let mut backoff = Backoff::new(BackoffPolicy::random_start(max));
+            let mut previous = backoff.next_delay();
+            assert!(previous <= max, "{previous:?}");
+            for _ in 0..20 {
+                let wait = backoff.next_delay();
+                assert!(wait <= max, "{wait:?}");
+                assert!(
+                    wait == max || wait == previous * 2,
+                    "{previous:?} -> {wait:?}"
+                );
+                previous = wait;
+            }
+            assert_eq!(previous, max, "reaches the maximum");
+        }
+    }
+
+    #[test]
+    fn a_zero_random_start_maximum_never_waits() {
+        let mut backoff = Backoff::new(BackoffPolicy::random_start(Duration::ZERO));
+        assert_eq!(backoff.next_delay(), Duration::ZERO);
+        assert_eq!(backoff.next_delay(), Duration::ZERO);
     }
 
     #[test]
