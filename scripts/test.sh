@@ -38,6 +38,28 @@ if [ "${#debian_packages[@]}" -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${debian_packages[@]}"
 fi
 
+# --- Real Apache Mesos 1.12 (../shared/mesos): the real-Mesos suites ------
+# (scheduler/tests/real_mesos.rs, python/tests/test_real_mesos.py) run on
+# it. Its installer brings the libraries of the master and agent; the
+# agent's fetcher also needs libarchive. Without it those suites skip,
+# loudly; with it, a skip is a failure.
+mesos_installer=../shared/mesos/install.sh
+if [ -z "${RMESOS_TEST_MESOS_HOME:-}" ] && [ -f "$mesos_installer" ]; then
+    step "installing real Apache Mesos from $mesos_installer"
+    RMESOS_TEST_MESOS_HOME=$(bash "$mesos_installer" | tail -n 1)
+    export RMESOS_TEST_MESOS_HOME
+fi
+if [ -n "${RMESOS_TEST_MESOS_HOME:-}" ]; then
+    if ! dpkg-query -W -f='${Status}' libarchive13 2>/dev/null | grep -q "install ok installed"; then
+        step "installing libarchive13 (the Mesos fetcher links it)"
+        as_root apt-get update
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y libarchive13
+    fi
+    export RMESOS_TEST_REQUIRE_REAL_MESOS=1
+else
+    step "WARNING: real Apache Mesos not found (no RMESOS_TEST_MESOS_HOME, no $mesos_installer): the real-Mesos tests will be SKIPPED"
+fi
+
 # --- Chromium: a test loads the status page in headless Chromium. --------
 if ! command -v chromium >/dev/null 2>&1; then
     step "installing Debian's chromium package"
@@ -105,6 +127,6 @@ PATH="$PATH:$(python3 -m site --user-base)/bin"
 export PATH
 
 step "python3 -m pytest python/tests"
-python3 -m pytest -q python/tests
+python3 -m pytest -q -rs python/tests
 
 step "all checks passed"

@@ -27,6 +27,7 @@ def cargo_binary(name: str) -> pathlib.Path:
 
 
 class SimulatedMesos(NamedTuple):
+    """A running cluster, simulated or real."""
     zk_url: str
     """The masters' zk:// URL, what rmesos.Context is given."""
     master_urls: List[str]
@@ -51,6 +52,35 @@ def simulated_mesos():
     finally:
         sim.stdin.close()
         sim.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def real_mesos():
+    """Real Apache Mesos 1.12 (one master, two agents of 2 cpus, their own
+    ZooKeeper) started by the harness the Rust tests use
+    (``rmesos-mesos-sim --real``). Skips, saying why, when real Mesos is
+    not installed; fails instead when RMESOS_TEST_REQUIRE_REAL_MESOS is
+    set (scripts/test.sh sets it once it installed Mesos)."""
+    mesos = subprocess.Popen(
+        [str(cargo_binary("rmesos-mesos-sim")), "--real", "--masters", "1", "--agents", "2",
+         "--agent-cpus", "2", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        masters = mesos.stdout.readline().strip()
+        if not masters:
+            why = mesos.stderr.read().strip()
+            code = mesos.wait(timeout=60)
+            if code == 3 and not os.environ.get("RMESOS_TEST_REQUIRE_REAL_MESOS"):
+                pytest.skip(f"real Apache Mesos is not available: {why}")
+            pytest.fail(f"real Mesos did not start (exit {code}): {why}")
+        assert masters.startswith("MESOS_MASTERS=http://"), masters
+        line = mesos.stdout.readline().strip()
+        assert line.startswith("RMESOS_MASTER=zk://"), line
+        yield SimulatedMesos(line.split("=", 1)[1], masters.split("=", 1)[1].split(","))
+    finally:
+        if mesos.stdin:
+            mesos.stdin.close()
+        mesos.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")

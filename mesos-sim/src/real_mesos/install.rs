@@ -52,6 +52,17 @@ fn check_home(home: &Path) -> Result<(), String> {
             return Err(format!("{} has no {binary}", home.display()));
         }
     }
+    // The agent runs these; a missing library fails every task later
+    // with a far less clear message.
+    for helper in ["libexec/mesos-fetcher", "libexec/mesos-containerizer"] {
+        let Ok(output) = Command::new("ldd").arg(home.join(helper)).output() else {
+            continue;
+        };
+        let listing = String::from_utf8_lossy(&output.stdout);
+        if let Some(missing) = listing.lines().find(|l| l.contains("not found")) {
+            return Err(format!("{helper} cannot run: {}", missing.trim()));
+        }
+    }
     Ok(())
 }
 
