@@ -71,7 +71,7 @@ def real_mesos():
             why = mesos.stderr.read().strip()
             code = mesos.wait(timeout=60)
             if code == 3 and not os.environ.get("RMESOS_TEST_REQUIRE_REAL_MESOS"):
-                pytest.skip(f"real Apache Mesos is not available: {why}")
+                pytest.skip(why)
             pytest.fail(f"real Mesos did not start (exit {code}): {why}")
         assert masters.startswith("MESOS_MASTERS=http://"), masters
         line = mesos.stdout.readline().strip()
