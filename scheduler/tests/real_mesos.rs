@@ -88,18 +88,8 @@ async fn leader_killed_mid_job_the_job_finishes_exactly_with_the_same_framework(
     };
     let dir = tempfile::tempdir().unwrap();
     let (path, want) = dataset(&dir, 200_000);
-    let master = turn.mesos.zk_url();
-    let child = spawn_submit(
-        &master,
-        &["--name", "failover", "--partitions", "24", &path],
-    );
-    let state = turn
-        .mesos
-        .wait_for_state("a task of the job running", WAIT, |s| {
-            tasks_in(s, "failover", "TASK_RUNNING") > 0
-        })
-        .await
-        .unwrap();
+    let (child, state) =
+        spawn_running(&turn.mesos, "failover", &["--partitions", "24", &path]).await;
     let id_before = framework(&state, "failover").unwrap()["id"].clone();
     let killed = turn.mesos.kill_leader().await.unwrap();
 
@@ -134,25 +124,12 @@ async fn agent_killed_mid_job_the_job_finishes_exactly() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (path, want) = dataset(&dir, 200_000);
-    let master = turn.mesos.zk_url();
-    let child = spawn_submit(
-        &master,
-        &[
-            "--name",
-            "agent-loss",
-            "--shared",
-            "--partitions",
-            "24",
-            &path,
-        ],
-    );
-    let state = turn
-        .mesos
-        .wait_for_state("tasks of the job running", WAIT, |s| {
-            tasks_in(s, "agent-loss", "TASK_RUNNING") > 0
-        })
-        .await
-        .unwrap();
+    let (child, state) = spawn_running(
+        &turn.mesos,
+        "agent-loss",
+        &["--shared", "--partitions", "24", &path],
+    )
+    .await;
     // The agent of a running task, with its executors.
     let tasks = framework(&state, "agent-loss").unwrap()["tasks"]
         .as_array()
@@ -191,24 +168,8 @@ async fn a_killed_driver_is_removed_after_its_failover_timeout() {
     let mesos = &turn.mesos;
     let dir = tempfile::tempdir().unwrap();
     let (path, _) = dataset(&dir, 200_000);
-    let mut child = spawn_submit(
-        &mesos.zk_url(),
-        &[
-            "--name",
-            "dead-driver",
-            "--failover-timeout",
-            "3",
-            "--partitions",
-            "64",
-            &path,
-        ],
-    );
-    mesos
-        .wait_for_state("a task of the job running", WAIT, |s| {
-            tasks_in(s, "dead-driver", "TASK_RUNNING") > 0
-        })
-        .await
-        .unwrap();
+    let args = ["--failover-timeout", "3", "--partitions", "64", &path];
+    let (mut child, _) = spawn_running(mesos, "dead-driver", &args).await;
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -83,6 +83,21 @@ pub fn spawn_submit(master: &str, args: &[&str]) -> Child {
         .expect("rmesos-submit starts")
 }
 
+/// Starts `rmesos-submit --name name args...` and returns once Mesos shows
+/// a task of its framework running, with the master's state then.
+pub async fn spawn_running(mesos: &RealMesos, name: &str, args: &[&str]) -> (Child, Value) {
+    let mut all = vec!["--name", name];
+    all.extend_from_slice(args);
+    let child = spawn_submit(&mesos.zk_url(), &all);
+    let state = mesos
+        .wait_for_state("a task of the job running", WAIT, |s| {
+            tasks_in(s, name, "TASK_RUNNING") > 0
+        })
+        .await
+        .unwrap();
+    (child, state)
+}
+
 /// The JSON an `rmesos-submit` printed, after checking it exited 0.
 pub fn success_json(output: &Output) -> Value {
     let stderr = String::from_utf8_lossy(&output.stderr);
