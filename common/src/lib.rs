@@ -6,8 +6,10 @@
 //! the kernel (`readers`), and the description of one partition's work that
 //! travels from driver to executor (`partition`), and the rest of the
 //! driver-executor exchange: data-server URLs, served rows, failure
-//! reports (`task`).
+//! reports (`task`); and `duration`, the one type and parser of every
+//! timeout a user sets.
 
+pub mod duration;
 pub mod partition;
 pub mod readers;
 pub mod stats;

@@ -13,13 +13,11 @@ mod offer_pool;
 mod options;
 mod placement;
 mod session;
-mod settings;
 mod status;
 
 pub use blocking::BlockingCluster;
 pub use options::{ClusterOptions, RetryPolicy, TaskResources};
 pub use session::{Cluster, ClusterError, JobHandle};
-pub use settings::{ClusterSettings, SettingsError};
 pub use status::{
     AgentStatus, ClusterStatus, FrameworkStatus, HistoryEntry, JobStatus, StatusBoard,
     TaskStatusRow,
