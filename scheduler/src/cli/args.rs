@@ -4,7 +4,7 @@
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
-use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Parser, ValueEnum};
 use rmesos_common::readers::HeaderMode;
 
@@ -30,8 +30,12 @@ Exit status:
 
 Environment:
   RMESOS_MASTER  default for --master
-  RMESOS_*       defaults for the cluster options (each option names its variable)
-  RUST_LOG       log filter for messages on stderr (default: warn)";
+  RMESOS_*       defaults for the session options (each option names its
+                 variable); a flag beats its variable
+  RUST_LOG       log filter for messages on stderr (default: warn)
+
+Timeouts (SECS) are seconds (30, 2.5) or a length with its unit (500ms, 30s,
+2m, 1h); 0 is refused.";
 
 /// Computes column statistics (count, mean, variance, numNonzeros, min,
 /// max, normL1, normL2) of a .npy or .csv file.
@@ -59,7 +63,7 @@ pub struct SubmitArgs {
 
     /// Whether the first .csv line is a header; auto: it is when any of its
     /// fields is not a number [default: auto]
-    #[arg(long, value_name = "WHEN", value_parser = header_parser())]
+    #[arg(long, value_name = "WHEN", value_parser = HeaderParser)]
     pub header: Option<HeaderMode>,
 
     /// Never show the progress bar (it is shown only when stderr is a
@@ -86,13 +90,30 @@ pub enum OutputFormat {
     Json,
 }
 
-/// `--header`: the choices `parse_header` takes, the synonyms hidden
-/// from the help.
-fn header_parser() -> impl TypedValueParser<Value = HeaderMode> {
-    let choices = HEADER_CHOICES
-        .iter()
-        .map(|(name, _, shown)| PossibleValue::new(*name).hide(!shown));
-    PossibleValuesParser::new(choices).try_map(|text| parse_header(&text))
+/// `--header`: parsed by `parse_header` (so its message is Python's
+/// too), its choices listed in the help, the synonyms hidden.
+#[derive(Debug, Clone, Copy)]
+struct HeaderParser;
+
+impl TypedValueParser for HeaderParser {
+    type Value = HeaderMode;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<HeaderMode, clap::Error> {
+        let parse: fn(&str) -> Result<HeaderMode, String> = parse_header;
+        parse.parse_ref(command, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        let choices = HEADER_CHOICES
+            .iter()
+            .map(|(name, _, shown)| PossibleValue::new(*name).hide(!shown));
+        Some(Box::new(choices))
+    }
 }
 
 #[cfg(test)]
