@@ -164,7 +164,7 @@ impl ClusterSession {
         let placement = Placement::Cluster { shared };
         let plan = py
             .detach(|| dataset.plan_for(placement, &crate::job_id(), partitions))
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(crate::plan_failed)?;
         let cluster = self
             .cluster
             .enter()

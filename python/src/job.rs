@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_scheduler::engine::{
@@ -37,7 +37,7 @@ pub fn run(
     let plan = dataset
         .clone()
         .plan_for(placement, "python", requested)
-        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+        .map_err(crate::plan_failed)?;
     let runner = LocalRunner::new(local.threads);
     let cancel = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<ProgressUpdate>();

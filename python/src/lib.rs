@@ -58,6 +58,16 @@ fn partitions(requested: Option<u32>) -> PyResult<Option<std::num::NonZeroU32>> 
         .transpose()
 }
 
+/// A job that could not be planned: a file that cannot be read is the
+/// job's failure (`JobFailed`, as when a partition finds it bad); anything
+/// else wrong with the dataset is a `ValueError`.
+fn plan_failed(error: rmesos_scheduler::engine::DatasetError) -> PyErr {
+    match error {
+        rmesos_scheduler::engine::DatasetError::Read(read) => JobFailed::new_err(read.to_string()),
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
 /// A failed job as Python sees it: `JobFailed`, with the message every
 /// front shows (bad input: the file and the place).
 fn job_failed(error: rmesos_scheduler::engine::JobError) -> PyErr {

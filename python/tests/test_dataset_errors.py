@@ -17,13 +17,19 @@ from rmesos import _paths
 ERROR_PREFIX = "rmesos-submit: error: "
 
 
-def shell_error(*args) -> str:
-    """The message ``rmesos-submit`` (local mode) exits 2 with."""
+def shell_stderr(*args) -> str:
+    """What ``rmesos-submit`` (local mode) says as it exits 2."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RMESOS_")}
     result = subprocess.run([str(_paths.submit_path()), "--master", "local[2]", *map(str, args)],
                             capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 2, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    return result.stderr
+
+
+def shell_error(*args) -> str:
+    """The one-line message ``rmesos-submit`` (local mode) exits 2 with."""
+    lines = [line for line in shell_stderr(*args).splitlines() if line.strip()]
+    assert len(lines) == 1, lines
     return lines[0]
 
 
@@ -100,7 +106,7 @@ def test_bad_csv_options_get_the_parsers_message(files):
                                  ("--delimiter", "delimiter", "\n"),
                                  ("--delimiter", "delimiter", '"'),
                                  ("--header", "header", "maybe")]:
-        shell = shell_error(flag, value, files["upper"])
+        shell = shell_stderr(flag, value, files["upper"])
         error = python_error(lambda sc: sc.csv_file(files["upper"], **{keyword: value}), job=False)
         prefix = f"{keyword}: "
         assert str(error).startswith(prefix), error
