@@ -31,10 +31,11 @@ fn text_of(key: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     if let Ok(flag) = value.cast::<PyBool>() {
         return Ok(flag.is_true().to_string());
     }
-    if value.is_instance_of::<PyString>()
-        || value.is_instance_of::<PyInt>()
-        || value.is_instance_of::<PyFloat>()
-    {
+    if value.is_instance_of::<PyFloat>() {
+        // Rust's decimal form: never an exponent (1e-05 is 0.00001).
+        return Ok(value.extract::<f64>()?.to_string());
+    }
+    if value.is_instance_of::<PyString>() || value.is_instance_of::<PyInt>() {
         return value.str()?.extract::<String>();
     }
     let os = value.py().import("os")?;

@@ -96,6 +96,7 @@ def test_defaults_and_the_environment_reach_the_context(monkeypatch):
 
 def test_timeouts_take_units_and_refuse_zero():
     rmesos.Context("local", job_timeout="2m", data_timeout=2.5, connect_timeout="500ms")
+    rmesos.Context("local", job_timeout=1e-05)  # a float is its decimal form, not "1e-05"
     for zero in [0, 0.0, "0", "0s"]:
         with pytest.raises(ValueError, match="not a positive number of seconds"):
             rmesos.Context("local", job_timeout=zero)
