@@ -10,16 +10,7 @@ import numpy as np
 
 from . import _paths, _rmesos
 
-_DEFAULT_MASTER = "local[*]"
 _live_contexts: "weakref.WeakSet[Context]" = weakref.WeakSet()
-
-
-def _resolve_master(master: Optional[str]) -> str:
-    if master is None:
-        master = os.environ.get("RMESOS_MASTER") or _DEFAULT_MASTER
-    if not isinstance(master, str):
-        raise TypeError(f"master must be a string, not {type(master).__name__}")
-    return master
 
 
 class Dataset:
@@ -107,45 +98,38 @@ class Context:
     ``http://host:port``). Default: ``$RMESOS_MASTER``, else ``local[*]``.
     Use as a context manager, or call ``stop()``.
 
+    Every keyword is a session setting, passed as it is to the settings
+    model ``rmesos-submit`` uses: the same names as the README's option
+    table (``task_cpus``, ``task_mem_mb``, ``data_timeout``, ``ui_bind``,
+    ...), the same defaults, the same ``RMESOS_*`` variables for those not
+    given, the same parser and message for a bad value (``ValueError``;
+    an unknown keyword is a ``TypeError``). Timeouts are seconds (``30``,
+    ``2.5``) or a string with a unit (``"500ms"``, ``"2m"``); 0 is
+    refused. ``rmesos._rmesos.settings_fields()`` lists them all.
+
     On a cluster the Context is one Mesos framework for its whole life
     (torn down by ``stop()`` or at interpreter exit, which cancels a job
-    still running on another thread). Options, each
-    defaulting to its ``RMESOS_*`` environment variable: ``task_cpus``,
-    ``task_mem_mb``, ``executor_cpus``, ``executor_mem_mb``, ``role``, ``principal``, ``secret_file``,
-    ``max_attempts``, ``job_timeout`` and ``connect_timeout`` (seconds),
-    ``data_timeout`` (seconds, default 60: an executor gives a partition
-    up, to be retried, when this process's data server sends it nothing
-    for that long, like Spark's ``spark.network.timeout``),
-    ``failover_timeout`` (seconds, default 300: when this process dies or
-    loses the masters without ``stop()``, Mesos keeps the framework, its
-    tasks and executors this long for it to reconnect, then removes them),
-    ``data_bind`` (``host:port`` the data server listens on),
-    ``advertise_host`` / ``advertise_port`` (how agents reach this
-    process), ``executor_uri`` / ``executor_path`` (instead of serving the
-    bundled executor), ``ui_bind`` (``host:port`` of the status page, or
-    ``"off"``; default ``0.0.0.0:4040``, the next free port up to 4060
-    when taken; its URL is ``uiWebUrl``).
+    still running on another thread); its status page's URL is
+    ``uiWebUrl``.
     """
 
-    def __init__(self, master: Optional[str] = None, appName: str = "rmesos", **options: Any):
-        self.master = _resolve_master(master)
-        self.appName = appName
+    def __init__(self, master: Optional[str] = None, appName: Optional[str] = None, **options: Any):
+        keywords = {"master": master, "appName": appName, **options}
+        self.master, self.appName = _rmesos.resolve_settings(keywords)
         self.options = options
         self._threads = _rmesos.check_master(self.master)
         self._session = None
         self._stopped = False
         if self._threads == 0:
-            settings = {"app_name": appName, **options}
-            executor = _bundled_executor()
-            if executor is not None:
-                settings.setdefault("executor_file", executor)
-            self._session = _rmesos.ClusterSession(self.master, settings)
+            if keywords.get("executor_file") is None:
+                keywords["executor_file"] = _bundled_executor()
+            self._session = _rmesos.ClusterSession(keywords)
         _live_contexts.add(self)
 
     @property
     def defaultParallelism(self) -> int:
-        """Worker threads in local mode; the default partitions (8) on a cluster."""
-        return self._threads or 8
+        """Worker threads in local mode; the default partitions on a cluster."""
+        return self._threads or _rmesos.DEFAULT_CLUSTER_PARTITIONS
 
     @property
     def frameworkId(self) -> Optional[str]:
@@ -164,13 +148,19 @@ class Context:
     def npy_file(self, path: Union[str, os.PathLike], shared: bool = True,
                  numSlices: Optional[int] = None) -> Dataset:
         """A ``.npy`` file (1-D or 2-D, numeric dtype), read by row ranges."""
-        return Dataset(self, path=_existing(path), kind="npy", partitions=_check_slices(numSlices),
+        path = os.fspath(path)
+        _rmesos.check_file(path)
+        return Dataset(self, path=path, kind="npy", partitions=_check_slices(numSlices),
                        shared=shared)
 
     def csv_file(self, path: Union[str, os.PathLike], shared: bool = True, numSlices: Optional[int] = None,
-                 delimiter: str = ",", header: str = "auto") -> Dataset:
-        """A ``.csv`` file of numbers, read by byte ranges aligned to lines."""
-        return Dataset(self, path=_existing(path), kind="csv", partitions=_check_slices(numSlices),
+                 delimiter: Optional[str] = None, header: Optional[str] = None) -> Dataset:
+        """A ``.csv`` file of numbers, read by byte ranges aligned to lines;
+        ``delimiter`` one ASCII character or ``"tab"`` (default ``","``),
+        ``header`` ``"auto"`` (default), ``"yes"`` or ``"no"``."""
+        path = os.fspath(path)
+        _rmesos.check_file(path, delimiter, header)
+        return Dataset(self, path=path, kind="csv", partitions=_check_slices(numSlices),
                        delimiter=delimiter, header=header, shared=shared)
 
     def stop(self) -> None:
@@ -213,13 +203,6 @@ def _bundled_executor() -> Optional[str]:
         return str(_paths.executor_path())
     except FileNotFoundError:
         return None
-
-
-def _existing(path) -> str:
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file")
-    return path
 
 
 @atexit.register

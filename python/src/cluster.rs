@@ -6,7 +6,6 @@
 //! interpreter exit) cancels jobs running on other threads, waits for them
 //! without the GIL, and tears the framework down.
 
-use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
@@ -15,15 +14,14 @@ use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyConnectionError, PyKeyboardInterrupt, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use rmesos_scheduler::cluster::{BlockingCluster, ClusterError, ClusterSettings};
-use rmesos_scheduler::engine::{Dataset, JobError, ProgressSink, ProgressUpdate};
-use rmesos_scheduler::ui::UiBind;
+use rmesos_scheduler::cluster::{BlockingCluster, ClusterError, StatusBoard};
+use rmesos_scheduler::engine::{Dataset, JobError, Placement, ProgressSink, ProgressUpdate};
+use rmesos_scheduler::settings::redact;
+use rmesos_scheduler::ui::StatusPage;
 
 use crate::JobFailed;
 use crate::shared_cluster::{SharedCluster, in_job};
 
-/// Partitions of a cluster job when the caller does not say.
-const DEFAULT_PARTITIONS: u32 = 8;
 /// How long `stop()` waits for cancelled jobs on other threads to end
 /// (they notice within 100 ms).
 const STOP_PATIENCE: Duration = Duration::from_secs(30);
@@ -31,91 +29,26 @@ const STOP_PATIENCE: Duration = Duration::from_secs(30);
 #[pyclass(module = "rmesos._rmesos")]
 pub struct ClusterSession {
     cluster: SharedCluster,
-}
-
-fn settings_from(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClusterSettings> {
-    let mut settings = ClusterSettings::default();
-    let Some(options) = options else {
-        return Ok(settings);
-    };
-    for (key, value) in options.iter() {
-        let key: String = key.extract()?;
-        if value.is_none() {
-            continue;
-        }
-        let secs = |v: &Bound<'_, PyAny>| -> PyResult<Duration> {
-            let s: f64 = v.extract()?;
-            Duration::try_from_secs_f64(s).map_err(|_| {
-                PyValueError::new_err(format!("{key} must be a positive number of seconds"))
-            })
-        };
-        match key.as_str() {
-            "app_name" => settings.app_name = Some(value.extract()?),
-            "role" => settings.role = Some(value.extract()?),
-            "principal" => settings.principal = Some(value.extract()?),
-            "secret_file" => settings.secret_file = Some(value.extract::<PathBuf>()?),
-            "task_cpus" => settings.task_cpus = Some(value.extract()?),
-            "task_mem_mb" => settings.task_mem_mb = Some(value.extract()?),
-            "executor_cpus" => settings.executor_cpus = Some(value.extract()?),
-            "executor_mem_mb" => settings.executor_mem_mb = Some(value.extract()?),
-            "max_attempts" => settings.max_attempts = Some(value.extract()?),
-            "job_timeout" => settings.job_timeout = Some(secs(&value)?),
-            "connect_timeout" => settings.connect_timeout = Some(secs(&value)?),
-            "data_timeout" => settings.data_timeout = Some(secs(&value)?),
-            "failover_timeout" => settings.failover_timeout = Some(secs(&value)?),
-            "data_bind" => {
-                let text: String = value.extract()?;
-                settings.data_bind = Some(text.parse().map_err(|_| {
-                    PyValueError::new_err(format!(
-                        "data_bind: '{text}' is not an address like 0.0.0.0:7077"
-                    ))
-                })?);
-            }
-            "advertise_host" => settings.advertise_host = Some(value.extract()?),
-            "advertise_port" => settings.advertise_port = Some(value.extract()?),
-            "executor_uri" => settings.executor_uri = Some(value.extract()?),
-            "executor_path" => settings.executor_path = Some(value.extract()?),
-            "executor_file" => settings.executor_file = Some(value.extract::<PathBuf>()?),
-            "ui_bind" => settings.ui_bind = Some(ui_bind(&value)?),
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown cluster option '{other}'"
-                )));
-            }
-        }
-    }
-    Ok(settings)
-}
-
-/// `ui_bind`: "off" or False for no status page, else "host:port".
-fn ui_bind(value: &Bound<'_, PyAny>) -> PyResult<UiBind> {
-    if let Ok(flag) = value.extract::<bool>() {
-        return match flag {
-            false => Ok(UiBind::Off),
-            true => Err(PyValueError::new_err(
-                "ui_bind: give an address like \"0.0.0.0:4040\", or \"off\"",
-            )),
-        };
-    }
-    let text: String = value.extract()?;
-    text.parse()
-        .map_err(|message: String| PyValueError::new_err(format!("ui_bind: {message}")))
+    /// The status page over the session's board, until `stop()`.
+    page: Mutex<Option<StatusPage>>,
 }
 
 #[pymethods]
 impl ClusterSession {
-    /// Connects to the cluster at `master` (waits for the subscription).
+    /// Connects to the cluster the settings' master names (waits for the
+    /// subscription); `keywords` are `rmesos.Context`'s, master included.
     #[new]
-    #[pyo3(signature = (master, options=None))]
-    fn new(py: Python<'_>, master: &str, options: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
-        let settings = settings_from(options)?
-            .with_env()
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    #[pyo3(signature = (keywords=None))]
+    fn new(py: Python<'_>, keywords: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let settings = crate::settings::settings_of(keywords)?;
+        let master = redact(settings.master.as_str());
         let options = settings
-            .into_options(master)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .cluster_options()
+            .map_err(crate::settings::to_python)?;
+        let board = StatusBoard::for_options(&options);
+        let page = StatusPage::start(settings.ui_bind, board.clone());
         let cluster = py
-            .detach(move || BlockingCluster::connect(options))
+            .detach(move || BlockingCluster::connect_with_board(options, board))
             .map_err(|error| match error {
                 ClusterError::Unreachable { .. } | ClusterError::Refused { .. } => {
                     PyConnectionError::new_err(error.to_string())
@@ -124,6 +57,7 @@ impl ClusterSession {
             })?;
         Ok(ClusterSession {
             cluster: SharedCluster::new(cluster),
+            page: Mutex::new(page),
         })
     }
 
@@ -136,7 +70,12 @@ impl ClusterSession {
 
     /// The status page's URL (`None` when it is off or could not start).
     fn ui_url(&self) -> Option<String> {
-        self.cluster.with(BlockingCluster::ui_url).flatten()
+        let host = self
+            .cluster
+            .with(BlockingCluster::advertised_host)
+            .flatten()?;
+        let page = self.page.lock().unwrap_or_else(|e| e.into_inner());
+        page.as_ref().and_then(|page| page.url(&host))
     }
 
     /// Statistics of an in-memory table: it is copied once and served to
@@ -160,7 +99,7 @@ impl ClusterSession {
         };
         let dataset =
             Dataset::in_memory(values, ncols).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        self.run(py, dataset, partitions, progress)
+        self.run(py, dataset, true, partitions, progress)
     }
 
     /// Statistics of a `.npy`/`.csv` file: read by the executors when
@@ -177,19 +116,15 @@ impl ClusterSession {
         header: Option<&str>,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let dataset = crate::file_dataset(path, delimiter, header)?;
-        let dataset = if shared {
-            dataset
-        } else {
-            py.detach(|| dataset.into_memory())
-                .map_err(|e| PyValueError::new_err(e.to_string()))?
-        };
-        self.run(py, dataset, partitions, progress)
+        let dataset = crate::dataset::open_file(&path, delimiter, header)?;
+        self.run(py, dataset, shared, partitions, progress)
     }
 
     /// Tears the framework down; later jobs raise RuntimeError. Jobs
     /// running on other threads are cancelled first (they raise JobFailed).
     fn stop(&self, py: Python<'_>) -> PyResult<()> {
+        let page = self.page.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(page);
         let Some(cluster) = self.cluster.take() else {
             return Ok(());
         };
@@ -221,14 +156,15 @@ impl ClusterSession {
         &self,
         py: Python<'py>,
         dataset: Dataset,
+        shared: bool,
         partitions: Option<u32>,
         progress: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let partitions = NonZeroU32::new(partitions.unwrap_or(DEFAULT_PARTITIONS))
-            .ok_or_else(|| PyValueError::new_err("the number of partitions must be at least 1"))?;
-        let plan = dataset
-            .plan(&crate::job_id(), Some(partitions), NonZeroUsize::MIN)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let partitions = crate::partitions(partitions)?;
+        let placement = Placement::Cluster { shared };
+        let plan = py
+            .detach(|| dataset.plan_for(placement, &crate::job_id(), partitions))
+            .map_err(crate::plan_failed)?;
         let cluster = self
             .cluster
             .enter()
@@ -266,8 +202,7 @@ impl ClusterSession {
             Err(JobError::Cancelled) if self.cluster.stopping() => Err(JobFailed::new_err(
                 "the job was cancelled: its rmesos.Context was stopped",
             )),
-            Err(JobError::BadInput { message, .. }) => Err(JobFailed::new_err(message)),
-            Err(error) => Err(JobFailed::new_err(error.to_string())),
+            Err(error) => Err(crate::job_failed(error)),
         }
     }
 }

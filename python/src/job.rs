@@ -3,16 +3,15 @@
 //! takes the GIL to report progress and to check for Ctrl-C, which cancels
 //! the job (remaining partitions are skipped) and raises KeyboardInterrupt.
 
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_scheduler::engine::{
-    Dataset, JobError, Partition, PartitionError, PartitionWork, ProgressUpdate,
+    Dataset, JobError, Partition, PartitionError, PartitionWork, Placement, ProgressUpdate,
 };
 use rmesos_scheduler::local::{LocalMaster, LocalRunner};
 
@@ -31,16 +30,14 @@ pub fn run(
     partitions: Option<u32>,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<ColumnStats> {
-    let requested =
-        match partitions {
-            None => None,
-            Some(n) => Some(NonZeroU32::new(n).ok_or_else(|| {
-                PyValueError::new_err("the number of partitions must be at least 1")
-            })?),
-        };
+    let requested = crate::partitions(partitions)?;
+    let placement = Placement::Local {
+        threads: local.threads,
+    };
     let plan = dataset
-        .plan("python", requested, local.threads)
-        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+        .clone()
+        .plan_for(placement, "python", requested)
+        .map_err(crate::plan_failed)?;
     let runner = LocalRunner::new(local.threads);
     let cancel = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<ProgressUpdate>();
@@ -140,5 +137,5 @@ fn compute(
 }
 
 fn job_failed(error: JobError) -> PyErr {
-    JobFailed::new_err(error.to_string())
+    crate::job_failed(error)
 }

@@ -4,7 +4,9 @@
 
 mod cluster;
 mod convert;
+mod dataset;
 mod job;
+mod settings;
 mod shared_cluster;
 
 use numpy::{PyReadonlyArray2, PyUntypedArrayMethods};
@@ -12,10 +14,9 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use rmesos_common::readers::{CsvOptions, HeaderMode};
-use rmesos_scheduler::cli::master::{MasterUrl, redact};
-use rmesos_scheduler::engine::Dataset;
+use rmesos_scheduler::engine::{DEFAULT_CLUSTER_PARTITIONS, Dataset};
 use rmesos_scheduler::local::LocalMaster;
+use rmesos_scheduler::settings::{MasterUrl, redact};
 
 create_exception!(
     _rmesos,
@@ -47,20 +48,30 @@ fn job_id() -> String {
     )
 }
 
-/// The dataset of a `.npy` or `.csv` path, chosen by extension.
-fn file_dataset(
-    path: std::path::PathBuf,
-    delimiter: Option<&str>,
-    header: Option<&str>,
-) -> PyResult<Dataset> {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("npy") => Ok(Dataset::Npy(path)),
-        Some("csv") => Ok(Dataset::Csv(path, csv_options(delimiter, header)?)),
-        _ => Err(PyValueError::new_err(format!(
-            "{}: expected a .npy or .csv file",
-            path.display()
-        ))),
+/// The partitions asked for (`None`: the default where the job runs).
+fn partitions(requested: Option<u32>) -> PyResult<Option<std::num::NonZeroU32>> {
+    requested
+        .map(|n| {
+            std::num::NonZeroU32::new(n)
+                .ok_or_else(|| PyValueError::new_err("the number of partitions must be at least 1"))
+        })
+        .transpose()
+}
+
+/// A job that could not be planned: a file that cannot be read is the
+/// job's failure (`JobFailed`, as when a partition finds it bad); anything
+/// else wrong with the dataset is a `ValueError`.
+fn plan_failed(error: rmesos_scheduler::engine::DatasetError) -> PyErr {
+    match error {
+        rmesos_scheduler::engine::DatasetError::Read(read) => JobFailed::new_err(read.to_string()),
+        other => PyValueError::new_err(other.to_string()),
     }
+}
+
+/// A failed job as Python sees it: `JobFailed`, with the message every
+/// front shows (bad input: the file and the place).
+fn job_failed(error: rmesos_scheduler::engine::JobError) -> PyErr {
+    JobFailed::new_err(error.bad_input().unwrap_or_else(|| error.to_string()))
 }
 
 /// Column statistics of a C-contiguous float64 2-D array, read in place.
@@ -99,35 +110,9 @@ fn col_stats_file<'py>(
     progress: Option<Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let local = local_threads(master)?;
-    let dataset = file_dataset(path, delimiter, header)?;
+    let dataset = dataset::open_file(&path, delimiter, header)?;
     let stats = job::run(py, &dataset, None, local, partitions, progress)?;
     convert::stats_to_dict(py, &stats)
-}
-
-fn csv_options(delimiter: Option<&str>, header: Option<&str>) -> PyResult<CsvOptions> {
-    let mut options = CsvOptions::default();
-    if let Some(d) = delimiter {
-        options.delimiter = match d.as_bytes() {
-            [b] if b.is_ascii() => *b,
-            _ if d == "\\t" || d == "tab" => b'\t',
-            _ => {
-                return Err(PyValueError::new_err(format!(
-                    "delimiter must be one ASCII character, not {d:?}"
-                )));
-            }
-        };
-    }
-    options.header = match header {
-        None | Some("auto") => HeaderMode::Auto,
-        Some("yes") | Some("true") => HeaderMode::Present,
-        Some("no") | Some("false") => HeaderMode::Absent,
-        Some(other) => {
-            return Err(PyValueError::new_err(format!(
-                "header must be 'auto', 'yes' or 'no', not {other:?}"
-            )));
-        }
-    };
-    Ok(options)
 }
 
 /// Validates a master URL (raises `ValueError`): the local thread count,
@@ -146,6 +131,13 @@ fn _rmesos(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(col_stats_array, m)?)?;
     m.add_function(wrap_pyfunction!(col_stats_file, m)?)?;
     m.add_function(wrap_pyfunction!(check_master, m)?)?;
+    m.add_function(wrap_pyfunction!(dataset::check_file, m)?)?;
+    m.add(
+        "DEFAULT_CLUSTER_PARTITIONS",
+        DEFAULT_CLUSTER_PARTITIONS.get(),
+    )?;
+    m.add_function(wrap_pyfunction!(settings::resolve_settings, m)?)?;
+    m.add_function(wrap_pyfunction!(settings::settings_fields, m)?)?;
     m.add_class::<cluster::ClusterSession>()?;
     m.add("JobFailed", m.py().get_type::<JobFailed>())?;
     Ok(())

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from rmesos import _paths
+from rmesos import _paths, _rmesos
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -252,11 +252,11 @@ def test_launcher_settings_are_overridable(tmp_path):
 
 
 def test_launcher_hands_every_cli_variable_to_the_container(tmp_path):
-    """Each RMESOS_* variable the driver reads (as rmesos-submit's options
-    declare them) reaches the container when set: a new one fails here
-    until the launcher passes it on."""
-    args_rs = (REPO / "scheduler" / "src" / "cli" / "args.rs").read_text()
-    names = set(re.findall(r'env = "(RMESOS_[A-Z0-9_]+)"', args_rs))
+    """Each RMESOS_* variable the driver reads (every session setting but
+    the hidden ones, as the settings model lists them) reaches the
+    container when set: a new one fails here until the launcher passes it
+    on."""
+    names = {field["variable"] for field in _rmesos.settings_fields() if not field["hidden"]}
     assert {"RMESOS_MASTER", "RMESOS_DATA_BIND", "RMESOS_UI_BIND"} <= names
     secret = tmp_path / "secret"
     secret.write_text("s\n")

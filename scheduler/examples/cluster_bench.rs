@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use rmesos_mesos_sim::{ClusterConfig, SimCluster};
-use rmesos_scheduler::cluster::{Cluster, ClusterSettings};
+use rmesos_scheduler::cluster::Cluster;
 use rmesos_scheduler::engine::{Dataset, JobPlan, NoProgress};
+use rmesos_scheduler::settings::SessionSettings;
 
 const GIB: usize = 1 << 30;
 
@@ -63,12 +64,12 @@ async fn start(agents: usize, cpus: f64, zk: &ZooKeeperServer) -> anyhow::Result
 }
 
 async fn connect(sim: &SimCluster, task_cpus: f64) -> anyhow::Result<Cluster> {
-    let settings = ClusterSettings {
-        data_bind: Some("127.0.0.1:0".parse()?),
-        task_cpus: Some(task_cpus),
-        ..ClusterSettings::default()
-    };
-    Ok(Cluster::connect(settings.into_options(&sim.zk_url())?).await?)
+    let settings = SessionSettings::from_keywords(&[
+        ("master", sim.zk_url()),
+        ("data_bind", "127.0.0.1:0".to_owned()),
+        ("task_cpus", task_cpus.to_string()),
+    ])?;
+    Ok(Cluster::connect(settings.cluster_options()?).await?)
 }
 
 fn seed() -> Dataset {

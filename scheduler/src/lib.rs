@@ -4,9 +4,10 @@
 //! come from `rmesos-common`; then master detection (`detection`), the v1
 //! scheduler HTTP client (`transport`) and the subscribe/event/reconnect
 //! loop (`driver`), the job engine (`engine`), and the front ends (`cli`
-//! for `rmesos-submit`, the Python module). `local` runs jobs in this
-//! process without a cluster. `cluster` runs jobs on Mesos, and `ui`
-//! shows a cluster session's status board over HTTP.
+//! for `rmesos-submit`, the Python module, over the one `settings` model).
+//! `local` runs jobs in this process without a cluster. `cluster` runs
+//! jobs on Mesos, and `ui` shows a cluster session's status board over
+//! HTTP.
 
 /// Retry waits, shared with the executor.
 pub use rmesos_common::backoff;
@@ -18,5 +19,6 @@ pub mod driver;
 pub mod engine;
 pub mod local;
 pub mod secret;
+pub mod settings;
 pub mod transport;
 pub mod ui;

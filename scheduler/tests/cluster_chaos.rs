@@ -155,8 +155,8 @@ async fn the_subscription_is_dropped_mid_job() {
 async fn a_partition_file_unreadable_for_a_while_is_retried() {
     init_tracing();
     let setup = slow_sim(2).await;
-    let generous = rmesos_scheduler::cluster::ClusterSettings {
-        max_attempts: Some(10),
+    let generous = rmesos_scheduler::settings::SessionSettings {
+        max_attempts: "10".parse().unwrap(),
         ..settings()
     };
     let cluster = connect(&setup, generous).await;

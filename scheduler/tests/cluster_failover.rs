@@ -21,7 +21,7 @@ use axum::routing::get;
 use cluster_support::*;
 use rmesos_common::wire::v1::TaskState;
 use rmesos_mesos_sim::ClusterSnapshot;
-use rmesos_scheduler::cluster::ClusterSettings;
+use rmesos_scheduler::settings::{SessionSettings, Timeout};
 use serde_json::Value;
 use tokio::sync::watch;
 
@@ -208,8 +208,10 @@ async fn the_session_subscribes_with_its_failover_timeout() {
     for (chosen, expected) in [(None, 300.0), (Some(Duration::from_secs(45)), 45.0)] {
         let cluster = connect(
             &setup,
-            ClusterSettings {
-                failover_timeout: chosen,
+            SessionSettings {
+                failover_timeout: chosen
+                    .and_then(Timeout::new)
+                    .unwrap_or(settings().failover_timeout),
                 ..settings()
             },
         )

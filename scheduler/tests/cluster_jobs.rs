@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use cluster_support::*;
 use rmesos_common::readers::{CsvOptions, HeaderMode};
-use rmesos_scheduler::cluster::ClusterSettings;
 use rmesos_scheduler::engine::{Dataset, JobError};
+use rmesos_scheduler::settings::SessionSettings;
 
 fn plan(dataset: &Dataset, job: &str, partitions: u32) -> rmesos_scheduler::engine::JobPlan {
     dataset
@@ -26,8 +26,8 @@ fn plan(dataset: &Dataset, job: &str, partitions: u32) -> rmesos_scheduler::engi
 async fn the_seed_rows_in_two_partitions() {
     init_tracing();
     let setup = start_sim(2, |_| {}).await;
-    let data_timeout = ClusterSettings {
-        data_timeout: Some(std::time::Duration::from_secs(45)),
+    let data_timeout = SessionSettings {
+        data_timeout: "45".parse().unwrap(),
         ..settings()
     };
     let cluster = connect(&setup, data_timeout).await;
@@ -212,9 +212,9 @@ async fn offers_are_suppressed_when_idle_and_revived_for_work() {
 async fn a_job_that_cannot_be_placed_times_out() {
     init_tracing();
     let setup = start_sim(1, |c| c.agent_cpus = 2.0).await;
-    let too_big = rmesos_scheduler::cluster::ClusterSettings {
-        task_cpus: Some(16.0),
-        job_timeout: Some(std::time::Duration::from_millis(800)),
+    let too_big = SessionSettings {
+        task_cpus: "16".parse().unwrap(),
+        job_timeout: Some("800ms".parse().unwrap()),
         ..settings()
     };
     let cluster = connect(&setup, too_big).await;

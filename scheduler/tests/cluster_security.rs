@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use cluster_support::*;
 use rmesos_mesos_sim::Credential;
-use rmesos_scheduler::cluster::ClusterSettings;
 use rmesos_scheduler::engine::Dataset;
+use rmesos_scheduler::settings::SessionSettings;
 
 const SECRET: &str = "s3cret-Value-42";
 
@@ -51,7 +51,7 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
     let cluster = connect(
         &setup,
-        ClusterSettings {
+        SessionSettings {
             principal: Some("analytics".into()),
             secret_file: Some(secret_file),
             ..settings()

@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use cluster_support::*;
 use reqwest::{Method, StatusCode};
-use rmesos_scheduler::cluster::{Cluster, ClusterSettings};
+use rmesos_scheduler::cluster::Cluster;
 use rmesos_scheduler::engine::Dataset;
+use rmesos_scheduler::settings::SessionSettings;
 use rmesos_scheduler::ui::UiBind;
 use serde_json::Value;
 
@@ -30,7 +31,7 @@ async fn slow_sim(agents: usize) -> Setup {
     .await
 }
 
-fn base(cluster: &Cluster) -> String {
+fn base(cluster: &Session) -> String {
     let addr = cluster.ui_addr().expect("the status page runs");
     format!("http://{addr}")
 }
@@ -238,8 +239,8 @@ async fn wait_closed(addr: SocketAddr) {
 async fn the_page_moves_off_a_taken_port_and_can_be_off_or_fail() {
     init_tracing();
     let setup = start_sim(1, |_| {}).await;
-    let with_ui = |ui_bind| ClusterSettings {
-        ui_bind: Some(ui_bind),
+    let with_ui = |ui_bind| SessionSettings {
+        ui_bind,
         ..settings()
     };
 

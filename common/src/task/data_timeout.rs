@@ -3,9 +3,12 @@
 //! next bytes from the driver's data server before it gives the partition
 //! up as `Unavailable`. The driver hands it to each executor in the
 //! environment of the executor's `CommandInfo`, as a number of seconds
-//! (the syntax of every `RMESOS_*_SECS` setting).
+//! (read back with `duration::Timeout`'s parser, the one of every
+//! `RMESOS_*_SECS` setting).
 
 use std::time::Duration;
+
+use crate::duration::Timeout;
 
 /// The environment variable that carries the timeout, on the driver (the
 /// user's setting) and on the executor (what the driver passed on).
@@ -21,18 +24,10 @@ pub fn format_data_timeout(timeout: Duration) -> String {
     timeout.as_secs_f64().to_string()
 }
 
-/// Reads a timeout in seconds (`60`, `2.5`): a finite number above zero.
-/// The error says what was wrong with `text`, not which variable it was.
+/// Reads a timeout (`60`, `2.5`, `30s`: see `Timeout`), above zero. The
+/// error says what was wrong with `text`, not which variable it was.
 pub fn parse_data_timeout(text: &str) -> Result<Duration, String> {
-    let problem = || format!("{text:?} is not a positive number of seconds (e.g. 60 or 2.5)");
-    let seconds: f64 = text.trim().parse().map_err(|_| problem())?;
-    if !(seconds.is_finite() && seconds > 0.0) {
-        return Err(problem());
-    }
-    Duration::try_from_secs_f64(seconds)
-        .ok()
-        .filter(|timeout| !timeout.is_zero())
-        .ok_or_else(problem)
+    text.parse::<Timeout>().map(Timeout::get)
 }
 
 #[cfg(test)]
@@ -57,7 +52,10 @@ mod tests {
     #[test]
     fn only_positive_finite_seconds_are_timeouts() {
         assert_eq!(parse_data_timeout(" 30 "), Ok(Duration::from_secs(30)));
-        for bad in ["", "soon", "0", "-5", "NaN", "inf", "30s", "1e400", "1e-12"] {
+        assert_eq!(parse_data_timeout("30s"), Ok(Duration::from_secs(30)));
+        for bad in [
+            "", "soon", "0", "-5", "NaN", "inf", "30secs", "1e400", "1e-12",
+        ] {
             let error = parse_data_timeout(bad).unwrap_err();
             assert!(
                 error.contains("not a positive number of seconds"),

@@ -5,27 +5,25 @@
 pub mod args;
 mod cluster;
 pub mod error;
-pub mod master;
 pub mod output;
 pub mod progress_bar;
 
-use std::ffi::OsStr;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use rmesos_common::readers::CsvOptions;
 use rmesos_common::stats::ColumnStats;
 use tracing_subscriber::EnvFilter;
 
-use crate::engine::{Dataset, NoProgress, ProgressSink};
+use crate::engine::{
+    CsvChoices, Dataset, JobError, NoProgress, OpenError, Placement, ProgressSink,
+};
 use crate::local::{LocalMaster, LocalRunner};
+use crate::settings::{MasterUrl, variable_at_fault};
 use args::{OutputFormat, SubmitArgs};
 use error::CliError;
-use master::MasterUrl;
 use output::StatColumns;
 use progress_bar::ProgressBarSink;
 
@@ -33,8 +31,7 @@ use progress_bar::ProgressBarSink;
 pub fn main() -> ExitCode {
     let args = match SubmitArgs::try_parse() {
         Ok(args) => args,
-        // Prints help/version (exit 0) or the usage error (exit 2).
-        Err(error) => error.exit(),
+        Err(error) => usage_error(error),
     };
     init_logging();
     match run(&args) {
@@ -44,6 +41,22 @@ pub fn main() -> ExitCode {
             error.exit_code()
         }
     }
+}
+
+/// Prints help/version (exit 0) or the usage error (exit 2), naming the
+/// `RMESOS_*` variable when a bad value came from the environment.
+fn usage_error(error: clap::Error) -> ! {
+    use clap::CommandFactory;
+    let argv: Vec<_> = std::env::args_os().skip(1).collect();
+    let variable = variable_at_fault(&SubmitArgs::command(), &error, &argv);
+    if let Some(variable) = variable {
+        let _ = error.print();
+        eprintln!(
+            "rmesos-submit: the refused value is that of the environment variable {variable}"
+        );
+        std::process::exit(2);
+    }
+    error.exit()
 }
 
 /// Logs to stderr, filtered by `RUST_LOG` (default: warnings only).
@@ -59,8 +72,21 @@ fn init_logging() {
 
 /// Everything after argument parsing.
 pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
-    let master = MasterUrl::parse(&args.master).map_err(|e| CliError::Usage(e.to_string()))?;
-    let dataset = input_dataset(args)?;
+    let master = args
+        .settings
+        .master
+        .url()
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let csv = CsvChoices {
+        delimiter: args.delimiter,
+        header: args.header,
+    };
+    let dataset = Dataset::open(&args.input, csv).map_err(|error| match error {
+        OpenError::UnknownFormat(_) | OpenError::CsvOptionsForNpy(_) => {
+            CliError::Usage(error.to_string())
+        }
+        _ => CliError::BadInput(error.to_string()),
+    })?;
     let show_bar = !args.no_progress && std::io::stderr().is_terminal();
     let sink: Arc<dyn ProgressSink> = if show_bar {
         Arc::new(ProgressBarSink::new())
@@ -68,8 +94,8 @@ pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
         Arc::new(NoProgress)
     };
     let stats = match master {
-        MasterUrl::Local(local) => run_local(args, local, &dataset, sink.as_ref())?,
-        _ => cluster::run(args, &args.master, dataset, &job_id(), sink)?,
+        MasterUrl::Local(local) => run_local(args, local, dataset, sink.as_ref())?,
+        _ => cluster::run(args, dataset, &job_id(), sink)?,
     };
     print_stats(args, &stats)
 }
@@ -77,12 +103,15 @@ pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
 fn run_local(
     args: &SubmitArgs,
     local: LocalMaster,
-    dataset: &Dataset,
+    dataset: Dataset,
     sink: &dyn ProgressSink,
 ) -> Result<ColumnStats, CliError> {
     let runner = LocalRunner::new(local.threads);
+    let placement = Placement::Local {
+        threads: runner.threads(),
+    };
     let plan = dataset
-        .plan(&job_id(), args.partitions, runner.threads())
+        .plan_for(placement, &job_id(), args.partitions)
         .map_err(|error| CliError::BadInput(error.to_string()))?;
     tracing::info!(
         job = plan.job_id(),
@@ -91,13 +120,7 @@ fn run_local(
         threads = runner.threads().get(),
         "running the job in local mode"
     );
-    runner.run(&plan, sink).map_err(|error| {
-        match error.read_error() {
-            // The reader's message names the file and the place.
-            Some(read) => CliError::BadInput(read.to_string()),
-            None => CliError::JobFailed(error.to_string()),
-        }
-    })
+    runner.run(&plan, sink).map_err(job_failed)
 }
 
 fn print_stats(args: &SubmitArgs, stats: &ColumnStats) -> Result<(), CliError> {
@@ -118,52 +141,12 @@ fn print_stats(args: &SubmitArgs, stats: &ColumnStats) -> Result<(), CliError> {
         .map_err(|error| CliError::JobFailed(format!("cannot write the result: {error}")))
 }
 
-/// The dataset INPUT names, chosen by extension.
-fn input_dataset(args: &SubmitArgs) -> Result<Dataset, CliError> {
-    let path = args.input.as_path();
-    let extension = path
-        .extension()
-        .and_then(OsStr::to_str)
-        .map(str::to_ascii_lowercase);
-    let csv_option_given = args.delimiter.is_some() || args.header.is_some();
-    let dataset = match extension.as_deref() {
-        Some("npy") if csv_option_given => {
-            return Err(CliError::Usage(
-                "--delimiter and --header apply to .csv input only".to_owned(),
-            ));
-        }
-        Some("npy") => Dataset::Npy(path.to_owned()),
-        Some("csv") => {
-            let defaults = CsvOptions::default();
-            Dataset::Csv(
-                path.to_owned(),
-                CsvOptions {
-                    delimiter: args.delimiter.unwrap_or(defaults.delimiter),
-                    header: args.header.map_or(defaults.header, Into::into),
-                },
-            )
-        }
-        _ => {
-            return Err(CliError::Usage(format!(
-                "INPUT must be a .npy or .csv file, got '{}'",
-                path.display()
-            )));
-        }
-    };
-    check_readable(path)?;
-    Ok(dataset)
-}
-
-/// A clear message for a missing input or a directory, before any reader
-/// opens it.
-fn check_readable(path: &Path) -> Result<(), CliError> {
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => Ok(()),
-        Ok(_) => Err(CliError::BadInput(format!(
-            "{}: is not a regular file",
-            path.display()
-        ))),
-        Err(error) => Err(CliError::BadInput(format!("{}: {error}", path.display()))),
+/// A failed job: bad input (exit 2, the message names the file and the
+/// place) or any other failure (exit 1).
+fn job_failed(error: JobError) -> CliError {
+    match error.bad_input() {
+        Some(message) => CliError::BadInput(message),
+        None => CliError::JobFailed(error.to_string()),
     }
 }
 

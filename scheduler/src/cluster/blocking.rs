@@ -25,6 +25,15 @@ pub struct BlockingCluster {
 impl BlockingCluster {
     /// Connects (see `Cluster::connect`), blocking until subscribed.
     pub fn connect(options: ClusterOptions) -> Result<BlockingCluster, ClusterError> {
+        let board = StatusBoard::for_options(&options);
+        BlockingCluster::connect_with_board(options, board)
+    }
+
+    /// Connects recording on `board` (see `Cluster::connect_with_board`).
+    pub fn connect_with_board(
+        options: ClusterOptions,
+        board: StatusBoard,
+    ) -> Result<BlockingCluster, ClusterError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("rmesos-cluster")
@@ -34,7 +43,7 @@ impl BlockingCluster {
                 bind: "(runtime)".into(),
                 source,
             })?;
-        let cluster = runtime.block_on(Cluster::connect(options))?;
+        let cluster = runtime.block_on(Cluster::connect_with_board(options, board))?;
         Ok(BlockingCluster {
             runtime,
             cluster: Some(cluster),
@@ -51,14 +60,10 @@ impl BlockingCluster {
         self.cluster.as_ref().map(Cluster::framework_id)
     }
 
-    /// The status page's address (see `Cluster::ui_addr`).
-    pub fn ui_addr(&self) -> Option<std::net::SocketAddr> {
-        self.cluster.as_ref().and_then(Cluster::ui_addr)
-    }
-
-    /// The status page's URL for people (see `Cluster::ui_url`).
-    pub fn ui_url(&self) -> Option<String> {
-        self.cluster.as_ref().and_then(Cluster::ui_url)
+    /// The host the agents reach this process at (see
+    /// `Cluster::advertised_host`).
+    pub fn advertised_host(&self) -> Option<String> {
+        self.cluster.as_ref().map(Cluster::advertised_host)
     }
 
     pub fn status(&self) -> Option<StatusBoard> {

@@ -102,7 +102,6 @@ mod tests {
     use rmesos_common::wire::v1::AgentId;
 
     use super::*;
-    use crate::cluster::ClusterSettings;
     use crate::dataserver::ExecutorUri;
 
     fn fetch() -> ExecutorFetch {
@@ -115,14 +114,8 @@ mod tests {
     }
 
     fn registry(data_timeout: Option<Duration>) -> ExecutorRegistry {
-        let options = ClusterSettings {
-            executor_path: Some("/opt/rmesos-executor".into()),
-            data_timeout,
-            ..ClusterSettings::default()
-        }
-        .into_options("http://master:5050")
-        .expect("valid settings");
-        ExecutorRegistry::new(executor_command(&fetch(), options.data_timeout))
+        let data_timeout = data_timeout.unwrap_or(rmesos_common::task::DEFAULT_DATA_TIMEOUT);
+        ExecutorRegistry::new(executor_command(&fetch(), data_timeout))
     }
 
     fn environment_of(info: &ExecutorInfo) -> Vec<(String, String)> {

@@ -3,7 +3,8 @@
 //! partitions become tasks placed on offers (`placement`, `offer_pool`,
 //! `executors`), whose status updates drive an `ActiveJob` (retries,
 //! exactly-once merge) in the engine loop. `StatusBoard` keeps what
-//! happened for the status page.
+//! happened for whoever shows it (the fronts' status page, which this
+//! layer does not know).
 
 mod blocking;
 mod engine_loop;
@@ -13,13 +14,11 @@ mod offer_pool;
 mod options;
 mod placement;
 mod session;
-mod settings;
 mod status;
 
 pub use blocking::BlockingCluster;
 pub use options::{ClusterOptions, RetryPolicy, TaskResources};
 pub use session::{Cluster, ClusterError, JobHandle};
-pub use settings::{ClusterSettings, SettingsError};
 pub use status::{
     AgentStatus, ClusterStatus, FrameworkStatus, HistoryEntry, JobStatus, StatusBoard,
     TaskStatusRow,

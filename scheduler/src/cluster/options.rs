@@ -1,8 +1,7 @@
 //! `ClusterOptions`: everything a cluster session runs with (the master,
-//! the framework, task sizes, retries, the data server, the status page),
+//! the framework, task sizes, retries, the data server),
 //! with defaults an experienced Mesos user expects.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use rmesos_common::task::DEFAULT_DATA_TIMEOUT;
@@ -89,9 +88,6 @@ pub struct ClusterOptions {
     /// gone this long. Replaces `driver.framework.failover_timeout`.
     pub failover_timeout: Duration,
     pub data_server: DataServerConfig,
-    /// Where the status page listens (`crate::ui`); `None`: no page.
-    /// A port in use moves it to the next free one of the 20 after.
-    pub ui_bind: Option<SocketAddr>,
 }
 
 impl ClusterOptions {
@@ -110,7 +106,6 @@ impl ClusterOptions {
             data_timeout: DEFAULT_DATA_TIMEOUT,
             failover_timeout: DEFAULT_FAILOVER_TIMEOUT,
             data_server,
-            ui_bind: Some(crate::ui::DEFAULT_UI_BIND),
         }
     }
 }

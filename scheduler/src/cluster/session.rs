@@ -2,10 +2,10 @@
 //! data server, the framework driver (following the leading master) and
 //! the engine task, and waits for the first subscription; jobs are then
 //! submitted one after another on that one framework; `shutdown` tears the
-//! framework down. The status page (`crate::ui`), when configured, starts
-//! before the subscription, so it shows a session still connecting.
+//! framework down. Everything that happens goes on the session's
+//! `StatusBoard`, which a caller may make (and show) before connecting,
+//! so that a session still connecting can be watched.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -24,7 +24,6 @@ use crate::driver::{
     DriverTask, detected_leader,
 };
 use crate::engine::{JobError, JobPlan, ProgressSink};
-use crate::ui::UiServer;
 
 /// Why a session could not start.
 #[derive(Debug, Error)]
@@ -79,7 +78,6 @@ pub struct Cluster {
     engine: JoinHandle<()>,
     data: Arc<DataServer>,
     board: StatusBoard,
-    ui: Option<UiServer>,
     framework_id: String,
 }
 
@@ -87,6 +85,16 @@ impl Cluster {
     /// Starts everything and waits (up to `options.connect_timeout`) for
     /// the framework to be subscribed.
     pub async fn connect(options: ClusterOptions) -> Result<Cluster, ClusterError> {
+        let board = StatusBoard::for_options(&options);
+        Cluster::connect_with_board(options, board).await
+    }
+
+    /// `connect`, recording on `board` (made by `StatusBoard::for_options`
+    /// and perhaps already shown) from the first moment.
+    pub async fn connect_with_board(
+        options: ClusterOptions,
+        board: StatusBoard,
+    ) -> Result<Cluster, ClusterError> {
         let master = options.master.to_string();
         let data = DataServer::start(options.data_server.clone())
             .await
@@ -101,8 +109,6 @@ impl Cluster {
             mut events,
             task,
         } = Driver::spawn(driver_config(&options), leaders)?;
-        let board = StatusBoard::new(&options.driver.framework.name, &master);
-        let ui = start_ui(&options, &board).await;
         let (framework_id, endpoint) =
             match first_subscription(&mut events, &options, &master, &board).await {
                 Ok(subscribed) => subscribed,
@@ -135,7 +141,6 @@ impl Cluster {
             engine,
             data,
             board,
-            ui,
             framework_id,
         })
     }
@@ -152,27 +157,9 @@ impl Cluster {
         &self.data
     }
 
-    /// The address the status page is bound to; `None` when it is off or
-    /// could not start.
-    pub fn ui_addr(&self) -> Option<SocketAddr> {
-        self.ui.as_ref().map(UiServer::local_addr)
-    }
-
-    /// The status page's URL for people: when it listens on every
-    /// interface, with the host the agents reach this process at.
-    pub fn ui_url(&self) -> Option<String> {
-        let addr = self.ui_addr()?;
-        let host = if addr.ip().is_unspecified() {
-            self.data.advertised().0
-        } else {
-            addr.ip().to_string()
-        };
-        let host = if host.contains(':') && !host.starts_with('[') {
-            format!("[{host}]")
-        } else {
-            host
-        };
-        Some(format!("http://{host}:{}/", addr.port()))
+    /// The host the agents reach this process at.
+    pub fn advertised_host(&self) -> String {
+        self.data.advertised().0
     }
 
     /// Queues `plan`; it runs after the jobs submitted before it.
@@ -208,24 +195,7 @@ impl Cluster {
         drop(self.requests);
         let _ = self.engine.await;
         let _ = self.driver_task.await;
-        drop(self.ui);
         result
-    }
-}
-
-/// The status page, if configured and it can start; a page that cannot
-/// start is only worth a warning.
-async fn start_ui(options: &ClusterOptions, board: &StatusBoard) -> Option<UiServer> {
-    let bind = options.ui_bind?;
-    match UiServer::start(bind, board.clone()).await {
-        Ok(ui) => {
-            tracing::info!(addr = %ui.local_addr(), "status page listening");
-            Some(ui)
-        }
-        Err(error) => {
-            tracing::warn!(%error, "no status page for this session");
-            None
-        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! `StatusBoard`: what the engine has seen, kept for people to look at
-//! (the status page and its JSON API, `crate::ui`): the framework, its
+//! (a front's status page shows it): the framework, its
 //! subscription and leader history, recent jobs with their progress, their
 //! tasks, and the agents in use. Written by the session (until the first
 //! subscription) and then only by the engine task; read by anyone. Every
@@ -117,6 +117,11 @@ impl StatusBoard {
             s.framework.subscription = "connecting".into();
         });
         board
+    }
+
+    /// The board of a session with `options`, before it connects.
+    pub fn for_options(options: &super::ClusterOptions) -> StatusBoard {
+        StatusBoard::new(&options.driver.framework.name, &options.master.to_string())
     }
 
     /// A copy of the whole board, running jobs' durations up to now.

@@ -126,7 +126,7 @@ impl Dataset {
     /// Opens and validates the dataset (reads a file's header, not its
     /// data) and reports its shape.
     pub fn shape(&self) -> Result<DatasetShape, DatasetError> {
-        Ok(shape_of(&self.open()?))
+        Ok(shape_of(&self.opened()?))
     }
 
     /// Opens the dataset and splits it into partitions: `requested` of them,
@@ -140,7 +140,7 @@ impl Dataset {
         requested: Option<NonZeroU32>,
         workers: NonZeroUsize,
     ) -> Result<JobPlan, DatasetError> {
-        let opened = self.open()?;
+        let opened = self.opened()?;
         let shape = shape_of(&opened);
         let wanted = match requested {
             Some(n) => u64::from(n.get()),
@@ -158,7 +158,7 @@ impl Dataset {
         Ok(JobPlan::new(job_id.to_owned(), shape, partitions))
     }
 
-    fn open(&self) -> Result<Opened, DatasetError> {
+    fn opened(&self) -> Result<Opened, DatasetError> {
         Ok(match self {
             Dataset::InMemory { rows, ncols } => {
                 validate_in_memory(rows, *ncols)?;

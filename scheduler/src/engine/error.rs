@@ -71,4 +71,14 @@ impl JobError {
             _ => None,
         }
     }
+
+    /// What bad input caused this failure, as every front shows it (the
+    /// message names the file and the place); `None` when the input was
+    /// not to blame.
+    pub fn bad_input(&self) -> Option<String> {
+        match self {
+            JobError::BadInput { message, .. } => Some(message.clone()),
+            other => other.read_error().map(ToString::to_string),
+        }
+    }
 }

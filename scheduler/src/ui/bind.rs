@@ -39,10 +39,11 @@ impl UiBind {
 impl FromStr for UiBind {
     type Err = String;
 
-    /// `off` (any case), or an address like `0.0.0.0:4040`.
+    /// `off` (any case; also `false`, as Python's `False` arrives), or an
+    /// address like `0.0.0.0:4040`.
     fn from_str(text: &str) -> Result<UiBind, String> {
         let text = text.trim();
-        if text.eq_ignore_ascii_case("off") {
+        if text.eq_ignore_ascii_case("off") || text.eq_ignore_ascii_case("false") {
             return Ok(UiBind::Off);
         }
         text.parse()

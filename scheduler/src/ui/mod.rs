@@ -14,15 +14,18 @@
 //! no route changes anything. It shows nothing secret: the board holds the
 //! master URL with credentials masked and no data-server URL or token.
 //!
-//! `Cluster::connect` starts it when `ClusterOptions::ui_bind` is set
-//! (default 0.0.0.0:4040, trying the next ports up to 4060 when taken);
-//! a page that cannot start is logged and the session goes on without
-//! it. The server stops when its `UiServer` is dropped.
+//! A front (`rmesos-submit`, the Python module) starts it as a
+//! `StatusPage` over its session's board, at the `ui_bind` setting
+//! (default 0.0.0.0:4040, trying the next ports up to 4060 when taken),
+//! before the session connects; a page that cannot start is logged and
+//! the session goes on without it. The cluster session does not know the
+//! page exists. The server stops when its `UiServer` is dropped.
 
 mod bind;
 mod html;
 mod page;
 mod routes;
+mod session_page;
 
 use std::io;
 use std::net::SocketAddr;
@@ -30,6 +33,7 @@ use std::net::SocketAddr;
 use tokio::sync::oneshot;
 
 pub use bind::{DEFAULT_UI_BIND, PORT_TRIES, UiBind};
+pub use session_page::StatusPage;
 
 use crate::cluster::StatusBoard;
 

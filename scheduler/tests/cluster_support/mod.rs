@@ -13,9 +13,10 @@ use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use rmesos_mesos_sim::{ClusterConfig, SimCluster};
 use rmesos_scheduler::backoff::BackoffPolicy;
-use rmesos_scheduler::cluster::{Cluster, ClusterSettings, JobHandle};
+use rmesos_scheduler::cluster::{Cluster, JobHandle, StatusBoard};
 use rmesos_scheduler::engine::{Dataset, ProgressEvent, ProgressSink, ProgressUpdate};
-use rmesos_scheduler::ui::UiBind;
+use rmesos_scheduler::settings::SessionSettings;
+use rmesos_scheduler::ui::StatusPage;
 
 pub const WAIT: Duration = Duration::from_secs(60);
 
@@ -67,22 +68,56 @@ pub fn executor_binary() -> PathBuf {
 
 /// Settings for a session on the simulated cluster: the real executor,
 /// served from this process, on loopback, with quick retries; the status
-/// page on a free loopback port.
-pub fn settings() -> ClusterSettings {
-    ClusterSettings {
-        executor_file: Some(executor_binary()),
-        data_bind: Some("127.0.0.1:0".parse().unwrap()),
-        ui_bind: Some(UiBind::At("127.0.0.1:0".parse().unwrap())),
-        task_cpus: Some(1.0),
-        connect_timeout: Some(Duration::from_secs(30)),
-        ..ClusterSettings::default()
+/// page on a free loopback port. `connect` sets the master.
+pub fn settings() -> SessionSettings {
+    let executor = executor_binary();
+    SessionSettings::from_keywords(&[
+        ("master", "http://127.0.0.1:5050"),
+        ("executor_file", executor.to_str().expect("a UTF-8 path")),
+        ("data_bind", "127.0.0.1:0"),
+        ("ui_bind", "127.0.0.1:0"),
+        ("task_cpus", "1"),
+        ("connect_timeout", "30s"),
+    ])
+    .expect("valid settings")
+}
+
+/// A session as a front runs it: the cluster session, and its status page
+/// (at the settings' `ui_bind`) over its board.
+pub struct Session {
+    cluster: Cluster,
+    page: Option<StatusPage>,
+}
+
+impl std::ops::Deref for Session {
+    type Target = Cluster;
+
+    fn deref(&self) -> &Cluster {
+        &self.cluster
     }
 }
 
-pub async fn connect(setup: &Setup, settings: ClusterSettings) -> Cluster {
-    let mut options = settings
-        .into_options(&setup.sim.zk_url())
-        .expect("valid settings");
+impl Session {
+    pub fn ui_addr(&self) -> Option<std::net::SocketAddr> {
+        self.page.as_ref().and_then(StatusPage::local_addr)
+    }
+
+    pub fn ui_url(&self) -> Option<String> {
+        let host = self.cluster.advertised_host();
+        self.page.as_ref().and_then(|page| page.url(&host))
+    }
+
+    /// Tears the framework down, then stops the page.
+    pub async fn shutdown(self) -> Result<(), rmesos_scheduler::driver::DriverError> {
+        let result = self.cluster.shutdown().await;
+        drop(self.page);
+        result
+    }
+}
+
+pub async fn connect(setup: &Setup, mut settings: SessionSettings) -> Session {
+    settings.master = setup.sim.zk_url().parse().expect("a master URL");
+    let mut options = settings.cluster_options().expect("valid settings");
     options.retry.backoff = BackoffPolicy {
         initial: Duration::from_millis(50),
         max: Duration::from_millis(500),
@@ -95,9 +130,12 @@ pub async fn connect(setup: &Setup, settings: ClusterSettings) -> Cluster {
         multiplier: 2.0,
         jitter: 0.5,
     };
-    Cluster::connect(options)
+    let board = StatusBoard::for_options(&options);
+    let page = StatusPage::start_here(settings.ui_bind, board.clone()).await;
+    let cluster = Cluster::connect_with_board(options, board)
         .await
-        .expect("the session connects")
+        .expect("the session connects");
+    Session { cluster, page }
 }
 
 /// Records every progress update; lets a test wait for a condition on them.

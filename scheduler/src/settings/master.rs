@@ -1,4 +1,4 @@
-//! `MasterUrl`: the `--master` forms (`local`, `local[N]`, `local[*]`,
+//! `MasterUrl`: the forms of the `master` setting (`local`, `local[N]`, `local[*]`,
 //! `zk://[user:pass@]host:port[,host:port...]/path`, `http(s)://host:port`,
 //! `file:///path`): local forms here, cluster forms by `detection`'s parser.
 //! Credentials never appear in errors or `Debug`.

@@ -1,0 +1,42 @@
+//! Files as Python names them (`npy_file`, `csv_file`): opened by the
+//! scheduler's one `Dataset::open`, with the delimiter and header parsed
+//! by its parsers, so a bad file or option gets the same message as from
+//! `rmesos-submit`. A missing file is a `FileNotFoundError`, anything else
+//! wrong a `ValueError`.
+
+use std::path::{Path, PathBuf};
+
+use pyo3::exceptions::{PyFileNotFoundError, PyValueError};
+use pyo3::prelude::*;
+use rmesos_scheduler::engine::{CsvChoices, Dataset, OpenError, parse_delimiter, parse_header};
+
+/// The dataset of a `.npy` or `.csv` file (by its extension).
+pub fn open_file(path: &Path, delimiter: Option<&str>, header: Option<&str>) -> PyResult<Dataset> {
+    let csv = CsvChoices {
+        delimiter: delimiter
+            .map(parse_delimiter)
+            .transpose()
+            .map_err(|message| PyValueError::new_err(format!("delimiter: {message}")))?,
+        header: header
+            .map(parse_header)
+            .transpose()
+            .map_err(|message| PyValueError::new_err(format!("header: {message}")))?,
+    };
+    Dataset::open(path, csv).map_err(open_error)
+}
+
+fn open_error(error: OpenError) -> PyErr {
+    if error.is_not_found() {
+        PyFileNotFoundError::new_err(error.to_string())
+    } else {
+        PyValueError::new_err(error.to_string())
+    }
+}
+
+/// Checks that `path` names a dataset with these options (raises as a
+/// job on it would), without reading its data.
+#[pyfunction]
+#[pyo3(signature = (path, delimiter=None, header=None))]
+pub fn check_file(path: PathBuf, delimiter: Option<&str>, header: Option<&str>) -> PyResult<()> {
+    open_file(&path, delimiter, header).map(drop)
+}
