@@ -3,7 +3,8 @@
 //! majority quorum) and `agents` real `mesos-agent` processes, all on
 //! loopback with free ports and one temporary directory, started from the
 //! binaries [`install::mesos_home`] finds. Faults: SIGKILL of a master (the
-//! leader) or an agent together with the executors it ran. Everything,
+//! leader, which can be started again) or an agent together with the
+//! executors it ran. Everything,
 //! executors left behind by the posix launcher included, is killed by PID
 //! when the harness is dropped.
 //!
@@ -139,12 +140,19 @@ impl RealMesos {
             .collect()
     }
 
-    /// The index of the master that says it leads, if one does.
+    /// The index of the master that says it leads, if one does. A master
+    /// that does not lead answers `/state` with a redirect to the leader,
+    /// so the answer must also be this master's own (its `pid` ends with
+    /// its port).
     pub async fn leader_index(&self) -> Option<usize> {
         for (index, master) in self.masters.iter().enumerate() {
+            let own_pid = format!("@127.0.0.1:{}", master.port);
             if let Ok(state) = self.get_json(&format!("{}/state", master.url())).await
                 && state["leader"].is_string()
                 && state["leader"] == state["pid"]
+                && state["pid"]
+                    .as_str()
+                    .is_some_and(|pid| pid.ends_with(&own_pid))
             {
                 return Some(index);
             }
@@ -213,6 +221,42 @@ impl RealMesos {
     /// SIGKILLs master `index`.
     pub fn kill_master(&mut self, index: usize) {
         self.masters[index].kill();
+    }
+
+    /// Starts master `index` again after it was killed, on its port and
+    /// work dir: it rejoins the replicated log and contends behind the
+    /// leader. See [`RealMesos::wait_for_log_recovered`].
+    pub fn restart_master(&mut self, index: usize) -> anyhow::Result<()> {
+        let master = &mut self.masters[index];
+        master
+            .spawn()
+            .with_context(|| format!("restarting {}", master.name))
+    }
+
+    /// Waits until master `index` says its copy of the replicated log has
+    /// caught up (`registrar/log/recovered` in its metrics): from then on
+    /// it counts towards the quorum that elects the next leader.
+    pub async fn wait_for_log_recovered(
+        &self,
+        index: usize,
+        timeout: Duration,
+    ) -> anyhow::Result<()> {
+        let url = format!("{}/metrics/snapshot", self.masters[index].url());
+        let started = Instant::now();
+        loop {
+            if let Ok(metrics) = self.get_json(&url).await
+                && metrics["registrar/log/recovered"].as_f64() == Some(1.0)
+            {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                bail!(
+                    "master {index}: log not recovered within {timeout:?}\n{}",
+                    self.log_tails()
+                );
+            }
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// SIGKILLs agent `index` and every executor it started (the posix
