@@ -2,7 +2,8 @@
 //!
 //! Everything here is free of networking: the Mesos v1 wire types, RecordIO
 //! framing and final task states (`wire`), retry waits (`backoff`), the
-//! optional-deadline timer of the event loops (`deadline`), the
+//! optional-deadline timer of the event loops (`deadline`), the caps on
+//! sizes that come from input (`limits`), the
 //! column-statistics kernel and its mergeable partial summary (`stats`),
 //! the `.npy`/`.csv` readers that feed the kernel (`readers`), and the
 //! description of one partition's work that travels from driver to
@@ -11,6 +12,7 @@
 
 pub mod backoff;
 pub mod deadline;
+pub mod limits;
 pub mod partition;
 pub mod readers;
 pub mod stats;

@@ -249,11 +249,19 @@ fn parse_shape(shape: Literal) -> Result<(u64, usize, String), HeaderError> {
     }
     match sizes[..] {
         [rows] => Ok((rows, 1, text)),
-        [rows, cols] => match usize::try_from(cols) {
-            Ok(0) => fail("shape", format!("{text} has no columns")),
-            Ok(cols) => Ok((rows, cols, text)),
-            Err(_) => fail("shape", format!("{cols} columns in {text} is too many")),
-        },
+        [_, 0] => fail("shape", format!("{text} has no columns")),
+        [rows, cols] => {
+            // Checked before anything is sized by it: a summary holds
+            // several values per column even when there are no rows.
+            if let Err(detail) = crate::limits::check_columns(&format!("shape {text}"), cols.into())
+            {
+                return fail("shape", detail);
+            }
+            match usize::try_from(cols) {
+                Ok(cols) => Ok((rows, cols, text)),
+                Err(_) => fail("shape", format!("{cols} columns in {text} is too many")),
+            }
+        }
         [] => fail(
             "shape",
             format!("{text} is a 0-dimensional scalar; only 1-D and 2-D arrays are supported"),
