@@ -12,7 +12,7 @@ const MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// A header holds three short keys; anything near this size is not a
 /// header of a supported array, and refusing it bounds the work a hostile
 /// length field can cause.
-const MAX_HEADER_LEN: usize = 1 << 20;
+pub(super) const MAX_HEADER_LEN: usize = 1 << 20;
 
 /// What the header says about the data that follows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +109,8 @@ fn parse_preamble(bytes: &[u8]) -> Result<((u8, u8), Range<usize>), HeaderError>
     Ok((version, length_end..data_offset))
 }
 
-/// Parses the header at the start of `bytes` (the whole file).
+/// Parses the header at the start of `bytes` (the start of the file, as
+/// much of it as holds the header).
 pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
     let (version, dict_range) = parse_preamble(bytes)?;
     let data_offset = dict_range.end;
