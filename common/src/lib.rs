@@ -3,16 +3,18 @@
 //! Everything here is free of networking: the Mesos v1 wire types, RecordIO
 //! framing and final task states (`wire`), retry waits (`backoff`), the
 //! optional-deadline timer of the event loops (`deadline`), `duration`, the
-//! one type and parser of every timeout a user sets, the column-statistics
-//! kernel and its mergeable partial summary (`stats`), the `.npy`/`.csv`
-//! readers that feed the kernel (`readers`), and the description of one
-//! partition's work that travels from driver to executor (`partition`), and
-//! the rest of the driver-executor exchange: data-server URLs, served rows,
-//! failure reports (`task`).
+//! one type and parser of every timeout a user sets, the caps on sizes that
+//! come from input (`limits`), the column-statistics kernel and its
+//! mergeable partial summary (`stats`), the `.npy`/`.csv` readers that feed
+//! the kernel (`readers`), and the description of one partition's work that
+//! travels from driver to executor (`partition`), and the rest of the
+//! driver-executor exchange: data-server URLs, served rows, failure reports
+//! (`task`).
 
 pub mod backoff;
 pub mod deadline;
 pub mod duration;
+pub mod limits;
 pub mod partition;
 pub mod readers;
 pub mod stats;

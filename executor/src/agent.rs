@@ -159,15 +159,27 @@ async fn within<T>(limit: Duration, work: impl Future<Output = T>) -> Result<T, 
         .map_err(|_| AgentError::Timeout(limit))
 }
 
+/// The first bytes of a body, a few past [`ERROR_BODY_LIMIT`] (so a cut
+/// shows), never the whole of a large one.
+async fn body_start(response: reqwest::Response) -> Vec<u8> {
+    let mut collected = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(Ok(chunk)) = chunks.next().await {
+        collected.extend_from_slice(&chunk);
+        if collected.len() > ERROR_BODY_LIMIT {
+            break;
+        }
+    }
+    collected
+}
+
 /// The error for a non-success answer, with the start of its text body.
 async fn refused(response: reqwest::Response) -> AgentError {
     let status = response.status();
-    let body = within(CALL_TIMEOUT, response.text())
+    let body = within(CALL_TIMEOUT, body_start(response))
         .await
-        .ok()
-        .and_then(Result::ok)
         .unwrap_or_default();
-    let mut body = body.trim().to_owned();
+    let mut body = String::from_utf8_lossy(&body).trim().to_owned();
     if body.len() > ERROR_BODY_LIMIT {
         let cut = (0..=ERROR_BODY_LIMIT)
             .rev()

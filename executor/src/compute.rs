@@ -32,6 +32,9 @@ pub async fn compute(
 ) -> Result<ColumnSummary, TaskFailure> {
     match &spec.source {
         PartitionSource::Served { url, rows, ncols } => {
+            // Checked before a summary of `ncols` columns is allocated.
+            rmesos_common::limits::check_columns("the served task's ncols", *ncols as u128)
+                .map_err(|detail| TaskFailure::new(FailureKind::BadInput, detail))?;
             let partition = ServedPartition {
                 url,
                 partition_id: spec.partition_id,
@@ -115,6 +118,33 @@ mod tests {
         assert_eq!(failure.kind, FailureKind::Internal);
         assert!(
             failure.message.contains("panicked: boom"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[tokio::test]
+    async fn a_served_task_with_absurd_ncols_is_bad_input_before_any_request() {
+        let spec = PartitionSpec {
+            job_id: "j".into(),
+            partition_id: 1,
+            // Nothing listens here: the request must never be made.
+            source: PartitionSource::Served {
+                url: DataUrl::new("http://127.0.0.1:9/t/p/1"),
+                rows: 0..1,
+                ncols: 1 << 40,
+            },
+        };
+        let client = DataClient::new(std::time::Duration::from_secs(1)).unwrap();
+        let failure = compute(&spec, &client, CancellationToken::new())
+            .await
+            .unwrap_err();
+        assert_eq!(failure.kind, FailureKind::BadInput, "{}", failure.message);
+        assert!(failure.message.contains("ncols"), "{}", failure.message);
+        assert!(
+            failure
+                .message
+                .contains(rmesos_common::limits::MAX_COLUMNS_ENV),
             "{}",
             failure.message
         );

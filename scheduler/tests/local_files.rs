@@ -141,3 +141,54 @@ fn a_missing_file_is_named_when_planning_and_when_computing() {
     let err = PartitionError::from(spec.compute().unwrap_err());
     assert!(err.to_string().contains(path.to_str().unwrap()), "{err}");
 }
+
+/// Halves `path`'s length, as another process truncating it would.
+fn truncate_to_half(path: &Path) {
+    let len = std::fs::metadata(path).unwrap().len();
+    let file = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+    file.set_len(len / 2).unwrap();
+}
+
+#[test]
+fn a_file_truncated_after_planning_fails_the_job_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tables(dir.path());
+    let path = dir.path().join("table.npy");
+    let plan = Dataset::Npy(path.clone())
+        .plan("truncated", NonZeroU32::new(4), NonZeroUsize::MIN)
+        .unwrap();
+    truncate_to_half(&path);
+    let err = LocalRunner::new(NonZeroUsize::new(2).unwrap())
+        .run(&plan, &NoProgress)
+        .unwrap_err();
+    assert!(err.to_string().contains(path.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn a_file_truncated_while_a_partition_reads_it_fails_the_job_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tables(dir.path());
+    let path = dir.path().join("table.npy");
+    let plan = Dataset::Npy(path.clone())
+        .plan("truncated", NonZeroU32::new(1), NonZeroUsize::MIN)
+        .unwrap();
+    // The partition opens (and validates) the file, then it shrinks under
+    // the read: the same path as a truncation mid-read, without a race.
+    let err = LocalRunner::new(NonZeroUsize::MIN)
+        .run_with(&plan, &NoProgress, |partition| {
+            let Some(PartitionSpec {
+                source: PartitionSource::NpyRows { path, rows },
+                ..
+            }) = plan.spec(partition)
+            else {
+                panic!("not an npy row range: {partition:?}");
+            };
+            let npy = rmesos_common::readers::NpyFile::open(&path)?;
+            truncate_to_half(&path);
+            Ok(npy.summarize_rows(rows)?)
+        })
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(path.to_str().unwrap()), "{text}");
+    assert!(text.contains("shorter than its header says"), "{text}");
+}

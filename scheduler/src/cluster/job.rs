@@ -14,7 +14,9 @@ use rmesos_common::wire::v1::task_status::{Reason, Source};
 use rmesos_common::wire::v1::{TaskState, TaskStatus};
 
 use super::options::RetryPolicy;
-use crate::engine::{JobError, JobPlan, MergeOutcome, ProgressTracker, ResultMerger};
+use crate::engine::{
+    JobError, JobPlan, MergeOutcome, PartitionWork, ProgressTracker, ResultMerger,
+};
 
 /// Where one partition stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -240,6 +242,15 @@ impl ActiveJob {
             }
         };
         let rows = summary.count();
+        let work = self
+            .plan
+            .partitions()
+            .get(partition_id as usize)
+            .map(|p| &p.work);
+        if let Some(problem) = work.and_then(|work| count_problem(work, rows)) {
+            let message = format!("the executor's result for partition {partition_id} {problem}");
+            return self.failed_attempt(task_id, &message, Some(status));
+        }
         match self.merger.accept(partition_id, summary) {
             Ok(MergeOutcome::Merged) => {
                 let bytes = self
@@ -367,5 +378,57 @@ fn describe(status: &TaskStatus) -> String {
         (Some(message), None) => message.to_owned(),
         (None, Some(reason)) => reason,
         (None, None) => "no message".to_owned(),
+    }
+}
+
+/// What is wrong with a returned summary's row count, when it cannot be
+/// the partition's: a known row count must match exactly, and a `.csv`
+/// byte range holds at most one line per byte.
+pub(crate) fn count_problem(work: &PartitionWork, count: u64) -> Option<String> {
+    if let Some(rows) = work.rows() {
+        return (count != rows)
+            .then(|| format!("counts {count} rows, but the partition has {rows}"));
+    }
+    let bytes = work.bytes()?;
+    (count > bytes)
+        .then(|| format!("counts {count} rows, more than the {bytes} bytes of its range can hold"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use rmesos_common::partition::PartitionSource;
+
+    use super::*;
+
+    #[test]
+    fn a_returned_count_must_be_the_partitions_rows() {
+        let npy = PartitionWork::File(PartitionSource::NpyRows {
+            path: PathBuf::from("x.npy"),
+            rows: 10..25,
+        });
+        assert_eq!(count_problem(&npy, 15), None);
+        let wrong = count_problem(&npy, u64::MAX).expect("a wrong count is refused");
+        assert!(wrong.contains("has 15"), "{wrong}");
+        assert!(count_problem(&npy, 14).is_some());
+        let borrowed = PartitionWork::Borrowed {
+            ncols: 2,
+            range: 0..4,
+        };
+        assert!(count_problem(&borrowed, 5).is_some());
+    }
+
+    #[test]
+    fn a_csv_range_holds_at_most_one_row_per_byte() {
+        let csv = PartitionWork::File(PartitionSource::CsvBytes {
+            path: PathBuf::from("x.csv"),
+            bytes: 100..200,
+            options: Default::default(),
+        });
+        assert_eq!(count_problem(&csv, 0), None);
+        assert_eq!(count_problem(&csv, 100), None);
+        let wrong = count_problem(&csv, 101).expect("too many rows are refused");
+        assert!(wrong.contains("100 bytes"), "{wrong}");
     }
 }

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use reqwest::{Response, StatusCode, Url};
 
+use rmesos_common::limits::MAX_HTTP_BODY_BYTES;
 use rmesos_common::wire::v1::scheduler::Call;
 
 use super::config::TransportConfig;
@@ -160,13 +161,7 @@ impl HttpTransport {
                 .post(session.endpoint, body, Some(&session.stream_id))
                 .await?;
             let status = response.status();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|source| TransportError::Stream {
-                    url: url.to_string(),
-                    source: source.without_url(),
-                })?;
+            let body = bounded_body(&url, response).await?;
             Ok(CallResponse { status, body })
         };
         tokio::time::timeout(timeout, exchange)
@@ -328,4 +323,28 @@ fn stream_id_of(url: &Url, response: &Response) -> Result<String, TransportError
         return Err(bad("it is longer than 128 bytes"));
     }
     Ok(id.to_owned())
+}
+
+/// The whole body of a non-streaming answer, refused once it passes
+/// [`MAX_HTTP_BODY_BYTES`] so a misbehaving master cannot grow it without
+/// bound.
+async fn bounded_body(url: &Url, response: Response) -> Result<Bytes, TransportError> {
+    let mut collected = BytesMut::new();
+    let mut chunks = response.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|source| TransportError::Stream {
+            url: url.to_string(),
+            source: source.without_url(),
+        })?;
+        if collected.len() + chunk.len() > MAX_HTTP_BODY_BYTES {
+            return Err(TransportError::Decode {
+                url: url.to_string(),
+                reason: format!(
+                    "the answer's body exceeds the limit of {MAX_HTTP_BODY_BYTES} bytes"
+                ),
+            });
+        }
+        collected.extend_from_slice(&chunk);
+    }
+    Ok(collected.freeze())
 }

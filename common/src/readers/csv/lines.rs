@@ -71,10 +71,11 @@ pub(crate) struct ContentLine {
 }
 
 /// Reads a file from its start line by line, skipping a leading byte order
-/// mark and blank lines.
+/// mark and blank lines; a line longer than the cap is an error.
 pub(crate) struct LineScanner<R> {
     reader: BufReader<R>,
     pos: u64,
+    max_line: usize,
 }
 
 impl<R: Read> LineScanner<R> {
@@ -86,7 +87,11 @@ impl<R: Read> LineScanner<R> {
             reader.consume(UTF8_BOM.len());
             pos = UTF8_BOM.len() as u64;
         }
-        Ok(LineScanner { reader, pos })
+        Ok(LineScanner {
+            reader,
+            pos,
+            max_line: crate::limits::max_csv_line_bytes(),
+        })
     }
 
     /// The next line that is not blank, or `None` at the end of the input.
@@ -94,9 +99,16 @@ impl<R: Read> LineScanner<R> {
         loop {
             let start = self.pos;
             let mut bytes = Vec::new();
-            let read = self.reader.read_until(b'\n', &mut bytes)?;
+            // One byte past the cap tells a line of exactly the cap apart.
+            let limit = self.max_line as u64 + 1;
+            let read = (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut bytes)?;
             if read == 0 {
                 return Ok(None);
+            }
+            if bytes.len() > self.max_line {
+                return Err(line_too_long(self.max_line));
             }
             self.pos += read as u64;
             if !bytes.iter().all(u8::is_ascii_whitespace) {
@@ -107,5 +119,77 @@ impl<R: Read> LineScanner<R> {
                 }));
             }
         }
+    }
+}
+
+fn line_too_long(cap: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        crate::limits::csv_line_too_long(cap),
+    )
+}
+
+/// A reader that fails once more than `max_line` bytes pass without a
+/// newline, so a hostile line cannot grow the cell splitter's buffers
+/// without bound.
+pub(crate) struct LineLimit<R> {
+    inner: R,
+    max_line: usize,
+    /// Bytes since the last newline.
+    run: usize,
+}
+
+impl<R> LineLimit<R> {
+    pub fn new(inner: R, max_line: usize) -> Self {
+        LineLimit {
+            inner,
+            max_line,
+            run: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for LineLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let mut line_start = 0;
+        for newline in memchr::memchr_iter(b'\n', &buf[..read]) {
+            if self.run + (newline - line_start) > self.max_line {
+                return Err(line_too_long(self.max_line));
+            }
+            self.run = 0;
+            line_start = newline + 1;
+        }
+        self.run += read - line_start;
+        if self.run > self.max_line {
+            return Err(line_too_long(self.max_line));
+        }
+        Ok(read)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_past_the_cap_fails_and_lines_within_it_pass() {
+        let mut out = Vec::new();
+        let ok = b"12345\n1234\n12345".as_slice();
+        LineLimit::new(ok, 5).read_to_end(&mut out).unwrap();
+        assert_eq!(out, ok);
+        let long = b"12\n123456\n1".as_slice();
+        let error = LineLimit::new(long, 5)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(error.to_string().contains("longer than 5 bytes"), "{error}");
+    }
+
+    #[test]
+    fn the_scanner_refuses_a_first_line_past_the_cap() {
+        let mut scanner = LineScanner::new(b",,,,,,,,\n1\n".as_slice()).unwrap();
+        scanner.max_line = 4;
+        let error = scanner.next_content_line().err().expect("too long");
+        assert!(error.to_string().contains("longer than 4 bytes"), "{error}");
     }
 }

@@ -83,6 +83,10 @@ impl CsvFile {
                 "empty file: only blank lines, no data rows"
             }));
         };
+        // Counted before splitting, so the cap bounds what splitting holds.
+        let cols = memchr::memchr_iter(options.delimiter, &first.bytes).count() + 1;
+        crate::limits::check_columns("the first line", cols as u128)
+            .map_err(|detail| file_error(&detail))?;
         let fields =
             split_line(options.delimiter, &first.bytes).map_err(|e| ReadError::io(path, e))?;
         let has_header = match options.header {

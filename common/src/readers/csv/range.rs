@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 
 use super::cell;
-use super::lines::newlines_before;
+use super::lines::{LineLimit, newlines_before};
 use crate::readers::ReadError;
 use crate::stats::{ColumnSummary, RowSink};
 
@@ -69,7 +69,8 @@ pub(crate) fn visit_lines(
     file.seek(SeekFrom::Start(lines.start))
         .map_err(|e| ReadError::io(&layout.path, e))?;
     let input_len = lines.end - lines.start;
-    let mut reader = line_reader(layout.delimiter, (&file).take(input_len));
+    let input = LineLimit::new((&file).take(input_len), crate::limits::max_csv_line_bytes());
+    let mut reader = line_reader(layout.delimiter, input);
     let mut record = ::csv::ByteRecord::new();
     let block_rows = (BLOCK_VALUES / cols.max(1)).max(1);
     let mut block = Vec::with_capacity(block_rows * cols);

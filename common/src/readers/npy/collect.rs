@@ -1,21 +1,21 @@
 //! Reading a whole `.npy` file's values into memory, row-major (for a
-//! driver that serves the rows to executors that cannot read the file).
+//! driver that serves the rows to executors that cannot read the file),
+//! with positioned reads: a file that shrinks meanwhile is an error.
 
 use std::sync::Arc;
 
+use super::positioned::f64_bytes_mut;
 use super::{NpyFile, WINDOW_BYTES};
 use crate::readers::ReadError;
 
 impl NpyFile {
     /// Every value, row-major, as float64, in one allocation of exactly
     /// the data's size that can be shared as is (no second copy at peak).
-    /// The file's pages are released from this process as they are
-    /// decoded, so reading a 1 GiB file costs 1 GiB, not 2.
     pub fn read_all(&self) -> Result<Arc<[f64]>, ReadError> {
         self.read_all_in_windows(WINDOW_BYTES)
     }
 
-    /// `read_all`, decoding about `window_bytes` of the map at a time.
+    /// `read_all`, decoding about `window_bytes` of the file at a time.
     fn read_all_in_windows(&self, window_bytes: usize) -> Result<Arc<[f64]>, ReadError> {
         let (rows, cols) = (self.rows(), self.cols());
         let total = usize::try_from(rows)
@@ -25,9 +25,16 @@ impl NpyFile {
                 ReadError::npy(self.path(), "shape", "too many values to hold in memory")
             })?;
         // A mapped iterator of known length is collected into the Arc's own
-        // allocation, with no intermediate Vec.
+        // allocation, with no intermediate Vec. Its size is bounded by the
+        // file's, which was checked against the shape.
         let mut shared: Arc<[f64]> = (0..total).map(|_| 0.0).collect();
-        let values = Arc::get_mut(&mut shared).expect("a freshly built Arc has one owner");
+        let Some(values) = Arc::get_mut(&mut shared) else {
+            return Err(ReadError::npy(
+                self.path(),
+                "data",
+                "values shared while read",
+            ));
+        };
         if self.fortran_order() && cols > 1 {
             let nrows = rows as usize;
             for col in 0..cols {
@@ -36,7 +43,13 @@ impl NpyFile {
                     count: nrows,
                     stride: cols,
                 };
-                self.decode_in_windows(column, &mut values[col..], window_bytes);
+                self.decode_in_windows(column, &mut values[col..], window_bytes)?;
+            }
+        } else if self.dtype().is_native_f64() {
+            // Straight into place, a window at a time.
+            let window = (window_bytes / 8).max(1);
+            for (i, chunk) in values.chunks_mut(window).enumerate() {
+                self.read(i * window * 8, f64_bytes_mut(chunk))?;
             }
         } else {
             let all = Decode {
@@ -44,34 +57,37 @@ impl NpyFile {
                 count: total,
                 stride: 1,
             };
-            self.decode_in_windows(all, values, window_bytes);
+            self.decode_in_windows(all, values, window_bytes)?;
         }
         Ok(shared)
     }
 
     /// Decodes `part` into every `part.stride`-th element of `dst`, about
-    /// `window_bytes` at a time, releasing each window's pages once decoded.
-    fn decode_in_windows(&self, part: Decode, dst: &mut [f64], window_bytes: usize) {
+    /// `window_bytes` at a time.
+    fn decode_in_windows(
+        &self,
+        part: Decode,
+        dst: &mut [f64],
+        window_bytes: usize,
+    ) -> Result<(), ReadError> {
         let Decode {
             first,
             count,
             stride,
         } = part;
         let size = self.dtype().size;
-        let window = (window_bytes / size).max(1);
+        let window = (window_bytes / size).max(1).min(count);
+        let mut bytes = vec![0u8; window * size];
         let mut done = 0;
         while done < count {
             let n = window.min(count - done);
-            let start = self.header.data_offset + (first + done) * size;
-            let bytes = start..start + n * size;
-            self.dtype().decode_strided(
-                &self.map[bytes.clone()],
-                &mut dst[done * stride..],
-                stride,
-            );
-            self.release(bytes);
+            let chunk = &mut bytes[..n * size];
+            self.read((first + done) * size, chunk)?;
+            self.dtype()
+                .decode_strided(chunk, &mut dst[done * stride..], stride);
             done += n;
         }
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ const MAGIC: &[u8; 6] = b"\x93NUMPY";
 /// A header holds three short keys; anything near this size is not a
 /// header of a supported array, and refusing it bounds the work a hostile
 /// length field can cause.
-const MAX_HEADER_LEN: usize = 1 << 20;
+pub(super) const MAX_HEADER_LEN: usize = 1 << 20;
 
 /// What the header says about the data that follows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,7 +109,8 @@ fn parse_preamble(bytes: &[u8]) -> Result<((u8, u8), Range<usize>), HeaderError>
     Ok((version, length_end..data_offset))
 }
 
-/// Parses the header at the start of `bytes` (the whole file).
+/// Parses the header at the start of `bytes` (the start of the file, as
+/// much of it as holds the header).
 pub fn parse(bytes: &[u8]) -> Result<NpyHeader, HeaderError> {
     let (version, dict_range) = parse_preamble(bytes)?;
     let data_offset = dict_range.end;
@@ -249,11 +250,19 @@ fn parse_shape(shape: Literal) -> Result<(u64, usize, String), HeaderError> {
     }
     match sizes[..] {
         [rows] => Ok((rows, 1, text)),
-        [rows, cols] => match usize::try_from(cols) {
-            Ok(0) => fail("shape", format!("{text} has no columns")),
-            Ok(cols) => Ok((rows, cols, text)),
-            Err(_) => fail("shape", format!("{cols} columns in {text} is too many")),
-        },
+        [_, 0] => fail("shape", format!("{text} has no columns")),
+        [rows, cols] => {
+            // Checked before anything is sized by it: a summary holds
+            // several values per column even when there are no rows.
+            if let Err(detail) = crate::limits::check_columns(&format!("shape {text}"), cols.into())
+            {
+                return fail("shape", detail);
+            }
+            match usize::try_from(cols) {
+                Ok(cols) => Ok((rows, cols, text)),
+                Err(_) => fail("shape", format!("{cols} columns in {text} is too many")),
+            }
+        }
         [] => fail(
             "shape",
             format!("{text} is a 0-dimensional scalar; only 1-D and 2-D arrays are supported"),

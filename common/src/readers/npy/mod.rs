@@ -1,45 +1,59 @@
 //! `.npy` reader: versions 1.0/2.0/3.0, C and Fortran order, both
 //! endiannesses, float/int/uint/bool dtypes, 1-D and 2-D, by row range.
-//! The file is memory-mapped; rows reach the kernel in blocks, straight
-//! from the map when the data already is aligned native `f64` rows. The
-//! map is read in windows of a few MiB, each released after use: mapped
-//! pages count in the process's resident memory, which must stay flat
-//! however large the partition.
+//! The data is read with positioned reads (`positioned`) into a buffer of
+//! one block of rows per worker thread, which the kernel consumes while it
+//! is still in cache: native `f64` rows land in the buffer as they are,
+//! other types are decoded from a byte buffer. Unlike a memory map, a file
+//! that shrinks or fails under a read gives an error, not SIGBUS, and the
+//! process's resident memory stays flat however large the partition.
 
 mod collect;
 mod dtype;
 mod header;
 mod literal;
+mod positioned;
+mod prefetch;
 mod write;
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-
-use memmap2::{Advice, Mmap, UncheckedAdvice};
 
 use super::ReadError;
 use crate::stats::ColumnSummary;
 pub use dtype::{ElementKind, NpyDtype};
 use header::NpyHeader;
+use positioned::{f64_bytes_mut, more_header_to_read, read_data, read_prefix};
 pub use write::{npy_header, write_npy_f64};
 
-/// Values per block handed to the kernel: big enough to amortize the call,
-/// small enough to stay in cache.
+/// Values per block read and handed to the kernel: big enough to amortize
+/// the read and the call, small enough to stay in cache between them.
 const BLOCK_VALUES: usize = 1 << 15;
 
-/// Bytes of the map read before they are released again: bounds the
-/// mapped pages resident at once (per column region in Fortran order).
+/// Values per chunk read ahead of the kernel (several blocks), when a
+/// partition spans more than one chunk of native `f64` rows.
+const CHUNK_VALUES: usize = 4 * BLOCK_VALUES;
+
+/// Bytes read at a time when a whole file is loaded (`read_all`).
 const WINDOW_BYTES: usize = 8 << 20;
 
-/// Page size assumed when rounding released ranges inward. A larger real
-/// page only means a page at a window edge is read in again, never wrong.
-const PAGE_BYTES: usize = 4096;
+/// A worker thread's read buffers, reused by every partition it reads.
+#[derive(Default)]
+struct Buffers {
+    values: Vec<f64>,
+    bytes: Vec<u8>,
+}
 
-/// An opened, validated `.npy` file (memory-mapped).
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
+}
+
+/// An opened, validated `.npy` file.
 pub struct NpyFile {
     path: PathBuf,
-    map: Mmap,
+    file: File,
+    len: u64,
     header: NpyHeader,
 }
 
@@ -52,16 +66,20 @@ impl NpyFile {
         if len == 0 {
             return Err(ReadError::npy(path, "file", "empty file (0 bytes)"));
         }
-        // SAFETY: the map is only ever read. Input files are treated as
-        // immutable while a job reads them; a file truncated underneath us
-        // is the one hazard memory maps cannot rule out.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| ReadError::io(path, e))?;
-        // Only a hint for read-ahead; reading works the same without it.
-        let _ = map.advise(Advice::Sequential);
-        let header = header::parse(&map).map_err(|e| ReadError::npy(path, e.field, e.detail))?;
+        let prefix = read_prefix(path, &file, len, false)?;
+        let header = match header::parse(&prefix) {
+            // A header longer than the first read: read up to the largest
+            // accepted and let that decide.
+            Err(_) if more_header_to_read(len, prefix.len()) => {
+                header::parse(&read_prefix(path, &file, len, true)?)
+            }
+            parsed => parsed,
+        }
+        .map_err(|e| ReadError::npy(path, e.field, e.detail))?;
         let npy = NpyFile {
             path: path.to_path_buf(),
-            map,
+            file,
+            len,
             header,
         };
         npy.check_data_size()?;
@@ -70,7 +88,7 @@ impl NpyFile {
 
     fn check_data_size(&self) -> Result<(), ReadError> {
         let h = &self.header;
-        let found = (self.map.len() - h.data_offset) as u64;
+        let found = self.len - h.data_offset as u64;
         let expected = h
             .rows
             .checked_mul(h.cols as u64)
@@ -127,11 +145,11 @@ impl NpyFile {
 
     /// Summarizes rows `rows` (clamped to the file's rows).
     pub fn summarize_rows(&self, rows: Range<u64>) -> Result<ColumnSummary, ReadError> {
-        self.summarize_rows_in_windows(rows, WINDOW_BYTES)
+        self.summarize_rows_in_windows(rows, BLOCK_VALUES * 8)
     }
 
-    /// `summarize_rows`, reading at most about `window_bytes` of the map
-    /// (at least one row) before releasing it.
+    /// `summarize_rows`, reading at most about `window_bytes` (at least
+    /// one row, at most a block) at a time.
     fn summarize_rows_in_windows(
         &self,
         rows: Range<u64>,
@@ -141,7 +159,7 @@ impl NpyFile {
         let mut summary = ColumnSummary::new(cols);
         let end = rows.end.min(self.rows());
         let start = rows.start.min(end);
-        // The data fits in the map, so every row index fits in usize.
+        // The data fits in the file's length, so every row index fits in usize.
         let (Ok(start), Ok(end)) = (usize::try_from(start), usize::try_from(end)) else {
             return Err(ReadError::npy(
                 &self.path,
@@ -152,58 +170,36 @@ impl NpyFile {
         if start == end {
             return Ok(summary);
         }
-        let block_rows = (BLOCK_VALUES / cols).max(1);
         let row_bytes = cols * self.header.dtype.size;
-        let window_rows = (window_bytes / row_bytes.max(1)).max(1);
-        let mut first = start;
-        while first < end {
-            let last = first.saturating_add(window_rows).min(end);
-            if self.header.fortran_order && cols > 1 {
-                self.add_fortran_rows(&mut summary, first..last, block_rows)?;
-                for col in 0..cols {
-                    self.release_rows_of_column(col, first..last);
-                }
-            } else {
-                self.add_c_rows(&mut summary, first..last, block_rows)?;
-                let offset = self.header.data_offset + first * row_bytes;
-                self.release(offset..offset + (last - first) * row_bytes);
-            }
-            first = last;
+        let block_rows = (BLOCK_VALUES / cols)
+            .min(window_bytes / row_bytes.max(1))
+            .max(1);
+        let chunk_rows = (CHUNK_VALUES / cols).max(1);
+        let c_order = !self.header.fortran_order || cols == 1;
+        if c_order && self.header.dtype.is_native_f64() && end - start > chunk_rows {
+            self.add_prefetched_rows(&mut summary, start..end, block_rows, chunk_rows)?;
+            return Ok(summary);
         }
+        BUFFERS.with_borrow_mut(|buffers| {
+            let values = block_rows * cols;
+            if buffers.values.len() < values {
+                buffers.values.resize(values, 0.0);
+            }
+            if buffers.bytes.len() < values * self.header.dtype.size {
+                buffers.bytes.resize(values * self.header.dtype.size, 0);
+            }
+            if self.header.fortran_order && cols > 1 {
+                self.add_fortran_rows(&mut summary, start..end, block_rows, buffers)
+            } else {
+                self.add_c_rows(&mut summary, start..end, block_rows, buffers)
+            }
+        })?;
         Ok(summary)
     }
 
-    /// Releases rows `rows` of column `col` of Fortran-ordered data.
-    fn release_rows_of_column(&self, col: usize, rows: Range<usize>) {
-        let size = self.header.dtype.size;
-        // Fits: the whole data lies in the map.
-        let column_start = self.header.data_offset + col * self.header.rows as usize * size;
-        self.release(column_start + rows.start * size..column_start + rows.end * size);
-    }
-
-    /// Drops the map's pages that lie wholly inside `bytes` from this
-    /// process's resident memory (they stay in the page cache).
-    fn release(&self, bytes: Range<usize>) {
-        let start = bytes.start.next_multiple_of(PAGE_BYTES);
-        let end = bytes.end.min(self.map.len()) / PAGE_BYTES * PAGE_BYTES;
-        if start >= end {
-            return;
-        }
-        // SAFETY: the map is a read-only mapping of a file that is not
-        // written while a job reads it (see `open`), and no slice of these
-        // pages is alive across this call. After MADV_DONTNEED the next
-        // access faults the same file contents back in, so every later
-        // read sees exactly what it would have seen: the advice can only
-        // cost time, never change data. A failure only leaves the pages
-        // resident.
-        let _ = unsafe {
-            self.map
-                .unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start)
-        };
-    }
-
-    fn data(&self) -> &[u8] {
-        &self.map[self.header.data_offset..]
+    /// Fills `dst` with data bytes from `offset` (from the first data byte).
+    fn read(&self, offset: usize, dst: &mut [u8]) -> Result<(), ReadError> {
+        read_data(&self.path, &self.file, self.header.data_offset, offset, dst)
     }
 
     fn add(&self, summary: &mut ColumnSummary, values: &[f64]) -> Result<(), ReadError> {
@@ -212,36 +208,55 @@ impl NpyFile {
             .map_err(|e| ReadError::summary(&self.path, e))
     }
 
-    /// Rows are contiguous: hand the mapped `f64`s over directly when
-    /// possible, otherwise decode a block at a time.
+    /// Rows are contiguous: read a block of rows at a time, straight into
+    /// the value buffer when they are native `f64`, else decoded.
     fn add_c_rows(
         &self,
         summary: &mut ColumnSummary,
         rows: Range<usize>,
         block_rows: usize,
+        buffers: &mut Buffers,
     ) -> Result<(), ReadError> {
         let cols = self.cols();
         let dtype = self.header.dtype;
         let row_bytes = cols * dtype.size;
-        let bytes = &self.data()[rows.start * row_bytes..rows.end * row_bytes];
-        if dtype.is_native_f64() {
-            // SAFETY: every bit pattern is a valid f64; `align_to` only
-            // yields the middle part at f64 alignment.
-            let (prefix, values, suffix) = unsafe { bytes.align_to::<f64>() };
-            if prefix.is_empty() && suffix.is_empty() {
-                for block in values.chunks(block_rows * cols) {
-                    self.add(summary, block)?;
-                }
-                return Ok(());
+        let mut first = rows.start;
+        while first < rows.end {
+            let last = (first + block_rows).min(rows.end);
+            let count = (last - first) * cols;
+            let values = &mut buffers.values[..count];
+            if dtype.is_native_f64() {
+                self.read(first * row_bytes, f64_bytes_mut(values))?;
+            } else {
+                let bytes = &mut buffers.bytes[..count * dtype.size];
+                self.read(first * row_bytes, bytes)?;
+                dtype.decode_strided(bytes, values, 1);
             }
-        }
-        let mut buffer = vec![0.0; block_rows * cols];
-        for block in bytes.chunks(block_rows * row_bytes) {
-            let values = block.len() / dtype.size;
-            dtype.decode_strided(block, &mut buffer[..values], 1);
-            self.add(summary, &buffer[..values])?;
+            self.add(summary, values)?;
+            first = last;
         }
         Ok(())
+    }
+
+    /// Native `f64` rows, read a chunk ahead on another thread and
+    /// summarized a block at a time.
+    fn add_prefetched_rows(
+        &self,
+        summary: &mut ColumnSummary,
+        rows: Range<usize>,
+        block_rows: usize,
+        chunk_rows: usize,
+    ) -> Result<(), ReadError> {
+        let cols = self.cols();
+        let row_bytes = cols * self.header.dtype.size;
+        let read = |first: usize, dst: &mut [f64]| self.read(first * row_bytes, f64_bytes_mut(dst));
+        let mut consume = |values: &[f64]| {
+            values
+                .chunks(block_rows * cols)
+                .try_for_each(|block| self.add(summary, block))
+        };
+        let io_error = |e| ReadError::io(&self.path, e);
+        prefetch::prefetched(rows, cols, chunk_rows, &read, &mut consume, io_error)
     }
 
     /// Each column is contiguous: gather a block of rows from every column
@@ -251,24 +266,23 @@ impl NpyFile {
         summary: &mut ColumnSummary,
         rows: Range<usize>,
         block_rows: usize,
+        buffers: &mut Buffers,
     ) -> Result<(), ReadError> {
         let cols = self.cols();
-        let dtype = self.header.dtype;
-        // Fits: the whole data lies in the map.
+        let size = self.header.dtype.size;
+        // Fits: the whole data lies in the file, whose length was checked.
         let total_rows = self.header.rows as usize;
-        let data = self.data();
-        let mut buffer = vec![0.0; block_rows * cols];
         let mut first = rows.start;
         while first < rows.end {
             let last = (first + block_rows).min(rows.end);
-            let values = (last - first) * cols;
+            let count = (last - first) * cols;
             for col in 0..cols {
-                let column_start = col * total_rows;
-                let src =
-                    &data[(column_start + first) * dtype.size..(column_start + last) * dtype.size];
-                dtype.decode_strided(src, &mut buffer[col..values], cols);
+                let bytes = &mut buffers.bytes[..(last - first) * size];
+                self.read((col * total_rows + first) * size, bytes)?;
+                let column = &mut buffers.values[col..count];
+                self.header.dtype.decode_strided(bytes, column, cols);
             }
-            self.add(summary, &buffer[..values])?;
+            self.add(summary, &buffers.values[..count])?;
             first = last;
         }
         Ok(())
@@ -354,6 +368,28 @@ mod tests {
                     &format!("{path:?} window {window}"),
                 );
             }
+        }
+    }
+
+    #[test]
+    fn rows_read_ahead_give_the_same_statistics_as_one_block_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let (rows, cols) = (100_003, 3);
+        let values: Vec<f64> = (0..rows * cols)
+            .map(|i| ((i * 7 % 89) as f64) - 40.0)
+            .collect();
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let path = write_npy(dir.path(), "big.npy", "<f8", false, (rows, cols), &bytes);
+        let npy = NpyFile::open(&path).unwrap();
+        for range in [0..rows as u64, 17..99_000, 50_000..rows as u64] {
+            let mut expected = ColumnSummary::new(cols);
+            let (a, b) = (range.start as usize, range.end as usize);
+            expected.add_rows(&values[a * cols..b * cols]).unwrap();
+            // More rows than a chunk: read ahead on another thread.
+            assert!(b - a > CHUNK_VALUES / cols);
+            let got = npy.summarize_rows(range.clone()).unwrap();
+            assert_eq!(got.count(), (b - a) as u64);
+            assert_close(&got.finish(), &expected.finish(), &format!("{range:?}"));
         }
     }
 }
