@@ -29,6 +29,8 @@ pub async fn cluster(
         zk_path: path.into(),
         heartbeat_interval: Duration::from_millis(200),
         status_update_retry: Duration::from_millis(300),
+        // Mesos' 1 s would slow every test that waits for freed resources.
+        allocation_interval: Duration::from_millis(50),
         ..Default::default()
     };
     tweak(&mut config);
@@ -151,6 +153,16 @@ pub async fn subscribe_with(url: &str, call: &Call, encoding: Encoding) -> Strea
         decoder: RecordIoDecoder::new(),
         encoding,
     }
+}
+
+/// A SUBSCRIBE Mesos refuses after taking it: 200, then one ERROR event
+/// and the end of the stream. Returns the error's message.
+pub async fn refused_subscription(url: &str, call: &Call, encoding: Encoding) -> String {
+    let mut stream = subscribe_with(url, call, encoding).await;
+    let error = stream.next().await.expect("an ERROR event");
+    assert_eq!(error.r#type, Some(event::Type::Error as i32), "{error:?}");
+    assert!(stream.next().await.is_none(), "the stream ends");
+    error.error.expect("ERROR carries an error").message
 }
 
 pub fn framework_id(event: &Event) -> String {
