@@ -27,6 +27,7 @@ mod agent;
 mod call_body;
 pub mod cluster;
 pub mod config;
+pub mod real_mesos;
 mod events;
 mod master;
 pub mod mesos_ids;

@@ -4,7 +4,9 @@
 //! `cargo run -p rmesos-mesos-sim -- --zk 127.0.0.1:2181 --masters 3 --agents 2`
 //!
 //! With `--zk auto` it starts its own ZooKeeper (Debian's package) on a
-//! free port. Once the masters are up it prints `MESOS_MASTERS=<url>,...`
+//! free port. With `--real` it runs real Apache Mesos instead (its own
+//! ZooKeeper, real masters and agents; see `real_mesos`), or exits with
+//! status 3 and the reason on stderr when real Mesos is not available. Once the masters are up it prints `MESOS_MASTERS=<url>,...`
 //! (each master's HTTP address, for operator endpoints such as
 //! `/master/state`; any master redirects to the leader), then
 //! `RMESOS_MASTER=<zk url>`. It stops (ZooKeeper too) on Ctrl-C or
@@ -14,6 +16,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+use rmesos_mesos_sim::real_mesos::{RealMesos, RealMesosConfig};
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use rmesos_mesos_sim::{ClusterConfig, SimCluster};
 use tokio::signal::unix::{SignalKind, signal};
@@ -39,6 +42,11 @@ struct Args {
     /// CPUs of each agent.
     #[arg(long, default_value_t = 4.0)]
     agent_cpus: f64,
+    /// Run real Apache Mesos (`RMESOS_TEST_MESOS_HOME`, or
+    /// `../shared/mesos/install.sh`) instead of the simulation; `--zk` is
+    /// ignored (it starts its own ZooKeeper).
+    #[arg(long)]
+    real: bool,
     /// Stop when standard input closes (so a parent that dies stops it too).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -50,6 +58,9 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .init();
     let args = Args::parse();
+    if args.real {
+        return run_real(&args).await;
+    }
     let zookeeper = match args.zk.as_str() {
         "auto" => Some(tokio::task::spawn_blocking(ZooKeeperServer::start).await??),
         _ => None,
@@ -69,8 +80,36 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     println!("MESOS_MASTERS={}", sim.master_urls().join(","));
     println!("RMESOS_MASTER={}", sim.zk_url());
+    wait_for_stop(args.exit_on_stdin_eof).await?;
+    sim.shutdown().await;
+    drop(zookeeper);
+    Ok(())
+}
+
+/// Real Mesos with the masters and agents asked for, until told to stop.
+async fn run_real(args: &Args) -> anyhow::Result<()> {
+    if let Err(why) = rmesos_mesos_sim::real_mesos::install::mesos_home() {
+        eprintln!("real Mesos is not available: {why}");
+        std::process::exit(3);
+    }
+    let cluster = RealMesos::start(RealMesosConfig {
+        masters: args.masters,
+        agents: args.agents,
+        agent_cpus: args.agent_cpus,
+        ..RealMesosConfig::default()
+    })
+    .await?;
+    println!("MESOS_MASTERS={}", cluster.master_urls().join(","));
+    println!("RMESOS_MASTER={}", cluster.zk_url());
+    println!("MESOS_AGENTS={}", cluster.agent_urls().join(","));
+    wait_for_stop(args.exit_on_stdin_eof).await?;
+    drop(cluster);
+    Ok(())
+}
+
+/// Returns on Ctrl-C, SIGTERM, or (with `watch_stdin`) the end of stdin.
+async fn wait_for_stop(watch_stdin: bool) -> anyhow::Result<()> {
     let mut terminate = signal(SignalKind::terminate())?;
-    let watch_stdin = args.exit_on_stdin_eof;
     let stdin_closed = async move {
         if !watch_stdin {
             return std::future::pending().await;
@@ -86,7 +125,5 @@ async fn main() -> anyhow::Result<()> {
         _ = terminate.recv() => {}
         _ = stdin_closed => {}
     }
-    sim.shutdown().await;
-    drop(zookeeper);
     Ok(())
 }
