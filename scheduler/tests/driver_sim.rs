@@ -51,6 +51,8 @@ async fn setup(path: &str, tweak: impl FnOnce(&mut ClusterConfig)) -> Setup {
         zk_path: path.into(),
         heartbeat_interval: Duration::from_millis(200),
         status_update_retry: Duration::from_millis(300),
+        // Faster offers than Mesos' 1 s default, to keep tests short.
+        allocation_interval: Duration::from_millis(50),
         ..ClusterConfig::default()
     };
     tweak(&mut config);

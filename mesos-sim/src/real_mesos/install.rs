@@ -43,7 +43,11 @@ pub fn mesos_home() -> Result<PathBuf, String> {
 }
 
 fn check_home(home: &Path) -> Result<(), String> {
-    for binary in ["bin/mesos-master", "bin/mesos-agent", "libexec/mesos-fetcher"] {
+    for binary in [
+        "bin/mesos-master",
+        "bin/mesos-agent",
+        "libexec/mesos-fetcher",
+    ] {
         if !home.join(binary).is_file() {
             return Err(format!("{} has no {binary}", home.display()));
         }

@@ -81,7 +81,9 @@ impl RealMesos {
                 .map(|i| agent(&home, root.path(), i, &config, &zk_url))
                 .collect::<anyhow::Result<_>>()?,
             zk,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()?,
             root,
         };
         for daemon in cluster.masters.iter_mut().chain(cluster.agents.iter_mut()) {
@@ -183,7 +185,12 @@ impl RealMesos {
 
     /// Waits for a leader with every running agent registered.
     pub async fn wait_until_ready(&mut self, timeout: Duration) -> anyhow::Result<()> {
-        let agents = self.agents.iter_mut().map(Daemon::is_running).filter(|r| *r).count() as f64;
+        let agents = self
+            .agents
+            .iter_mut()
+            .map(Daemon::is_running)
+            .filter(|r| *r)
+            .count() as f64;
         self.wait_for_state("a leader with every agent registered", timeout, |state| {
             state["activated_slaves"].as_f64() == Some(agents)
         })
@@ -259,13 +266,22 @@ fn master(
         format!("--registry={registry}"),
         format!("--work_dir={}", dir.display()),
         format!("--log_dir={}", dir.join("log").display()),
-        format!("--zk_session_timeout={}ms", config.zk_session_timeout.as_millis()),
+        format!(
+            "--zk_session_timeout={}ms",
+            config.zk_session_timeout.as_millis()
+        ),
     ];
     if let Some(interval) = config.allocation_interval {
         args.push(format!("--allocation_interval={}ms", interval.as_millis()));
     }
     let program = home.join("bin/mesos-master");
-    Ok(Daemon::new(format!("master-{index}"), port, dir, program, args))
+    Ok(Daemon::new(
+        format!("master-{index}"),
+        port,
+        dir,
+        program,
+        args,
+    ))
 }
 
 fn agent(
@@ -303,5 +319,11 @@ fn agent(
         format!("--resources={resources}"),
     ];
     let program: PathBuf = home.join("bin/mesos-agent");
-    Ok(Daemon::new(format!("agent-{index}"), port, dir, program, args))
+    Ok(Daemon::new(
+        format!("agent-{index}"),
+        port,
+        dir,
+        program,
+        args,
+    ))
 }
