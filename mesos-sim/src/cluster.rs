@@ -259,6 +259,16 @@ impl SimCluster {
             .collect()
     }
 
+    /// Each agent's `http://127.0.0.1:PORT` (its `/api/v1/executor`).
+    pub fn agent_urls(&self) -> Vec<String> {
+        self.shared
+            .registry()
+            .agents
+            .iter()
+            .map(|a| format!("http://127.0.0.1:{}", a.port))
+            .collect()
+    }
+
     pub async fn leader_index(&self) -> Option<usize> {
         self.shared.registry().leader
     }

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod executor;
+pub mod raw;
 
 use std::time::Duration;
 
