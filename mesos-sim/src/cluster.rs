@@ -192,6 +192,7 @@ impl SimCluster {
         }
         let app = Router::new()
             .route("/api/v1/scheduler", any(scheduler))
+            .route("/master/api/v1/scheduler", any(scheduler))
             .route("/master/state", get(crate::master::state::state))
             .route("/master/frameworks", get(crate::master::state::frameworks))
             .with_state(MasterContext {

@@ -34,7 +34,7 @@ async fn non_leaders_redirect_and_stream_ids_are_checked() {
     let leader_port = urls[leader].rsplit(':').next().unwrap();
     assert_eq!(
         location,
-        format!("//127.0.0.1:{leader_port}/api/v1/scheduler")
+        format!("//127.0.0.1:{leader_port}/master/api/v1/scheduler")
     );
 
     let mut stream = subscribe(&urls[leader], None, Encoding::Protobuf).await;

@@ -42,7 +42,7 @@ async fn http_method_media_types_and_bodies_are_checked_in_mesos_order() {
     let port = urls[leader].rsplit(':').next().unwrap();
     assert_eq!(
         get.location.unwrap(),
-        format!("//127.0.0.1:{port}/api/v1/scheduler")
+        format!("//127.0.0.1:{port}/master/api/v1/scheduler")
     );
     let get = request(Method::GET, &leading, &[], vec![]).await;
     assert_refused(

@@ -48,10 +48,16 @@ pub async fn scheduler(
         );
         return response;
     }
+    // libprocess serves `/api/v1/scheduler` as the master process's
+    // `/master/api/v1/scheduler`, the URL a non-leader redirects to.
     let path = uri
         .path_and_query()
         .map_or("/api/v1/scheduler", |p| p.as_str());
-    if let Some(elsewhere) = not_leading(&master, path) {
+    let path = match path.strip_prefix("/master") {
+        Some(_) => path.to_owned(),
+        None => format!("/master{path}"),
+    };
+    if let Some(elsewhere) = not_leading(&master, &path) {
         return elsewhere;
     }
     if let Err(refusal) = call_body::post_only(&method) {

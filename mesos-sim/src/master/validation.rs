@@ -6,7 +6,9 @@
 //! 1. Bad or missing HTTP Basic credentials when authentication is on: 401
 //!    (libprocess authenticates before the handler runs).
 //! 2. A master that does not lead: 307 with `Location:
-//!    //<leader host>:<port><path>`; 503 "No leader elected" without one.
+//!    //<leader host>:<port>/master/api/v1/scheduler` (libprocess names
+//!    the endpoint after the master process; seen on real Mesos by the
+//!    conformance test); 503 "No leader elected" without one.
 //! 3. A method other than POST: 405 "405 Method Not Allowed. Expecting one
 //!    of { 'POST' }, but received '<METHOD>'." with `Allow: POST`.
 //! 4. No `Content-Type`: 400 "Expecting 'Content-Type' to be present"; a

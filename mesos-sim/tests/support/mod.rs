@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod conversation;
 pub mod executor;
 pub mod raw;
 
