@@ -9,6 +9,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use rmesos_mesos_sim::real_mesos::{RealMesos, RealMesosConfig, install};
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use support::conversation::{Endpoints, Step, converse};
@@ -110,7 +112,16 @@ async fn simulated(executor_uri: &str) -> Vec<Step> {
         executor_uri: executor_uri.into(),
         user: user(),
     };
-    converse(&endpoints).await
+    converse_in_time(&endpoints).await
+}
+
+/// The conversation, or a failure naming the deadline (a step that waits
+/// for an event that never comes would otherwise wait forever: heartbeats
+/// keep the stream alive).
+async fn converse_in_time(endpoints: &Endpoints) -> Vec<Step> {
+    tokio::time::timeout(Duration::from_secs(180), converse(endpoints))
+        .await
+        .expect("the conversation ends within 3 minutes")
 }
 
 /// The real half, or why it cannot run.
@@ -131,7 +142,7 @@ async fn real(executor_uri: &str) -> Result<Vec<Step>, String> {
         executor_uri: executor_uri.into(),
         user: user(),
     };
-    let steps = converse(&endpoints).await;
+    let steps = converse_in_time(&endpoints).await;
     drop(cluster);
     Ok(steps)
 }

@@ -65,6 +65,8 @@ pub struct Stream {
     buffer: BytesMut,
     decoder: RecordIoDecoder,
     encoding: Encoding,
+    /// OFFERS events passed over while waiting for another kind.
+    skipped_offers: std::collections::VecDeque<Event>,
 }
 
 impl Stream {
@@ -81,9 +83,14 @@ impl Stream {
         }
     }
 
-    /// The first offer of the next OFFERS event.
+    /// The first offer of the next OFFERS event (one that came while
+    /// waiting for another kind of event counts).
     pub async fn next_offer(&mut self) -> v1::Offer {
-        let offers = self.next_of(event::Type::Offers).await.offers;
+        let event = match self.skipped_offers.pop_front() {
+            Some(event) => event,
+            None => self.next_of(event::Type::Offers).await,
+        };
+        let offers = event.offers;
         offers
             .and_then(|o| o.offers.into_iter().next())
             .expect("an offer")
@@ -101,6 +108,9 @@ impl Stream {
             let event = self.next().await.expect("stream open");
             if event.r#type == Some(kind as i32) {
                 return event;
+            }
+            if event.r#type == Some(event::Type::Offers as i32) {
+                self.skipped_offers.push_back(event);
             }
         }
     }
@@ -154,6 +164,7 @@ pub async fn subscribe_with(url: &str, call: &Call, encoding: Encoding) -> Strea
         buffer: BytesMut::new(),
         decoder: RecordIoDecoder::new(),
         encoding,
+        skipped_offers: std::collections::VecDeque::new(),
     }
 }
 
