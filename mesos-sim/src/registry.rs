@@ -270,6 +270,8 @@ pub struct AgentSnapshot {
     pub executors: Vec<String>,
     pub free_cpus: f64,
     pub free_mem: f64,
+    /// Cpus held in outstanding offers (neither free nor used).
+    pub offered_cpus: f64,
 }
 
 impl Registry {
@@ -304,6 +306,12 @@ impl Registry {
                     executors: self.agents[i].executors.keys().cloned().collect(),
                     free_cpus,
                     free_mem,
+                    offered_cpus: self
+                        .offers
+                        .values()
+                        .filter(|o| o.agent == i)
+                        .map(|o| o.cpus)
+                        .sum(),
                 }
             })
             .collect();
