@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{any, get};
 use bytes::Bytes;
 use rmesos_common::wire::master_info::{JSON_LABEL, master_info_to_json};
 use rmesos_common::wire::v1::{Address, MasterInfo};
@@ -25,6 +25,8 @@ pub struct Shared {
     ports: Mutex<Vec<u16>>,
     /// Agents' sandboxes live below it; removed with the cluster.
     work_dir: tempfile::TempDir,
+    /// Asks the allocator for an allocation now (see `master::allocator`).
+    pub allocation_wanted: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -32,6 +34,12 @@ impl Shared {
         self.registry
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Mesos allocates at once when a framework subscribes or revives and
+    /// when an agent (re-)registers, not only once per interval.
+    pub fn want_allocation(&self) {
+        self.allocation_wanted.notify_one();
     }
 
     pub fn work_dir(&self) -> &std::path::Path {
@@ -102,7 +110,10 @@ pub struct SimCluster {
 
 impl SimCluster {
     pub async fn start(config: ClusterConfig) -> anyhow::Result<SimCluster> {
-        let mut registry = Registry::default();
+        let mut registry = Registry {
+            allocation_interval: config.allocation_interval,
+            ..Registry::default()
+        };
         let mut agent_listeners = Vec::new();
         for i in 0..config.agents {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -127,6 +138,7 @@ impl SimCluster {
             registry: Mutex::new(registry),
             ports: Mutex::new(Vec::new()),
             work_dir: tempfile::tempdir()?,
+            allocation_wanted: tokio::sync::Notify::new(),
         });
         let agents = agent_listeners
             .into_iter()
@@ -135,7 +147,7 @@ impl SimCluster {
                 let app = Router::new()
                     .route(
                         "/api/v1/executor",
-                        post(crate::agent::executor_api::executor),
+                        any(crate::agent::executor_api::executor),
                     )
                     .route("/slave(1)/state", get(crate::agent::state::state))
                     .with_state(crate::agent::executor_api::AgentContext {
@@ -179,7 +191,8 @@ impl SimCluster {
             ports[index] = port;
         }
         let app = Router::new()
-            .route("/api/v1/scheduler", post(scheduler))
+            .route("/api/v1/scheduler", any(scheduler))
+            .route("/master/api/v1/scheduler", any(scheduler))
             .route("/master/state", get(crate::master::state::state))
             .route("/master/frameworks", get(crate::master::state::frameworks))
             .with_state(MasterContext {
@@ -244,6 +257,16 @@ impl SimCluster {
         ports
             .iter()
             .map(|p| format!("http://127.0.0.1:{p}"))
+            .collect()
+    }
+
+    /// Each agent's `http://127.0.0.1:PORT` (its `/api/v1/executor`).
+    pub fn agent_urls(&self) -> Vec<String> {
+        self.shared
+            .registry()
+            .agents
+            .iter()
+            .map(|a| format!("http://127.0.0.1:{}", a.port))
             .collect()
     }
 
@@ -394,6 +417,7 @@ impl SimCluster {
             crate::master::agents::agent_unreachable(&mut registry, agent_index);
         } else {
             crate::master::agents::agent_reregistered(&mut registry, agent_index);
+            self.shared.want_allocation();
         }
         Ok(())
     }

@@ -31,6 +31,9 @@ pub struct UpdateFaults {
     pub reorder: bool,
 }
 
+/// Mesos' default `--allocation_interval`.
+pub const DEFAULT_ALLOCATION_INTERVAL: Duration = Duration::from_secs(1);
+
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
     pub masters: usize,
@@ -45,7 +48,9 @@ pub struct ClusterConfig {
     pub heartbeat_interval: Duration,
     /// Unacknowledged status updates are sent again after this long.
     pub status_update_retry: Duration,
-    /// How often the allocator looks for resources to offer.
+    /// How often the allocator makes offers (Mesos' `--allocation_interval`,
+    /// 1 s by default): resources given back wait for the next one. Tests
+    /// that want fast offers shorten it.
     pub allocation_interval: Duration,
     pub authentication: Option<Credential>,
 }
@@ -62,7 +67,7 @@ impl Default for ClusterConfig {
             zk_path: "/mesos".into(),
             heartbeat_interval: Duration::from_secs(15),
             status_update_retry: Duration::from_secs(10),
-            allocation_interval: Duration::from_millis(100),
+            allocation_interval: DEFAULT_ALLOCATION_INTERVAL,
             authentication: None,
         }
     }

@@ -16,15 +16,25 @@
 //! delayed and reordered updates. Not simulated: agent restarts with
 //! executor recovery, port accounting (every offer carries the whole port
 //! range), archive extraction by the fetcher.
+//!
+//! Both APIs check what they receive as Mesos 1.12 does, with its status
+//! codes and texts: see `master::validation`, `master::task_validation`
+//! and `agent::validation` for the lists. Offers come once per allocation
+//! interval (1 s by default, as Mesos' `--allocation_interval`), and at
+//! once on a SUBSCRIBE or REVIVE (see `master::allocator`).
 
 mod agent;
+mod call_body;
 pub mod cluster;
 pub mod config;
 mod events;
 mod master;
+pub mod mesos_ids;
 mod operator_json;
 pub mod real_mesos;
 pub mod registry;
+mod schema;
+mod wire_check;
 pub mod zookeeper;
 
 pub use cluster::SimCluster;

@@ -28,8 +28,9 @@ pub struct Framework {
     pub subscription: Option<Subscription>,
     pub subscribe_count: u64,
     pub suppressed: bool,
-    /// Agent index -> refuse offers from it until then.
-    pub filters: HashMap<usize, Instant>,
+    /// Agent index -> the offer filters (DECLINE, or what an ACCEPT left
+    /// unused) on it.
+    pub filters: HashMap<usize, Vec<RefuseFilter>>,
     pub tasks: HashMap<String, Task>,
     /// Status updates with a uuid, oldest first, until acknowledged.
     pub unacknowledged: Vec<PendingUpdate>,
@@ -45,6 +46,23 @@ pub struct Framework {
     /// Set while disconnected: the master removes the framework then
     /// unless it subscribes again (its failover timeout).
     pub failover_deadline: Option<Instant>,
+}
+
+/// Mesos' `RefusedOfferFilter`: until it expires, the framework is not
+/// offered resources of the agent that the refused ones contain.
+#[derive(Clone, Copy, Debug)]
+pub struct RefuseFilter {
+    pub until: Instant,
+    pub cpus: f64,
+    pub mem: f64,
+}
+
+impl RefuseFilter {
+    /// Whether an offer of `cpus` and `mem` is held back (every offer
+    /// carries the same ports, so those always fall inside).
+    pub fn holds_back(&self, cpus: f64, mem: f64) -> bool {
+        cpus <= self.cpus + 1e-9 && mem <= self.mem + 1e-9
+    }
 }
 
 pub struct PendingUpdate {
@@ -186,6 +204,8 @@ pub struct Registry {
     pub agents: Vec<Agent>,
     pub offers: HashMap<String, OutstandingOffer>,
     pub heartbeats_paused: bool,
+    /// The allocation interval (refuse filters last at least this long).
+    pub allocation_interval: std::time::Duration,
     /// Update faults given to frameworks as they subscribe.
     pub update_faults: UpdateFaults,
     pub next_id: u64,
@@ -250,6 +270,8 @@ pub struct AgentSnapshot {
     pub executors: Vec<String>,
     pub free_cpus: f64,
     pub free_mem: f64,
+    /// Cpus held in outstanding offers (neither free nor used).
+    pub offered_cpus: f64,
 }
 
 impl Registry {
@@ -284,6 +306,12 @@ impl Registry {
                     executors: self.agents[i].executors.keys().cloned().collect(),
                     free_cpus,
                     free_mem,
+                    offered_cpus: self
+                        .offers
+                        .values()
+                        .filter(|o| o.agent == i)
+                        .map(|o| o.cpus)
+                        .sum(),
                 }
             })
             .collect();

@@ -128,7 +128,9 @@ async fn kill_reaches_the_executor_and_a_killed_executor_fails_its_tasks() {
         })
         .await
         .unwrap();
-    assert!(snapshot.agents[0].free_cpus > 3.9, "{snapshot:?}");
+    // Released: free, or already offered again (at the next allocation).
+    let agent = &snapshot.agents[0];
+    assert!(agent.free_cpus + agent.offered_cpus > 3.9, "{snapshot:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

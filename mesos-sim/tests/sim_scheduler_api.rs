@@ -34,7 +34,7 @@ async fn non_leaders_redirect_and_stream_ids_are_checked() {
     let leader_port = urls[leader].rsplit(':').next().unwrap();
     assert_eq!(
         location,
-        format!("//127.0.0.1:{leader_port}/api/v1/scheduler")
+        format!("//127.0.0.1:{leader_port}/master/api/v1/scheduler")
     );
 
     let mut stream = subscribe(&urls[leader], None, Encoding::Protobuf).await;
@@ -244,6 +244,9 @@ async fn updates_are_resent_until_acknowledged() {
                 r
             })
             .collect(),
+        // A command task: valid for Mesos; the simulated agent fails it
+        // (it runs custom executors only), with a reliable update.
+        command: Some(shell("true")),
         ..Default::default()
     };
     let accept = launch_call(&fid, &offer, vec![task]);
@@ -363,6 +366,17 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
             value: "dup-1".into(),
         },
         agent_id: offer.agent_id.clone(),
+        resources: offer
+            .resources
+            .iter()
+            .filter(|r| r.name == "mem")
+            .cloned()
+            .map(|mut r| {
+                r.scalar = Some(v1::value::Scalar { value: 32.0 });
+                r
+            })
+            .collect(),
+        command: Some(shell("true")),
         ..Default::default()
     };
     let accept = launch_call(&fid, &offer, vec![task]);
@@ -371,4 +385,11 @@ async fn duplicated_updates_arrive_twice_with_the_same_uuid() {
     let b = stream.next_status().await;
     assert_eq!(a.uuid, b.uuid);
     assert_eq!(a.task_id, b.task_id);
+}
+
+fn shell(command: &str) -> v1::CommandInfo {
+    v1::CommandInfo {
+        value: Some(command.into()),
+        ..Default::default()
+    }
 }

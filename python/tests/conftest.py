@@ -41,7 +41,8 @@ def simulated_mesos():
     executors they fetch as real processes)."""
     sim = subprocess.Popen(
         [str(cargo_binary("rmesos-mesos-sim")), "--zk", "auto", "--agents", "3",
-         "--heartbeat-seconds", "1", "--exit-on-stdin-eof"],
+         "--heartbeat-seconds", "1", "--allocation-interval-ms", "50",
+         "--exit-on-stdin-eof"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         masters = sim.stdout.readline().strip()

@@ -1,4 +1,5 @@
-//! `POST /api/v1/executor` on an agent, per the Mesos executor HTTP API:
+//! `/api/v1/executor` on an agent, per the Mesos executor HTTP API (calls
+//! checked as Mesos checks them first: see `agent::validation`):
 //! SUBSCRIBE (a RecordIO event stream: SUBSCRIBED, then the queued
 //! LAUNCHes, or SHUTDOWN when its framework was shut down meanwhile;
 //! unacknowledged updates listed by a re-subscribing executor are taken
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use rmesos_common::wire::codec::Encoding;
@@ -17,11 +18,14 @@ use rmesos_common::wire::executor::{Call, Event, call, event};
 use rmesos_common::wire::v1::{AgentId, AgentInfo, TaskStatus};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
+use super::validation::validate_call;
+use crate::call_body::{self, Refusal, text};
 use crate::cluster::Shared;
 use crate::events::deliver;
 use crate::master::calls::terminal;
 use crate::master::launch::executor_launch;
 use crate::registry::{ExecutorStream, executor_key};
+use crate::schema::EXECUTOR_CALL;
 
 #[derive(Clone)]
 pub struct AgentContext {
@@ -29,53 +33,87 @@ pub struct AgentContext {
     pub shared: Arc<Shared>,
 }
 
-fn text(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, message.into()).into_response()
-}
-
 pub async fn executor(
     State(agent): State<AgentContext>,
+    method: Method,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let Ok(encoding) = Encoding::from_media_type(content_type) else {
-        return text(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Expecting 'Content-Type' of application/json or application/x-protobuf",
-        );
-    };
-    let call: Call = match encoding.decode(&body) {
-        Ok(call) => call,
-        Err(error) => {
-            return text(
-                StatusCode::BAD_REQUEST,
-                format!("Failed to parse body into Call: {error}"),
-            );
-        }
-    };
-    let key = executor_key(&call.framework_id.value, &call.executor_id.value);
-    match call.r#type.and_then(|t| call::Type::try_from(t).ok()) {
-        Some(call::Type::Subscribe) => {
-            let accept = headers
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|m| Encoding::from_media_type(m).ok());
-            subscribe(&agent, &key, call, accept.unwrap_or(encoding))
-        }
-        Some(call::Type::Update) => match call.update {
-            Some(update) => {
-                take_update(&agent.shared, agent.index, &key, update.status);
-                StatusCode::ACCEPTED.into_response()
-            }
-            None => text(StatusCode::BAD_REQUEST, "Expecting 'update' to be present"),
-        },
-        Some(call::Type::Message) => StatusCode::ACCEPTED.into_response(),
-        _ => text(StatusCode::BAD_REQUEST, "Unknown call type"),
+    if let Err(refusal) = call_body::post_only(&method) {
+        return refusal.into_response();
     }
+    let call: Call = match call_body::decode(&headers, &body, &EXECUTOR_CALL) {
+        Ok((call, _)) => call,
+        Err(refusal) => return refusal.into_response(),
+    };
+    if let Err(error) = validate_call(&call) {
+        return text(
+            StatusCode::BAD_REQUEST,
+            format!("Failed to validate Executor::Call: {error}"),
+        );
+    }
+    let kind = call
+        .r#type
+        .and_then(|t| call::Type::try_from(t).ok())
+        .unwrap_or(call::Type::Unknown);
+    let mut encoding = Encoding::Json;
+    match kind {
+        call::Type::Subscribe => match call_body::stream_encoding(&headers) {
+            Ok(accepted) => encoding = accepted,
+            Err(refusal) => return refusal.into_response(),
+        },
+        call::Type::Heartbeat => return StatusCode::ACCEPTED.into_response(),
+        _ => {}
+    }
+    let key = executor_key(&call.framework_id.value, &call.executor_id.value);
+    if let Err(refusal) = known_executor(&agent, &call, &key, kind) {
+        return refusal.into_response();
+    }
+    match kind {
+        call::Type::Subscribe => subscribe(&agent, &key, call, encoding),
+        call::Type::Update => {
+            if let Some(update) = call.update {
+                take_update(&agent.shared, agent.index, &key, update.status);
+            }
+            StatusCode::ACCEPTED.into_response()
+        }
+        call::Type::Message => StatusCode::ACCEPTED.into_response(),
+        _ => text(StatusCode::NOT_IMPLEMENTED, "501 Not Implemented."),
+    }
+}
+
+/// The framework and executor lookups of `Http::executor`, and its check
+/// that only SUBSCRIBE comes from an executor that has not subscribed.
+fn known_executor(
+    agent: &AgentContext,
+    call: &Call,
+    key: &str,
+    kind: call::Type,
+) -> Result<(), Refusal> {
+    let registry = agent.shared.registry();
+    let executors = &registry.agents[agent.index].executors;
+    let framework_known = executors
+        .values()
+        .any(|run| run.framework_id == call.framework_id.value);
+    if !framework_known {
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            "Framework cannot be found".into(),
+        ));
+    }
+    let Some(run) = executors.get(key) else {
+        return Err(Refusal(
+            StatusCode::BAD_REQUEST,
+            "Executor cannot be found".into(),
+        ));
+    };
+    if run.stream.is_none() && kind != call::Type::Subscribe {
+        return Err(Refusal(
+            StatusCode::FORBIDDEN,
+            "Executor is not subscribed".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn subscribe(agent: &AgentContext, key: &str, call: Call, encoding: Encoding) -> Response {

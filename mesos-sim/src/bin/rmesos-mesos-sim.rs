@@ -42,6 +42,10 @@ struct Args {
     /// CPUs of each agent.
     #[arg(long, default_value_t = 4.0)]
     agent_cpus: f64,
+    /// Milliseconds between offer cycles (Mesos' `--allocation_interval`,
+    /// 1000 by default); tests shorten it for fast offers.
+    #[arg(long, default_value_t = 1000)]
+    allocation_interval_ms: u64,
     /// Run real Apache Mesos (`RMESOS_TEST_MESOS_HOME`, or
     /// `../shared/mesos/install.sh`) instead of the simulation; `--zk` is
     /// ignored (it starts its own ZooKeeper).
@@ -87,6 +91,7 @@ async fn run_simulated(args: &Args) -> anyhow::Result<()> {
         masters: args.masters,
         agents: args.agents,
         heartbeat_interval: Duration::from_secs_f64(args.heartbeat_seconds.max(0.01)),
+        allocation_interval: Duration::from_millis(args.allocation_interval_ms.max(1)),
         ..ClusterConfig::default()
     })
     .await?;
@@ -108,6 +113,7 @@ async fn run_real(args: &Args) -> anyhow::Result<()> {
         masters: args.masters,
         agents: args.agents,
         agent_cpus: args.agent_cpus,
+        allocation_interval: Some(Duration::from_millis(args.allocation_interval_ms.max(1))),
         ..RealMesosConfig::default()
     })
     .await?;

@@ -1,10 +1,18 @@
-//! The leading master's periodic work: offering free agent resources to
-//! subscribed frameworks (honouring suppression and decline filters),
-//! heartbeats, resending unacknowledged status updates, and removing
-//! frameworks whose failover timeout expired.
+//! The leading master's periodic work. The allocator (as Mesos'
+//! hierarchical allocator, `src/master/allocator/mesos/hierarchical.cpp`)
+//! makes offers once per allocation interval (`--allocation_interval`,
+//! 1 s by default), and at once when a framework subscribes or revives or
+//! an agent comes back (`generateOffers` on `addFramework`,
+//! `activateFramework`, `reviveOffers`, `addSlave`); resources given back
+//! (a declined offer, what an ACCEPT left, a finished task) wait for the
+//! next interval. An agent's free resources are offered when they reach
+//! Mesos' default `--min_allocatable_resources` (0.01 cpus or 32 MB),
+//! unless one of the framework's refuse filters on that agent contains
+//! them. A second loop sends heartbeats, resends unacknowledged status
+//! updates and removes frameworks whose failover timeout expired.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rmesos_common::wire::scheduler::{Event, event};
 use rmesos_common::wire::v1::resource::AllocationInfo;
@@ -14,17 +22,44 @@ use crate::cluster::Shared;
 use crate::events;
 use crate::registry::{OutstandingOffer, Registry};
 
-/// Runs until the task is aborted.
+/// Mesos' default `--min_allocatable_resources`: `cpus:0.01|mem:32`.
+const MIN_CPUS: f64 = 0.01;
+const MIN_MEM: f64 = 32.0;
+
+/// How often heartbeats, update retries and failover timeouts are looked at.
+const HOUSEKEEPING_TICK: Duration = Duration::from_millis(20);
+
+/// Runs until the task is aborted: one allocation loop, one housekeeping
+/// loop.
 pub async fn run(shared: Arc<Shared>) {
+    tokio::join!(allocation_loop(Arc::clone(&shared)), housekeeping(shared));
+}
+
+/// Allocates every interval, and whenever an allocation is asked for.
+async fn allocation_loop(shared: Arc<Shared>) {
+    let interval = shared.config.allocation_interval;
+    let mut next = tokio::time::Instant::now() + interval;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep_until(next) => next += interval,
+            () = shared.allocation_wanted.notified() => {}
+        }
+        let mut registry = shared.registry();
+        if registry.leader.is_some() {
+            allocate(&mut registry, shared.config.agent_ports);
+        }
+    }
+}
+
+async fn housekeeping(shared: Arc<Shared>) {
     let mut last_heartbeat = Instant::now();
-    let mut tick = tokio::time::interval(shared.config.allocation_interval);
+    let mut tick = tokio::time::interval(HOUSEKEEPING_TICK);
     loop {
         tick.tick().await;
         let mut registry = shared.registry();
         if registry.leader.is_none() {
             continue;
         }
-        allocate(&mut registry, shared.config.agent_ports);
         if last_heartbeat.elapsed() >= shared.config.heartbeat_interval {
             last_heartbeat = Instant::now();
             if !registry.heartbeats_paused {
@@ -68,17 +103,25 @@ fn allocate(registry: &mut Registry, ports_range: (u64, u64)) {
         .filter(|f| f.subscription.is_some() && !f.suppressed && !f.removed)
         .map(|f| f.id.clone())
         .collect();
+    for framework in registry.frameworks.values_mut() {
+        for filters in framework.filters.values_mut() {
+            filters.retain(|f| f.until > now);
+        }
+    }
     for fid in framework_ids {
         for agent in 0..registry.agents.len() {
-            if !registry.agents[agent].alive || registry.offers.values().any(|o| o.agent == agent) {
+            if !registry.agents[agent].alive {
+                continue;
+            }
+            let (cpus, mem) = registry.free_on(agent);
+            if cpus < MIN_CPUS && mem < MIN_MEM {
                 continue;
             }
             let filtered = registry.frameworks[&fid]
                 .filters
                 .get(&agent)
-                .is_some_and(|until| *until > now);
-            let (cpus, mem) = registry.free_on(agent);
-            if filtered || cpus < 0.01 || mem < 1.0 {
+                .is_some_and(|filters| filters.iter().any(|f| f.holds_back(cpus, mem)));
+            if filtered {
                 continue;
             }
             let offer_id = registry.fresh_id("offer");
@@ -107,8 +150,12 @@ fn allocate(registry: &mut Registry, ports_range: (u64, u64)) {
                 .cloned()
                 .unwrap_or_else(|| "*".into());
             let allocation = Some(AllocationInfo { role: Some(role) });
-            let resources = [scalar("cpus", cpus), scalar("mem", mem), ports(ports_range)]
+            let scalars = [("cpus", cpus), ("mem", mem)]
                 .into_iter()
+                .filter(|(_, amount)| *amount > 0.0)
+                .map(|(name, amount)| scalar(name, amount));
+            let resources = scalars
+                .chain(std::iter::once(ports(ports_range)))
                 .map(|r| Resource {
                     allocation_info: allocation.clone(),
                     ..r

@@ -1,7 +1,8 @@
 //! What each scheduler call does to the cluster, per the Mesos scheduler
 //! HTTP API: SUBSCRIBE (new or failover), ACCEPT with LAUNCH, DECLINE,
-//! REVIVE, SUPPRESS, KILL, RECONCILE, ACKNOWLEDGE, TEARDOWN; MESSAGE and
-//! SHUTDOWN are accepted (agents here run no executors).
+//! REVIVE, SUPPRESS, KILL, RECONCILE, ACKNOWLEDGE, TEARDOWN; MESSAGE,
+//! SHUTDOWN and REQUEST are taken and not simulated. The framework checks
+//! (found, principal, subscribed, stream id) come in Mesos' order.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use rmesos_common::wire::scheduler::{Call, Event, call, event};
 use rmesos_common::wire::v1::{FrameworkId, TaskState, task_status};
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::validation::{principal_mismatch, validate_subscription, validate_update};
 use crate::cluster::Shared;
 use crate::events::{self, deliver, task_status};
 use crate::registry::{Framework, Registry, Subscription, unix_now};
@@ -25,46 +27,50 @@ fn bad(message: impl Into<String>) -> CallError {
     (StatusCode::BAD_REQUEST, message.into())
 }
 
-/// SUBSCRIBE: registers or fails over the framework, replacing any older
-/// stream; answers the framework id and the new stream id. The SUBSCRIBED
-/// event goes out first. A `failover_timeout` Mesos cannot represent is a
-/// bad request.
+/// The stream a SUBSCRIBE opened.
+pub struct NewStream {
+    pub encoding: Encoding,
+    pub sender: UnboundedSender<bytes::Bytes>,
+    pub stream_id: String,
+}
+
+/// SUBSCRIBE (the call passed `validate_call`): registers or fails over
+/// the framework, replacing any older stream; answers the framework id.
+/// The SUBSCRIBED event goes out first. `Err` is what Mesos refuses with
+/// an ERROR event on the stream (`validation::validate_subscription`, a
+/// removed framework, `validation::validate_update`).
 pub fn subscribe(
     shared: &Shared,
     master: usize,
     call: Call,
-    encoding: Encoding,
-    sender: UnboundedSender<bytes::Bytes>,
+    stream: NewStream,
     principal: Option<String>,
-) -> Result<(String, String), CallError> {
+) -> Result<String, String> {
     let Some(subscribe) = call.subscribe else {
-        return Err(bad("Expecting 'subscribe' to be present"));
+        return Err("Expecting 'subscribe' to be present".into());
     };
-    let info = subscribe.framework_info;
-    let info_id = info.id.as_ref().map(|id| id.value.clone());
-    let call_id = call.framework_id.as_ref().map(|id| id.value.clone());
-    if info_id.is_some() && call_id.is_some() && info_id != call_id {
-        return Err(bad(
-            "'framework_id' differs from 'subscribe.framework_info.id'",
-        ));
+    let mut info = subscribe.framework_info;
+    validate_subscription(&info, &subscribe.suppressed_roles)?;
+    if info.principal.is_none() {
+        // Mesos takes the authenticated principal for one left out.
+        info.principal = principal;
     }
-    if let Some(principal) = principal
-        && info.principal.as_deref() != Some(principal.as_str())
-    {
-        return Err(bad(format!(
-            "Authenticated principal '{principal}' does not match principal in FrameworkInfo"
-        )));
-    }
-    super::failover::timeout_of(info.failover_timeout).map_err(bad)?;
+    let info_id = info
+        .id
+        .as_ref()
+        .map(|id| id.value.clone())
+        .filter(|id| !id.is_empty());
     let mut registry = shared.registry();
+    if let Some(known) = info_id.as_ref().and_then(|id| registry.frameworks.get(id)) {
+        if known.removed {
+            return Err("Framework has been removed".into());
+        }
+        validate_update(&known.info, &info)?;
+    }
     let id = match info_id {
         Some(id) => id,
         None => registry.fresh_id("framework"),
     };
-    if registry.frameworks.get(&id).is_some_and(|f| f.removed) {
-        return Err(bad(format!("Framework {id} has been removed")));
-    }
-    let stream_id = uuid_string();
     let update_faults = registry.update_faults;
     let framework = registry
         .frameworks
@@ -99,9 +105,9 @@ pub fn subscribe(
     *framework.calls.entry("SUBSCRIBE".into()).or_default() += 1;
     // A new subscription ends the old stream (failover).
     framework.subscription = Some(Subscription {
-        stream_id: stream_id.clone(),
-        encoding,
-        sender,
+        stream_id: stream.stream_id,
+        encoding: stream.encoding,
+        sender: stream.sender,
     });
     let subscribed = Event {
         subscribed: Some(event::Subscribed {
@@ -115,11 +121,7 @@ pub fn subscribe(
     // Offers made on the old stream are void.
     registry.offers.retain(|_, offer| offer.framework_id != id);
     tracing::info!(framework = %id, "framework subscribed");
-    Ok((id, stream_id))
-}
-
-fn uuid_string() -> String {
-    uuid::Uuid::new_v4().to_string()
+    Ok(id)
 }
 
 /// Any call but SUBSCRIBE: checks the framework and stream id, then acts.
@@ -134,6 +136,7 @@ pub fn handle(
     shared: &Shared,
     call: Call,
     stream_id: Option<&str>,
+    principal: Option<&str>,
 ) -> Result<Vec<StartExecutor>, CallError> {
     let Some(framework_id) = call.framework_id.as_ref().map(|id| id.value.clone()) else {
         return Err(bad("Expecting 'framework_id' to be present"));
@@ -144,8 +147,14 @@ pub fn handle(
         .get_mut(&framework_id)
         .filter(|f| !f.removed)
     else {
-        return Err(bad(format!("Framework cannot be found: {framework_id}")));
+        return Err(bad("Framework cannot be found"));
     };
+    if let Some(principal) = principal {
+        let declared = framework.info.principal.as_deref().unwrap_or_default();
+        if principal != declared {
+            return Err(bad(principal_mismatch(principal, declared)));
+        }
+    }
     let Some(subscription) = &framework.subscription else {
         return Err((StatusCode::FORBIDDEN, "Framework is not subscribed".into()));
     };
@@ -170,7 +179,11 @@ pub fn handle(
         .calls
         .entry(kind.as_str_name().to_owned())
         .or_default() += 1;
-    dispatch(&mut registry, &framework_id, kind, call)
+    let starts = dispatch(&mut registry, &framework_id, kind, call)?;
+    if kind == call::Type::Revive {
+        shared.want_allocation();
+    }
+    Ok(starts)
 }
 
 fn dispatch(
@@ -200,11 +213,10 @@ fn others(
                 .decline
                 .ok_or_else(|| bad("Expecting 'decline' to be present"))?;
             let refuse = refuse_for(decline.filters.as_ref().and_then(|f| f.refuse_seconds));
+            // Unknown offers are ignored, as Mesos does.
             for id in decline.offer_ids {
                 if let Some(offer) = registry.offers.remove(&id.value) {
-                    framework(registry, fid)
-                        .filters
-                        .insert(offer.agent, Instant::now() + refuse);
+                    add_filter(registry, fid, offer.agent, refuse, (offer.cpus, offer.mem));
                 }
             }
             Ok(())
@@ -246,11 +258,10 @@ fn others(
             teardown(registry, fid);
             Ok(())
         }
-        call::Type::Message | call::Type::Shutdown | call::Type::Request => Ok(()),
-        _ => Err((
-            StatusCode::NOT_IMPLEMENTED,
-            format!("Call type {} is not supported", kind.as_str_name()),
-        )),
+        call::Type::Unknown => Err((StatusCode::NOT_IMPLEMENTED, "501 Not Implemented.".into())),
+        // MESSAGE, SHUTDOWN, REQUEST, inverse offers and operations: taken
+        // (202) and not simulated.
+        _ => Ok(()),
     }
 }
 
@@ -261,11 +272,43 @@ pub(super) fn framework<'a>(registry: &'a mut Registry, fid: &str) -> &'a mut Fr
         .expect("framework checked by handle()")
 }
 
-pub(super) fn refuse_for(seconds: Option<f64>) -> Duration {
-    seconds
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_REFUSE)
+/// How long an offer filter lasts (`recoverResources` in Mesos'
+/// hierarchical allocator): `refuse_seconds` (default 5), a negative or
+/// unrepresentable one read as the default, at most 365 days; none for 0.
+pub(super) fn refuse_for(seconds: Option<f64>) -> Option<Duration> {
+    const YEAR: f64 = 365.0 * 86400.0;
+    let seconds = seconds.unwrap_or(DEFAULT_REFUSE.as_secs_f64());
+    let seconds = if seconds.is_nan() || seconds < 0.0 {
+        DEFAULT_REFUSE.as_secs_f64()
+    } else {
+        seconds.min(YEAR)
+    };
+    (seconds > 0.0).then(|| Duration::from_secs_f64(seconds))
+}
+
+/// Refuses `refused` (cpus, mem) of `agent` to the framework for `refuse`,
+/// but at least one allocation interval.
+pub(super) fn add_filter(
+    registry: &mut Registry,
+    fid: &str,
+    agent: usize,
+    refuse: Option<Duration>,
+    refused: (f64, f64),
+) {
+    let Some(refuse) = refuse else {
+        return;
+    };
+    let until = Instant::now() + refuse.max(registry.allocation_interval);
+    let filter = crate::registry::RefuseFilter {
+        until,
+        cpus: refused.0,
+        mem: refused.1,
+    };
+    framework(registry, fid)
+        .filters
+        .entry(agent)
+        .or_default()
+        .push(filter);
 }
 
 fn acknowledge(framework: &mut Framework, task: &str, uuid: &[u8]) {

@@ -1,22 +1,28 @@
-//! `POST /api/v1/scheduler` on one master: leadership (307 to the leader,
-//! 503 without one), authentication, media types, stream ids, and the
-//! SUBSCRIBE stream (whose end disconnects the framework). Status codes follow the Mesos scheduler HTTP API docs.
+//! `/api/v1/scheduler` on one master: authentication, leadership (307 to
+//! the leader, 503 without one), the method, media types, parsing and
+//! validation of the call (`validation`, `call_body`), stream ids, and
+//! the SUBSCRIBE stream (whose end disconnects the framework). The order
+//! of the checks, the status codes and the texts are Mesos'
+//! (`Master::Http::scheduler`); see `master::validation` for the list.
 
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use futures::StreamExt;
-use rmesos_common::wire::codec::{Encoding, MEDIA_TYPE_JSON, MEDIA_TYPE_PROTOBUF};
-use rmesos_common::wire::scheduler::{Call, call};
+use rmesos_common::wire::codec::Encoding;
+use rmesos_common::wire::scheduler::{Call, Event, call, event};
 use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use super::calls;
 use super::failover::StreamGuard;
+use super::validation::validate_call;
+use crate::call_body::{self, text};
 use crate::cluster::Shared;
+use crate::schema::SCHEDULER_CALL;
 
 pub const STREAM_ID: &str = "Mesos-Stream-Id";
 
@@ -27,18 +33,13 @@ pub struct MasterContext {
     pub shared: Arc<Shared>,
 }
 
-fn text(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, message.into()).into_response()
-}
-
 pub async fn scheduler(
     State(master): State<MasterContext>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(elsewhere) = not_leading(&master, "/api/v1/scheduler") {
-        return elsewhere;
-    }
     if !authenticated(&master.shared, &headers) {
         let mut response = text(StatusCode::UNAUTHORIZED, "Authentication failed");
         response.headers_mut().insert(
@@ -47,40 +48,36 @@ pub async fn scheduler(
         );
         return response;
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let Ok(request_encoding) = Encoding::from_media_type(content_type) else {
+    // libprocess serves `/api/v1/scheduler` as the master process's
+    // `/master/api/v1/scheduler`, the URL a non-leader redirects to.
+    let path = uri
+        .path_and_query()
+        .map_or("/api/v1/scheduler", |p| p.as_str());
+    let path = match path.strip_prefix("/master") {
+        Some(_) => path.to_owned(),
+        None => format!("/master{path}"),
+    };
+    if let Some(elsewhere) = not_leading(&master, &path) {
+        return elsewhere;
+    }
+    if let Err(refusal) = call_body::post_only(&method) {
+        return refusal.into_response();
+    }
+    let call: Call = match call_body::decode(&headers, &body, &SCHEDULER_CALL) {
+        Ok((call, _)) => call,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let principal = authenticated_principal(&master.shared);
+    if let Err(error) = validate_call(&call, principal.as_deref()) {
         return text(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Expecting 'Content-Type' of {MEDIA_TYPE_JSON} or {MEDIA_TYPE_PROTOBUF}"),
+            StatusCode::BAD_REQUEST,
+            format!("Failed to validate scheduler::Call: {error}"),
         );
-    };
-    let call: Call = match request_encoding.decode(&body) {
-        Ok(call) => call,
-        Err(error) => {
-            return text(
-                StatusCode::BAD_REQUEST,
-                format!("Failed to parse body into Call: {error}"),
-            );
-        }
-    };
+    }
     if call.r#type == Some(call::Type::Subscribe as i32) {
-        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        let response_encoding = match accept {
-            None | Some("*/*") => request_encoding,
-            Some(media) => match Encoding::from_media_type(media) {
-                Ok(encoding) => encoding,
-                Err(_) => {
-                    return text(
-                        StatusCode::NOT_ACCEPTABLE,
-                        format!(
-                            "Expecting 'Accept' to allow {MEDIA_TYPE_JSON} or {MEDIA_TYPE_PROTOBUF}"
-                        ),
-                    );
-                }
-            },
+        let encoding = match call_body::stream_encoding(&headers) {
+            Ok(encoding) => encoding,
+            Err(refusal) => return refusal.into_response(),
         };
         if headers.contains_key(STREAM_ID) {
             return text(
@@ -88,10 +85,10 @@ pub async fn scheduler(
                 "Subscribe calls should not include the 'Mesos-Stream-Id' header",
             );
         }
-        return subscribe(&master, call, response_encoding, &headers);
+        return subscribe(&master, call, encoding, principal);
     }
     let stream_id = headers.get(STREAM_ID).and_then(|v| v.to_str().ok());
-    match calls::handle(&master.shared, call, stream_id) {
+    match calls::handle(&master.shared, call, stream_id, principal.as_deref()) {
         Ok(starts) => {
             for start in starts {
                 tokio::spawn(crate::agent::launcher::start(
@@ -145,31 +142,39 @@ fn subscribe(
     master: &MasterContext,
     call: Call,
     encoding: Encoding,
-    headers: &HeaderMap,
+    principal: Option<String>,
 ) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<bytes::Bytes>();
-    let principal = authenticated_principal(&master.shared, headers);
-    let (framework_id, stream_id) = match calls::subscribe(
+    let stream_id = uuid::Uuid::new_v4().to_string();
+    let subscribed = calls::subscribe(
         &master.shared,
         master.index,
         call,
-        encoding,
-        sender,
+        calls::NewStream {
+            encoding,
+            sender,
+            stream_id: stream_id.clone(),
+        },
         principal,
-    ) {
-        Ok(ids) => ids,
-        Err((status, message)) => return text(status, message),
+    );
+    let body = match subscribed {
+        Ok(framework_id) => {
+            master.shared.want_allocation();
+            // Dropped with the body: the master learns the connection broke.
+            let guard = StreamGuard {
+                shared: Arc::clone(&master.shared),
+                framework_id,
+                stream_id: stream_id.clone(),
+            };
+            Body::from_stream(UnboundedReceiverStream::new(receiver).map(move |chunk| {
+                let _alive = &guard;
+                Ok::<_, std::convert::Infallible>(chunk)
+            }))
+        }
+        // Mesos refuses a subscription on the stream it opened: one ERROR
+        // event, then the stream ends.
+        Err(message) => Body::from(refusal(encoding, message)),
     };
-    // Dropped with the body: the master learns the connection broke.
-    let guard = StreamGuard {
-        shared: Arc::clone(&master.shared),
-        framework_id,
-        stream_id: stream_id.clone(),
-    };
-    let body = Body::from_stream(UnboundedReceiverStream::new(receiver).map(move |chunk| {
-        let _alive = &guard;
-        Ok::<_, std::convert::Infallible>(chunk)
-    }));
     let mut response = Response::new(body);
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(encoding.media_type()) {
@@ -181,7 +186,22 @@ fn subscribe(
     response
 }
 
-fn authenticated_principal(shared: &Shared, _headers: &HeaderMap) -> Option<String> {
+/// An ERROR event with `message`, RecordIO-framed.
+fn refusal(encoding: Encoding, message: String) -> bytes::Bytes {
+    let error = Event {
+        error: Some(event::Error { message }),
+        ..crate::events::of_type(event::Type::Error)
+    };
+    let mut framed = bytes::BytesMut::new();
+    if let Ok(body) = encoding.encode(&error) {
+        rmesos_common::wire::recordio::encode_record(&body, &mut framed);
+    }
+    framed.freeze()
+}
+
+/// The principal the request authenticated as (every request must, when
+/// the cluster requires credentials).
+fn authenticated_principal(shared: &Shared) -> Option<String> {
     shared
         .config
         .authentication

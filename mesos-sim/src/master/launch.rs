@@ -1,126 +1,120 @@
-//! ACCEPT with LAUNCH: offer validation, resource checks, and staging
-//! tasks on the agent's executors (starting new ones).
-
-use std::time::Instant;
+//! ACCEPT with LAUNCH: offer and task validation (`task_validation`),
+//! and staging valid tasks on the agent's executors (starting new ones).
 
 use rmesos_common::wire::executor::{Event as ExecutorEvent, event as executor_event};
 use rmesos_common::wire::scheduler::call;
-use rmesos_common::wire::v1::{TaskInfo, TaskState, offer, task_status};
+use rmesos_common::wire::v1::{TaskInfo, TaskState, framework_info, offer, task_status};
 
-use super::calls::{CallError, StartExecutor, framework, refuse_for};
+use super::calls::{CallError, StartExecutor, add_filter, framework, refuse_for};
+use super::task_validation::{scalar, validate_offers, validate_task};
 use crate::events::{deliver, task_status};
 use crate::registry::{ExecutorRun, Registry, Task, executor_key};
 
-fn scalar(resources: &[rmesos_common::wire::v1::Resource], name: &str) -> f64 {
-    resources
-        .iter()
-        .filter(|r| r.name == name)
-        .filter_map(|r| r.scalar.as_ref())
-        .map(|s| s.value)
-        .sum()
-}
-
-/// ACCEPT: the offers must be outstanding, this framework's and on one
-/// agent; LAUNCH tasks must fit (invalid offers: TASK_DROPPED; too large:
-/// TASK_ERROR). Each task is staged on its executor (see `launch`); unused
-/// resources return to the pool behind the call's filter.
+/// ACCEPT: the offers are validated as a whole (on failure every task is
+/// lost or dropped), then each LAUNCH task on its own (an invalid one gets
+/// TASK_ERROR); see `task_validation`. Valid tasks are staged on their
+/// executors (see `launch`); unused resources return to the pool behind
+/// the call's filter.
 pub fn accept(
     registry: &mut Registry,
     fid: &str,
     accept: call::Accept,
 ) -> Result<Vec<StartExecutor>, CallError> {
-    let mut offers = Vec::new();
-    for id in &accept.offer_ids {
-        match registry.offers.get(&id.value) {
-            Some(offer) if offer.framework_id == fid => offers.push(id.value.clone()),
-            _ => {
-                // Mesos answers invalid offers with TASK_DROPPED updates.
-                drop_tasks(
-                    registry,
-                    fid,
-                    &accept.operations,
-                    "Offer is no longer valid",
+    let ids: Vec<String> = accept.offer_ids.iter().map(|o| o.value.clone()).collect();
+    let agent = match validate_offers(registry, fid, &ids) {
+        Ok(agent) => agent,
+        Err(error) => {
+            // Mesos discards whichever offers of the call were valid.
+            for id in &ids {
+                if registry
+                    .offers
+                    .get(id)
+                    .is_some_and(|o| o.framework_id == fid)
+                {
+                    registry.offers.remove(id);
+                }
+            }
+            drop_tasks(registry, fid, &accept.operations, &error);
+            return Ok(Vec::new());
+        }
+    };
+    let mut available = (0.0, 0.0);
+    for id in &ids {
+        if let Some(offer) = registry.offers.remove(id) {
+            available.0 += offer.cpus;
+            available.1 += offer.mem;
+        }
+    }
+    let mut starts = Vec::new();
+    for operation in accept.operations {
+        if operation.r#type != Some(offer::operation::Type::Launch as i32) {
+            continue;
+        }
+        let tasks = operation.launch.map(|l| l.task_infos).unwrap_or_default();
+        for mut task in tasks {
+            let checked = if operation.id.is_some() {
+                Err("The `id` field cannot be set on LAUNCH operations".to_owned())
+            } else {
+                validate_task(registry, fid, agent, &mut task, available)
+            };
+            if let Err(error) = checked {
+                let status = master_status(
+                    &task,
+                    TaskState::TaskError,
+                    task_status::Reason::TaskInvalid,
+                    &error,
                 );
-                return Ok(Vec::new());
+                deliver(framework(registry, fid), status);
+                continue;
+            }
+            let (cpus, mem) = consumed(registry, fid, agent, &task);
+            available = (available.0 - cpus, available.1 - mem);
+            if let Some(start) = launch(registry, fid, agent, task) {
+                starts.push(start);
             }
         }
     }
-    let agents: Vec<usize> = offers
-        .iter()
-        .filter_map(|id| registry.offers.get(id))
-        .map(|o| o.agent)
-        .collect();
-    if agents.windows(2).any(|w| w[0] != w[1]) {
-        drop_tasks(
-            registry,
-            fid,
-            &accept.operations,
-            "Offers must all be on one agent",
-        );
-        return Ok(Vec::new());
-    }
-    let (mut cpus, mut mem) = (0.0, 0.0);
-    for id in &offers {
-        if let Some(offer) = registry.offers.remove(id) {
-            cpus += offer.cpus;
-            mem += offer.mem;
-        }
-    }
-    let Some(&agent) = agents.first() else {
-        return Ok(Vec::new());
-    };
-    let tasks: Vec<TaskInfo> = accept
-        .operations
-        .into_iter()
-        .filter(|op| op.r#type == Some(offer::operation::Type::Launch as i32))
-        .filter_map(|op| op.launch)
-        .flat_map(|launch| launch.task_infos)
-        .collect();
+    // What the tasks left (ports at least, in Mesos) is declined with the
+    // call's filter.
     let refuse = refuse_for(accept.filters.as_ref().and_then(|f| f.refuse_seconds));
-    framework(registry, fid)
-        .filters
-        .insert(agent, Instant::now() + refuse);
-    let agent_id = registry.agents[agent].id.clone();
-    let (need_cpus, need_mem) = needs(registry, fid, agent, &tasks);
-    if need_cpus > cpus + 1e-9 || need_mem > mem + 1e-9 {
-        for task in &tasks {
-            let status = task_status(
-                &task.task_id.value,
-                &agent_id,
-                TaskState::TaskError,
-                Some(task_status::Reason::TaskInvalid),
-                "Task uses more resources than offered",
-                false,
-            );
-            deliver(framework(registry, fid), status);
-        }
-        return Ok(Vec::new());
-    }
-    let mut starts = Vec::new();
-    for task in tasks {
-        if let Some(start) = launch(registry, fid, agent, task) {
-            starts.push(start);
-        }
-    }
+    let left = (available.0.max(0.0), available.1.max(0.0));
+    add_filter(registry, fid, agent, refuse, left);
     Ok(starts)
 }
 
-/// Resources `tasks` need on `agent`, counting each new executor once.
-fn needs(registry: &Registry, fid: &str, agent: usize, tasks: &[TaskInfo]) -> (f64, f64) {
-    let mut new_executors = std::collections::HashSet::new();
-    let (mut cpus, mut mem) = (0.0, 0.0);
-    for task in tasks {
-        cpus += scalar(&task.resources, "cpus");
-        mem += scalar(&task.resources, "mem");
-        if let Some(executor) = &task.executor {
-            let key = executor_key(fid, &executor.executor_id.value);
-            if !registry.agents[agent].executors.contains_key(&key) && new_executors.insert(key) {
-                cpus += scalar(&executor.resources, "cpus");
-                mem += scalar(&executor.resources, "mem");
-            }
+/// Resources a valid task takes on `agent`: its own, plus its executor's
+/// when that executor is new.
+fn consumed(registry: &Registry, fid: &str, agent: usize, task: &TaskInfo) -> (f64, f64) {
+    let mut cpus = scalar(&task.resources, "cpus");
+    let mut mem = scalar(&task.resources, "mem");
+    if let Some(executor) = &task.executor {
+        let key = executor_key(fid, &executor.executor_id.value);
+        if !registry.agents[agent].executors.contains_key(&key) {
+            cpus += scalar(&executor.resources, "cpus");
+            mem += scalar(&executor.resources, "mem");
         }
     }
     (cpus, mem)
+}
+
+/// A status update the master itself sends about a task it did not
+/// launch: source MASTER, no uuid (nothing to acknowledge).
+fn master_status(
+    task: &TaskInfo,
+    state: TaskState,
+    reason: task_status::Reason,
+    message: &str,
+) -> rmesos_common::wire::v1::TaskStatus {
+    let mut status = task_status(
+        &task.task_id.value,
+        &task.agent_id.value,
+        state,
+        Some(reason),
+        message,
+        false,
+    );
+    status.source = Some(task_status::Source::Master as i32);
+    status
 }
 
 /// Stages one task on the agent: handed to its running executor, queued
@@ -224,23 +218,29 @@ pub fn executor_launch(task: &TaskInfo) -> ExecutorEvent {
     }
 }
 
+/// Invalid offers: every LAUNCH task of the call is TASK_LOST, or
+/// TASK_DROPPED for a PARTITION_AWARE framework.
 fn drop_tasks(
     registry: &mut Registry,
     fid: &str,
     operations: &[rmesos_common::wire::v1::offer::Operation],
-    why: &str,
+    error: &str,
 ) {
     let f = framework(registry, fid);
+    let partition_aware = f
+        .info
+        .capabilities
+        .iter()
+        .any(|c| c.r#type == Some(framework_info::capability::Type::PartitionAware as i32));
+    let state = if partition_aware {
+        TaskState::TaskDropped
+    } else {
+        TaskState::TaskLost
+    };
+    let message = format!("Task launched with invalid offers: {error}");
     for launch in operations.iter().filter_map(|op| op.launch.as_ref()) {
         for task in &launch.task_infos {
-            let status = task_status(
-                &task.task_id.value,
-                &task.agent_id.value,
-                TaskState::TaskDropped,
-                Some(task_status::Reason::InvalidOffers),
-                why,
-                false,
-            );
+            let status = master_status(task, state, task_status::Reason::InvalidOffers, &message);
             deliver(f, status);
         }
     }

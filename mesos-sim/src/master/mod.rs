@@ -11,3 +11,5 @@ pub mod failover;
 pub mod http;
 pub mod launch;
 pub mod state;
+pub mod task_validation;
+pub mod validation;

@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod conversation;
 pub mod executor;
+pub mod raw;
 
 use std::time::Duration;
 
@@ -29,6 +31,8 @@ pub async fn cluster(
         zk_path: path.into(),
         heartbeat_interval: Duration::from_millis(200),
         status_update_retry: Duration::from_millis(300),
+        // Mesos' 1 s would slow every test that waits for freed resources.
+        allocation_interval: Duration::from_millis(50),
         ..Default::default()
     };
     tweak(&mut config);
@@ -61,6 +65,8 @@ pub struct Stream {
     buffer: BytesMut,
     decoder: RecordIoDecoder,
     encoding: Encoding,
+    /// OFFERS events passed over while waiting for another kind.
+    skipped_offers: std::collections::VecDeque<Event>,
 }
 
 impl Stream {
@@ -77,9 +83,14 @@ impl Stream {
         }
     }
 
-    /// The first offer of the next OFFERS event.
+    /// The first offer of the next OFFERS event (one that came while
+    /// waiting for another kind of event counts).
     pub async fn next_offer(&mut self) -> v1::Offer {
-        let offers = self.next_of(event::Type::Offers).await.offers;
+        let event = match self.skipped_offers.pop_front() {
+            Some(event) => event,
+            None => self.next_of(event::Type::Offers).await,
+        };
+        let offers = event.offers;
         offers
             .and_then(|o| o.offers.into_iter().next())
             .expect("an offer")
@@ -97,6 +108,9 @@ impl Stream {
             let event = self.next().await.expect("stream open");
             if event.r#type == Some(kind as i32) {
                 return event;
+            }
+            if event.r#type == Some(event::Type::Offers as i32) {
+                self.skipped_offers.push_back(event);
             }
         }
     }
@@ -150,7 +164,18 @@ pub async fn subscribe_with(url: &str, call: &Call, encoding: Encoding) -> Strea
         buffer: BytesMut::new(),
         decoder: RecordIoDecoder::new(),
         encoding,
+        skipped_offers: std::collections::VecDeque::new(),
     }
+}
+
+/// A SUBSCRIBE Mesos refuses after taking it: 200, then one ERROR event
+/// and the end of the stream. Returns the error's message.
+pub async fn refused_subscription(url: &str, call: &Call, encoding: Encoding) -> String {
+    let mut stream = subscribe_with(url, call, encoding).await;
+    let error = stream.next().await.expect("an ERROR event");
+    assert_eq!(error.r#type, Some(event::Type::Error as i32), "{error:?}");
+    assert!(stream.next().await.is_none(), "the stream ends");
+    error.error.expect("ERROR carries an error").message
 }
 
 pub fn framework_id(event: &Event) -> String {
