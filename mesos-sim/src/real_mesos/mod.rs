@@ -291,6 +291,21 @@ impl Drop for RealMesos {
     }
 }
 
+/// A free port, the work dir `root/name`, and the flags every daemon
+/// takes: loopback address and name, port, work and log dirs.
+fn loopback_daemon(root: &Path, name: &str) -> anyhow::Result<(u16, PathBuf, Vec<String>)> {
+    let port = process::free_port()?;
+    let dir = root.join(name);
+    let args = vec![
+        "--ip=127.0.0.1".to_string(),
+        "--hostname=127.0.0.1".into(),
+        format!("--port={port}"),
+        format!("--work_dir={}", dir.display()),
+        format!("--log_dir={}", dir.join("log").display()),
+    ];
+    Ok((port, dir, args))
+}
+
 fn master(
     home: &Path,
     root: &Path,
@@ -298,28 +313,22 @@ fn master(
     config: &RealMesosConfig,
     zk_url: &str,
 ) -> anyhow::Result<Daemon> {
-    let port = process::free_port()?;
-    let dir = root.join(format!("master-{index}"));
+    let (port, dir, mut args) = loopback_daemon(root, &format!("master-{index}"))?;
     let quorum = config.masters / 2 + 1;
     let registry = if config.masters == 1 {
         "in_memory"
     } else {
         "replicated_log"
     };
-    let mut args = vec![
-        "--ip=127.0.0.1".to_string(),
-        "--hostname=127.0.0.1".into(),
-        format!("--port={port}"),
+    args.extend([
         format!("--zk={zk_url}"),
         format!("--quorum={quorum}"),
         format!("--registry={registry}"),
-        format!("--work_dir={}", dir.display()),
-        format!("--log_dir={}", dir.join("log").display()),
         format!(
             "--zk_session_timeout={}ms",
             config.zk_session_timeout.as_millis()
         ),
-    ];
+    ]);
     if let Some(interval) = config.allocation_interval {
         args.push(format!("--allocation_interval={}ms", interval.as_millis()));
     }
@@ -344,8 +353,7 @@ fn agent(
     config: &RealMesosConfig,
     zk_url: &str,
 ) -> anyhow::Result<Daemon> {
-    let port = process::free_port()?;
-    let dir = root.join(format!("agent-{index}"));
+    let (port, dir, mut args) = loopback_daemon(root, &format!("agent-{index}"))?;
     // Each agent its own port range, as on separate hosts.
     let first_port = 31000 + 1000 * index;
     let resources = format!(
@@ -354,13 +362,8 @@ fn agent(
         config.agent_mem_mb,
         first_port + 999
     );
-    let args = vec![
-        "--ip=127.0.0.1".to_string(),
-        "--hostname=127.0.0.1".into(),
-        format!("--port={port}"),
+    args.extend([
         format!("--master={zk_url}"),
-        format!("--work_dir={}", dir.display()),
-        format!("--log_dir={}", dir.join("log").display()),
         // Agents on one host must not share these (their defaults are
         // machine-wide paths).
         format!("--runtime_dir={}", dir.join("run").display()),
@@ -370,7 +373,7 @@ fn agent(
         "--no-systemd_enable_support".into(),
         format!("--launcher_dir={}", home.join("libexec").display()),
         format!("--resources={resources}"),
-    ];
+    ]);
     let program: PathBuf = home.join("bin/mesos-agent");
     Ok(Daemon::new(
         format!("agent-{index}"),
