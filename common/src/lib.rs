@@ -9,11 +9,13 @@
 //! the kernel (`readers`), and the description of one partition's work that
 //! travels from driver to executor (`partition`), and the rest of the
 //! driver-executor exchange: data-server URLs, served rows, failure reports
-//! (`task`).
+//! (`task`); the lease grant and the driver-executor channel of
+//! coarse-grained execution (`lease`).
 
 pub mod backoff;
 pub mod deadline;
 pub mod duration;
+pub mod lease;
 pub mod limits;
 pub mod partition;
 pub mod readers;

@@ -94,19 +94,33 @@ async fn an_executor_is_killed_mid_job() {
     let cluster = connect(&setup, settings()).await;
     let framework_id = cluster.framework_id().to_owned();
     survives(&setup, &cluster, || async {
-        let snapshot = setup.sim.snapshot();
-        let (agent, executor) = snapshot
-            .agents
-            .iter()
-            .enumerate()
-            .find_map(|(i, a)| a.executors.first().map(|e| (i, e.clone())))
-            .expect("an executor runs");
-        let executor_id = executor.rsplit('/').next().unwrap().to_owned();
-        setup
-            .sim
-            .kill_executor(agent, &executor_id)
-            .await
-            .expect("executor killed");
+        // An executor is listed as soon as its task is launched, but its
+        // process may still be starting: kill the first one that runs.
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let snapshot = setup.sim.snapshot();
+            let mut killed = false;
+            for (agent, a) in snapshot.agents.iter().enumerate() {
+                for executor in &a.executors {
+                    let executor_id = executor.rsplit('/').next().unwrap();
+                    if setup.sim.kill_executor(agent, executor_id).await.is_ok() {
+                        killed = true;
+                        break;
+                    }
+                }
+                if killed {
+                    break;
+                }
+            }
+            if killed {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no executor process started"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     })
     .await;
     // The engine started fresh executors where it needed them: every
