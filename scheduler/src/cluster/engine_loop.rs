@@ -1,29 +1,28 @@
-//! The engine task: one loop that owns the running job and the executor
-//! registry, and reacts to the driver's events (offers, status updates,
-//! failures, resubscriptions), to job requests, to retry timers, job
-//! deadlines and cancellation. Jobs run one after another on the one
-//! subscription; offers are suppressed while no partition waits.
+//! The engine task: one loop that owns the running job and the session's
+//! executors and leases, and reacts to the driver's events (offers, lease
+//! updates, failures, resubscriptions), to what executors say on their
+//! channels (results, heartbeats), to job requests, to timers (retries,
+//! job deadlines, silent executors, idle leases) and to cancellation.
+//! Jobs run one after another; partitions go to executors' free slots
+//! (`dispatch`), leases come from offers (`lease_events`).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rmesos_common::deadline::sleep_until;
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
 use rmesos_common::stats::ColumnStats;
-use rmesos_common::wire::v1::offer::{Operation, operation};
-use rmesos_common::wire::v1::{AgentId, Offer, TaskId, TaskState, TaskStatus};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::executors::{ExecutorRegistry, executor_command};
-use super::job::{ActiveJob, UpdateOutcome};
+use super::executors::executor_command;
+use super::job::ActiveJob;
+use super::leases::LeaseBook;
 use super::options::ClusterOptions;
-use super::placement::{OfferUse, place};
 use super::status::StatusBoard;
-use crate::dataserver::ExecutorFetch;
-use crate::dataserver::{DataServer, PublishedRows};
-use crate::driver::{DriverEvent, DriverEvents, DriverHandle, is_terminal};
+use crate::dataserver::{ChannelEvent, DataServer, PublishedRows};
+use crate::driver::{DriverEvent, DriverEvents, DriverHandle};
 use crate::engine::{JobError, JobPlan, PartitionWork, ProgressSink, ProgressTracker};
 
 /// A job handed to the engine task.
@@ -35,8 +34,8 @@ pub struct JobRequest {
 }
 
 /// The job being run, with what must live exactly as long as it.
-struct Current {
-    job: ActiveJob,
+pub(super) struct Current {
+    pub(super) job: ActiveJob,
     cancel: CancellationToken,
     reply: oneshot::Sender<Result<ColumnStats, JobError>>,
     /// Keeps in-memory rows on the data server until the job ends.
@@ -44,21 +43,28 @@ struct Current {
 }
 
 pub struct EngineLoop {
-    pub handle: DriverHandle,
-    pub events: DriverEvents,
-    pub requests: mpsc::UnboundedReceiver<JobRequest>,
-    pub data: Arc<DataServer>,
-    pub options: ClusterOptions,
-    pub board: StatusBoard,
-    pub executors: ExecutorRegistry,
+    pub(super) handle: DriverHandle,
+    events: DriverEvents,
+    channel: mpsc::UnboundedReceiver<ChannelEvent>,
+    requests: mpsc::UnboundedReceiver<JobRequest>,
+    pub(super) data: Arc<DataServer>,
+    pub(super) options: ClusterOptions,
+    pub(super) board: StatusBoard,
+    pub(super) book: LeaseBook,
     queue: VecDeque<JobRequest>,
-    current: Option<Current>,
+    pub(super) current: Option<Current>,
     /// Offers are suppressed (as far as we asked).
-    suppressed: bool,
+    pub(super) suppressed: bool,
     /// Offers were declined with a filter since the last REVIVE.
-    filtered: bool,
+    pub(super) filtered: bool,
     /// Why the cluster cannot run jobs any more, once it cannot.
     dead: Option<String>,
+    /// The number of the last attempt handed out (session-wide).
+    pub(super) attempts: u64,
+    /// Since when no job has been running or queued.
+    idle_since: Option<Instant>,
+    /// Leases that ended before running, in a row, and the last one's end.
+    pub(super) lease_failures: (u32, String),
 }
 
 impl EngineLoop {
@@ -68,15 +74,22 @@ impl EngineLoop {
         requests: mpsc::UnboundedReceiver<JobRequest>,
         data: Arc<DataServer>,
         options: ClusterOptions,
-        fetch: ExecutorFetch,
         board: StatusBoard,
     ) -> EngineLoop {
+        let fetch = data.executor_fetch();
+        let channel = data.channel_events().unwrap_or_else(|| {
+            // The session takes the events once; a second engine would
+            // hear nothing from the executors.
+            tracing::error!("the data server's channel events were already taken");
+            mpsc::unbounded_channel().1
+        });
         EngineLoop {
             handle,
             events,
+            channel,
             requests,
+            book: LeaseBook::new(executor_command(&fetch, options.data_timeout)),
             data,
-            executors: ExecutorRegistry::new(executor_command(&fetch, options.data_timeout)),
             options,
             board,
             queue: VecDeque::new(),
@@ -84,12 +97,17 @@ impl EngineLoop {
             suppressed: false,
             filtered: false,
             dead: None,
+            attempts: 0,
+            idle_since: None,
+            lease_failures: (0, String::new()),
         }
     }
 
     /// Runs until the session is dropped (every request sender gone) and
     /// no job is left, or the driver stops.
     pub async fn run(mut self) {
+        let mut tick = tokio::time::interval(self.data.heartbeat());
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let now = Instant::now();
             let wakeup = self.current.as_ref().and_then(|c| c.job.next_wakeup(now));
@@ -97,7 +115,7 @@ impl EngineLoop {
             tokio::select! {
                 request = self.requests.recv() => match request {
                     Some(request) => self.queue.push_back(request),
-                    None if self.current.is_none() => return,
+                    None if self.current.is_none() => break,
                     None => {}
                 },
                 event = self.events.recv() => match event {
@@ -106,7 +124,9 @@ impl EngineLoop {
                         self.dead.get_or_insert_with(|| "the framework driver stopped".into());
                     }
                 },
+                Some(event) = self.channel.recv() => self.on_channel(event),
                 _ = sleep_until(wakeup.map(Into::into)) => self.on_timer(),
+                _ = tick.tick() => self.on_tick().await,
                 _ = cancelled(cancel) => {
                     if let Some(current) = &mut self.current {
                         current.job.fail(JobError::Cancelled);
@@ -120,9 +140,10 @@ impl EngineLoop {
                     self.queue.push_back(request);
                     self.settle().await;
                 }
-                return;
+                break;
             }
         }
+        self.release_all("the session ended").await;
     }
 
     async fn on_event(&mut self, event: DriverEvent) {
@@ -140,7 +161,7 @@ impl EngineLoop {
                     .subscribed(&framework_id.value, endpoint.as_str());
             }
             DriverEvent::Offers(offers) => self.on_offers(offers).await,
-            DriverEvent::Update(status) => self.on_update(&status).await,
+            DriverEvent::Update(status) => self.on_lease_update(&status).await,
             DriverEvent::Failure {
                 agent_id,
                 executor_id,
@@ -149,7 +170,17 @@ impl EngineLoop {
                 let agent = agent_id.map(|a| a.value).unwrap_or_default();
                 let executor = executor_id.map(|e| e.value);
                 tracing::warn!(%agent, ?executor, ?status, "an executor or agent is gone");
-                self.executors.forget(&agent, executor.as_deref());
+                let gone = match executor {
+                    Some(id) => Some(id),
+                    None => self.book.on_agent(&agent).map(|e| e.executor_id.clone()),
+                };
+                if let Some(id) = gone {
+                    let reason = match status {
+                        Some(code) => format!("Mesos reports it exited (status {code})"),
+                        None => format!("Mesos reports its agent {agent} gone"),
+                    };
+                    self.lose_executor(&id, &reason).await;
+                }
             }
             DriverEvent::Error { message } => {
                 tracing::error!(%message, "the master refused the framework");
@@ -168,103 +199,30 @@ impl EngineLoop {
         }
     }
 
-    async fn on_offers(&mut self, offers: Vec<Offer>) {
-        let uses = match &self.current {
-            Some(current) if !current.job.is_over() => place(
-                &offers,
-                &current.job,
-                &mut self.executors,
-                &self.options.resources,
-            ),
-            _ => offers
-                .iter()
-                .map(|offer| OfferUse {
-                    offer_id: offer.id.clone(),
-                    agent_id: offer.agent_id.value.clone(),
-                    tasks: Vec::new(),
-                })
-                .collect(),
-        };
-        let mut unused = Vec::new();
-        for offer_use in uses {
-            if offer_use.tasks.is_empty() {
-                unused.push(offer_use.offer_id);
-            } else {
-                self.launch_on(offer_use).await;
-            }
+    /// Every heartbeat interval: executors silent too long are lost;
+    /// leases of an idle session are given back.
+    async fn on_tick(&mut self) {
+        let now = Instant::now();
+        let limit = self.data.heartbeat() * rmesos_common::lease::MISSED_HEARTBEATS;
+        let silent: Vec<String> = self
+            .book
+            .executors()
+            .filter(|e| e.silent(now, limit))
+            .map(|e| e.executor_id.clone())
+            .collect();
+        for id in silent {
+            let reason = format!("no word from its executor for more than {limit:?}");
+            self.lose_executor(&id, &reason).await;
         }
-        if !unused.is_empty() {
-            self.filtered = true;
-            if let Err(error) = self
-                .handle
-                .decline(unused, Some(self.options.decline_refuse))
-                .await
-            {
-                tracing::warn!(%error, "declining offers failed");
-            }
-        }
-    }
-
-    async fn launch_on(&mut self, offer_use: OfferUse) {
-        let Some(current) = &mut self.current else {
+        if self.current.is_some() || !self.queue.is_empty() || self.book.is_empty() {
+            self.idle_since = None;
             return;
-        };
-        let more_waiting = current.job.runnable(Instant::now()).len() > offer_use.tasks.len();
-        let mut tasks = Vec::new();
-        for (partition_id, task) in offer_use.tasks {
-            current.job.launched(
-                partition_id,
-                task.task_id.value.clone(),
-                offer_use.agent_id.clone(),
-            );
-            self.board
-                .task_launched(&task.task_id.value, partition_id, &offer_use.agent_id);
-            tasks.push(task);
         }
-        let ids: Vec<String> = tasks.iter().map(|t| t.task_id.value.clone()).collect();
-        let operation = Operation {
-            r#type: Some(operation::Type::Launch as i32),
-            launch: Some(operation::Launch { task_infos: tasks }),
-            ..Operation::default()
-        };
-        // While partitions still wait, keep the rest of the offer coming.
-        let refuse = if more_waiting {
-            Duration::ZERO
-        } else {
-            self.options.decline_refuse
-        };
-        let result = self
-            .handle
-            .accept(
-                vec![offer_use.offer_id],
-                vec![operation],
-                Some(crate::driver::refuse_for(refuse)),
-            )
-            .await;
-        if let Err(error) = result {
-            tracing::warn!(%error, "launching tasks failed; their partitions wait again");
-            let message = format!("the launch did not reach the master: {error}");
-            for id in ids {
-                current.job.launch_failed(&id, &message);
-            }
-        }
-    }
-
-    async fn on_update(&mut self, status: &TaskStatus) {
-        let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
-        self.board.task_state(&status.task_id.value, state);
-        let outcome = match &mut self.current {
-            Some(current) => current.job.on_update(status),
-            None => UpdateOutcome::Unknown,
-        };
-        if outcome == UpdateOutcome::Unknown && !is_terminal(state) {
-            // A task of an earlier job (or of an earlier run of this
-            // framework) still running: its result is not wanted.
-            tracing::info!(task = %status.task_id.value, "killing a task of no current job");
-            let agent = status.agent_id.clone();
-            if let Err(error) = self.handle.kill(status.task_id.clone(), agent).await {
-                tracing::warn!(%error, "killing a stray task failed");
-            }
+        let since = *self.idle_since.get_or_insert(now);
+        if now.duration_since(since) >= self.options.idle_timeout {
+            let reason = format!("the session was idle for {:?}", self.options.idle_timeout);
+            self.release_all(&reason).await;
+            self.idle_since = None;
         }
     }
 
@@ -280,8 +238,9 @@ impl EngineLoop {
         }
     }
 
-    /// After every step: end a finished job, start the next, kill what is
-    /// moot, and ask for offers exactly when partitions wait.
+    /// After every step: end a finished job, start the next, cancel what
+    /// is moot, hand out partitions, and ask for offers exactly when more
+    /// slots are wanted.
     async fn settle(&mut self) {
         if let Some(dead) = self.dead.clone() {
             if let Some(current) = &mut self.current {
@@ -299,11 +258,16 @@ impl EngineLoop {
         {
             self.start(request);
         }
-        if let Some(current) = &mut self.current {
-            for (task_id, agent_id) in current.job.take_superseded() {
-                kill(&self.handle, task_id, agent_id).await;
-            }
+        let superseded = self
+            .current
+            .as_mut()
+            .map(|c| c.job.take_superseded())
+            .unwrap_or_default();
+        for (attempt, executor_id) in superseded {
+            self.cancel_attempt(attempt, &executor_id);
         }
+        self.check_lease_failures();
+        self.dispatch();
         self.adjust_offers().await;
         if let Some(current) = &self.current {
             self.board
@@ -332,6 +296,7 @@ impl EngineLoop {
             plan,
             specs,
             self.options.retry,
+            self.options.speculation,
             tracker,
             self.options.job_timeout,
         );
@@ -383,8 +348,8 @@ impl EngineLoop {
         let Some(current) = self.current.take() else {
             return;
         };
-        for (task_id, agent_id) in current.job.unfinished_tasks() {
-            kill(&self.handle, task_id, agent_id).await;
+        for (attempt, executor_id) in current.job.running_attempts() {
+            self.cancel_attempt(attempt, &executor_id);
         }
         let job_id = current.job.job_id().to_owned();
         let elapsed = current.job.started.elapsed();
@@ -401,45 +366,36 @@ impl EngineLoop {
         let _ = current.reply.send(result);
     }
 
+    /// Asks for offers exactly while more slots are wanted than held.
     async fn adjust_offers(&mut self) {
         if self.dead.is_some() {
             return;
         }
-        let now = Instant::now();
-        let runnable = self
-            .current
-            .as_ref()
-            .is_some_and(|c| !c.job.is_over() && !c.job.runnable(now).is_empty());
-        let waiting = self
-            .current
-            .as_ref()
-            .is_some_and(|c| !c.job.is_over() && c.job.has_waiting());
-        if runnable && (self.suppressed || self.filtered) {
+        let wanted = self.wanted_slots() > self.book.held_slots();
+        if wanted && (self.suppressed || self.filtered) {
             match self.handle.revive(Vec::new()).await {
                 Ok(()) => (self.suppressed, self.filtered) = (false, false),
                 Err(error) => tracing::debug!(%error, "revive failed; retried on the next event"),
             }
-        } else if !waiting && !self.suppressed {
+        } else if !wanted && !self.suppressed {
             match self.handle.suppress(Vec::new()).await {
                 Ok(()) => self.suppressed = true,
                 Err(error) => tracing::debug!(%error, "suppress failed; retried on the next event"),
             }
         }
     }
-}
 
-async fn kill(handle: &DriverHandle, task_id: String, agent_id: String) {
-    let agent = Some(AgentId { value: agent_id });
-    if let Err(error) = handle
-        .kill(
-            TaskId {
-                value: task_id.clone(),
-            },
-            agent,
-        )
-        .await
-    {
-        tracing::warn!(task = %task_id, %error, "killing a task failed");
+    /// Slots the session could use now: one per unfinished partition of
+    /// the running job, up to `--max-cpus`.
+    pub(super) fn wanted_slots(&self) -> u32 {
+        let Some(current) = self.current.as_ref().filter(|c| !c.job.is_over()) else {
+            return 0;
+        };
+        let unfinished = u32::try_from(current.job.unfinished()).unwrap_or(u32::MAX);
+        let cap = self.options.max_cpus.map_or(u32::MAX, |cpus| {
+            ((cpus + 1e-9) / self.options.resources.task_cpus).floor().max(1.0) as u32
+        });
+        unfinished.min(cap)
     }
 }
 

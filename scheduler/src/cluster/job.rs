@@ -1,8 +1,9 @@
 //! `ActiveJob`: one job's life on the cluster, without any I/O. It knows
-//! each partition's state (waiting, running as a task, done), turns status
-//! updates into merges, retries or failure, and merges each partition's
-//! result exactly once whatever duplicates, retries or late updates arrive.
-//! The engine loop does the talking to Mesos.
+//! each partition's state (waiting, running as one or more attempts on
+//! executors, done), turns attempts' outcomes into merges, retries or
+//! failure, picks stragglers to run again (speculation), and merges each
+//! partition's result exactly once whatever duplicates, retries, copies
+//! or late reports arrive. The engine loop does the talking.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -10,10 +11,8 @@ use std::time::{Duration, Instant};
 use rmesos_common::partition::PartitionSpec;
 use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_common::task::{FailureKind, TaskFailure};
-use rmesos_common::wire::v1::task_status::{Reason, Source};
-use rmesos_common::wire::v1::{TaskState, TaskStatus};
 
-use super::options::RetryPolicy;
+use super::options::{RetryPolicy, Speculation};
 use crate::engine::{
     JobError, JobPlan, MergeOutcome, PartitionWork, ProgressTracker, ResultMerger,
 };
@@ -21,38 +20,38 @@ use crate::engine::{
 /// Where one partition stands.
 #[derive(Debug, Clone, PartialEq)]
 enum PartitionState {
-    /// To be launched once `ready_at` has passed, preferably not on `avoid`.
+    /// To be handed out once `ready_at` has passed, preferably not to
+    /// `avoid` (an agent).
     Waiting {
         ready_at: Instant,
         avoid: Option<String>,
     },
-    Running {
-        task_id: String,
-    },
+    /// Attempts running (more than one when a copy was started).
+    Running { attempts: Vec<u64> },
     Done,
 }
 
-/// A launched task of this job.
+/// An attempt handed to an executor.
 #[derive(Debug, Clone)]
-pub struct TaskRecord {
+pub struct AttemptRecord {
     pub partition_id: u32,
+    pub executor_id: String,
     pub agent_id: String,
-    /// Its last reported state.
-    pub state: TaskState,
+    pub started: Instant,
 }
 
-/// What a status update did to the job.
+/// What an attempt's outcome did to the job.
 #[derive(Debug, PartialEq)]
 pub enum UpdateOutcome {
     /// Nothing for the engine to do.
     Nothing,
-    /// A partition waits again (retry); the engine should ask for offers.
+    /// A partition waits again (retry).
     Retrying,
     /// Every partition is merged.
     Complete,
     /// The job cannot succeed.
     Failed,
-    /// An update for a task this job does not know: not ours.
+    /// An attempt this job does not know: not ours.
     Unknown,
 }
 
@@ -61,13 +60,16 @@ pub struct ActiveJob {
     plan: JobPlan,
     specs: Vec<PartitionSpec>,
     retry: RetryPolicy,
+    speculation: Speculation,
     tracker: ProgressTracker<'static>,
     merger: ResultMerger,
     partitions: Vec<PartitionState>,
-    tasks: HashMap<String, TaskRecord>,
+    attempts: HashMap<u64, AttemptRecord>,
+    /// How long each finished partition's winning attempt took.
+    durations: Vec<Duration>,
     failure: Option<JobError>,
-    /// Running tasks whose partition another attempt has finished.
-    superseded: Vec<(String, String)>,
+    /// Attempts still running whose partition is done: to cancel.
+    superseded: Vec<(u64, String)>,
     pub started: Instant,
     pub deadline: Option<Instant>,
 }
@@ -78,6 +80,7 @@ impl ActiveJob {
         plan: JobPlan,
         specs: Vec<PartitionSpec>,
         retry: RetryPolicy,
+        speculation: Speculation,
         mut tracker: ProgressTracker<'static>,
         timeout: Option<Duration>,
     ) -> ActiveJob {
@@ -93,8 +96,10 @@ impl ActiveJob {
             specs,
             plan,
             retry,
+            speculation,
             tracker,
-            tasks: HashMap::new(),
+            attempts: HashMap::new(),
+            durations: Vec::new(),
             failure: None,
             superseded: Vec::new(),
             started: now,
@@ -110,7 +115,7 @@ impl ActiveJob {
         &self.tracker
     }
 
-    /// Partitions ready to launch now, with the agent each would rather avoid.
+    /// Partitions ready to hand out now, with the agent each would rather avoid.
     pub fn runnable(&self, now: Instant) -> Vec<(u32, Option<&str>)> {
         self.partitions
             .iter()
@@ -124,16 +129,17 @@ impl ActiveJob {
             .collect()
     }
 
+    /// Partitions not done: what the job could use slots for.
+    pub fn unfinished(&self) -> usize {
+        self.partitions
+            .iter()
+            .filter(|s| !matches!(s, PartitionState::Done))
+            .count()
+    }
+
     /// Whether the job has succeeded or failed (nothing more to do but `finish`).
     pub fn is_over(&self) -> bool {
         self.failure.is_some() || self.merger.is_complete()
-    }
-
-    /// Whether any partition waits (now or after a retry delay).
-    pub fn has_waiting(&self) -> bool {
-        self.partitions
-            .iter()
-            .any(|s| matches!(s, PartitionState::Waiting { .. }))
     }
 
     /// The next moment something is due: a retry delay ending, or the deadline.
@@ -149,98 +155,66 @@ impl ActiveJob {
         self.specs.get(partition_id as usize)
     }
 
-    /// The id of the next task for `partition_id`.
-    pub fn next_task_id(&self, partition_id: u32) -> String {
-        let attempt = self.tracker.attempts(partition_id) + 1;
-        format!("{}.p{partition_id}.a{attempt}", self.job_id())
-    }
-
-    /// Records that `task_id` was sent to `agent_id` for `partition_id`.
-    pub fn launched(&mut self, partition_id: u32, task_id: String, agent_id: String) {
+    /// Records that `attempt` of `partition_id` went to an executor.
+    pub fn launched(&mut self, partition_id: u32, attempt: u64, executor_id: &str, agent_id: &str) {
         self.tracker.partition_started(partition_id);
         if let Some(state) = self.partitions.get_mut(partition_id as usize) {
-            *state = PartitionState::Running {
-                task_id: task_id.clone(),
-            };
+            match state {
+                PartitionState::Running { attempts } => attempts.push(attempt),
+                _ => {
+                    *state = PartitionState::Running {
+                        attempts: vec![attempt],
+                    }
+                }
+            }
         }
-        self.tasks.insert(
-            task_id,
-            TaskRecord {
+        self.attempts.insert(
+            attempt,
+            AttemptRecord {
                 partition_id,
-                agent_id,
-                state: TaskState::TaskStaging,
+                executor_id: executor_id.to_owned(),
+                agent_id: agent_id.to_owned(),
+                started: Instant::now(),
             },
         );
     }
 
-    /// The launch of `task_id` never reached Mesos: its partition waits again.
-    pub fn launch_failed(&mut self, task_id: &str, message: &str) {
-        self.failed_attempt(task_id, message, None);
+    /// Running partitions that took longer than the speculation factor
+    /// times the median of the finished ones, once enough have finished,
+    /// with the agent of their attempt; only partitions with one attempt.
+    pub fn stragglers(&self, now: Instant) -> Vec<(u32, String)> {
+        let Speculation::On { quantile, multiplier } = self.speculation else {
+            return Vec::new();
+        };
+        let total = self.partitions.len();
+        let done = total - self.unfinished();
+        if total < 2 || (done as f64) < quantile * total as f64 || self.durations.is_empty() {
+            return Vec::new();
+        }
+        let mut durations = self.durations.clone();
+        durations.sort_unstable();
+        let median = durations[durations.len() / 2];
+        let limit = median.mul_f64(multiplier);
+        self.partitions
+            .iter()
+            .enumerate()
+            .filter_map(|(id, state)| match state {
+                PartitionState::Running { attempts } if attempts.len() == 1 => {
+                    let record = self.attempts.get(&attempts[0])?;
+                    (now.duration_since(record.started) > limit)
+                        .then(|| (id as u32, record.agent_id.clone()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
-    /// Takes one status update.
-    pub fn on_update(&mut self, status: &TaskStatus) -> UpdateOutcome {
-        let task_id = status.task_id.value.as_str();
-        let Some(record) = self.tasks.get_mut(task_id) else {
+    /// Takes an attempt's summary.
+    pub fn on_result(&mut self, attempt: u64, summary: ColumnSummary) -> UpdateOutcome {
+        let Some(record) = self.attempts.get(&attempt).cloned() else {
             return UpdateOutcome::Unknown;
         };
-        let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
-        record.state = state;
         let partition_id = record.partition_id;
-        let message = describe(status);
-        match state {
-            TaskState::TaskStaging
-            | TaskState::TaskStarting
-            | TaskState::TaskRunning
-            | TaskState::TaskKilling => UpdateOutcome::Nothing,
-            TaskState::TaskFinished => self.finished(partition_id, task_id, status),
-            TaskState::TaskFailed => {
-                let failure = status
-                    .data
-                    .as_deref()
-                    .and_then(TaskFailure::from_bytes)
-                    .filter(|_| status.source == Some(Source::Executor as i32));
-                match failure {
-                    Some(f) if f.kind == FailureKind::BadInput => {
-                        self.tracker
-                            .partition_failed(partition_id, f.message.clone());
-                        self.fail(JobError::BadInput {
-                            partition_id,
-                            message: f.message,
-                        })
-                    }
-                    Some(f) => self.failed_attempt(task_id, &f.message, Some(status)),
-                    None => self.failed_attempt(task_id, &message, Some(status)),
-                }
-            }
-            TaskState::TaskError => {
-                // Mesos refused the task description: retrying the same one
-                // cannot help.
-                self.tracker.partition_failed(partition_id, message.clone());
-                self.fail(JobError::Cluster(format!(
-                    "Mesos refused the task for partition {partition_id}: {message}"
-                )))
-            }
-            // Killed without our asking (we forget tasks we kill), lost,
-            // dropped, gone, unreachable, unknown: run it again.
-            _ => self.failed_attempt(task_id, &message, Some(status)),
-        }
-    }
-
-    fn finished(&mut self, partition_id: u32, task_id: &str, status: &TaskStatus) -> UpdateOutcome {
-        let bytes = status.data.as_deref().unwrap_or_default();
-        if bytes.is_empty() && status.reason == Some(Reason::Reconciliation as i32) {
-            // The master's answer to reconciliation carries no data; the
-            // agent keeps sending the executor's own update until acknowledged.
-            return UpdateOutcome::Nothing;
-        }
-        let summary = match ColumnSummary::from_bytes(bytes) {
-            Ok(summary) => summary,
-            Err(error) => {
-                let message = format!("the executor's result could not be decoded: {error}");
-                return self.failed_attempt(task_id, &message, Some(status));
-            }
-        };
         let rows = summary.count();
         let work = self
             .plan
@@ -249,27 +223,24 @@ impl ActiveJob {
             .map(|p| &p.work);
         if let Some(problem) = work.and_then(|work| count_problem(work, rows)) {
             let message = format!("the executor's result for partition {partition_id} {problem}");
-            return self.failed_attempt(task_id, &message, Some(status));
+            return self.failed_attempt(attempt, &message);
         }
         match self.merger.accept(partition_id, summary) {
             Ok(MergeOutcome::Merged) => {
-                let bytes = self
-                    .plan
-                    .partitions()
-                    .get(partition_id as usize)
-                    .and_then(|p| p.work.bytes());
+                let bytes = work.and_then(|w| w.bytes());
                 self.tracker.partition_finished(partition_id, rows, bytes);
+                self.durations.push(record.started.elapsed());
                 let previous = std::mem::replace(
                     &mut self.partitions[partition_id as usize],
                     PartitionState::Done,
                 );
-                // An earlier attempt finished after all: the newer one is moot.
-                if let PartitionState::Running { task_id: newer } = previous
-                    && newer != task_id
-                    && let Some(record) = self.tasks.get(&newer)
-                {
-                    self.superseded
-                        .push((newer.clone(), record.agent_id.clone()));
+                // Other attempts of this partition are moot now.
+                if let PartitionState::Running { attempts } = previous {
+                    for other in attempts.into_iter().filter(|a| *a != attempt) {
+                        if let Some(r) = self.attempts.get(&other) {
+                            self.superseded.push((other, r.executor_id.clone()));
+                        }
+                    }
                 }
                 if self.merger.is_complete() {
                     UpdateOutcome::Complete
@@ -285,45 +256,65 @@ impl ActiveJob {
         }
     }
 
-    /// An attempt failed in a way another attempt may fix: the partition
-    /// waits again (after a backoff, away from this agent), unless its
-    /// attempts are spent. Failures of superseded attempts change nothing.
-    fn failed_attempt(
-        &mut self,
-        task_id: &str,
-        message: &str,
-        status: Option<&TaskStatus>,
-    ) -> UpdateOutcome {
-        let Some(record) = self.tasks.get(task_id) else {
+    /// Takes an attempt's failure report: bad input fails the job at once,
+    /// anything else is retried.
+    pub fn on_failure(&mut self, attempt: u64, failure: TaskFailure) -> UpdateOutcome {
+        let Some(record) = self.attempts.get(&attempt) else {
+            return UpdateOutcome::Unknown;
+        };
+        let partition_id = record.partition_id;
+        if failure.kind == FailureKind::BadInput {
+            self.tracker
+                .partition_failed(partition_id, failure.message.clone());
+            return self.fail(JobError::BadInput {
+                partition_id,
+                message: failure.message,
+            });
+        }
+        self.failed_attempt(attempt, &failure.message)
+    }
+
+    /// An attempt's executor is gone: the partition runs again.
+    pub fn attempt_lost(&mut self, attempt: u64, message: &str) -> UpdateOutcome {
+        self.failed_attempt(attempt, message)
+    }
+
+    /// An attempt failed in a way another attempt may fix: unless another
+    /// copy still runs, the partition waits again (after a backoff, away
+    /// from this agent), unless its attempts are spent.
+    fn failed_attempt(&mut self, attempt: u64, message: &str) -> UpdateOutcome {
+        let Some(record) = self.attempts.get(&attempt) else {
             return UpdateOutcome::Unknown;
         };
         let partition_id = record.partition_id;
         let agent = record.agent_id.clone();
-        let current = matches!(
-            &self.partitions[partition_id as usize],
-            PartitionState::Running { task_id: running } if running == task_id
-        );
-        if !current {
+        let state = &mut self.partitions[partition_id as usize];
+        let PartitionState::Running { attempts } = state else {
+            return UpdateOutcome::Nothing;
+        };
+        if !attempts.contains(&attempt) {
             return UpdateOutcome::Nothing;
         }
-        let state = status
-            .and_then(|s| TaskState::try_from(s.state).ok())
-            .map_or("not launched".to_owned(), |s| s.as_str_name().to_owned());
-        let message = format!("{state} on agent {agent}: {message}");
+        attempts.retain(|a| *a != attempt);
+        let message = format!("attempt on agent {agent}: {message}");
         self.tracker.partition_failed(partition_id, message.clone());
-        let attempts = self.tracker.attempts(partition_id);
-        if attempts >= self.retry.max_attempts {
+        if !attempts.is_empty() {
+            // A copy still runs; it may yet finish the partition.
+            return UpdateOutcome::Nothing;
+        }
+        let tries = self.tracker.attempts(partition_id);
+        if tries >= self.retry.max_attempts {
             return self.fail(JobError::AttemptsExhausted {
                 partition_id,
-                attempts,
+                attempts: tries,
                 message,
             });
         }
         let delay = self
             .retry
             .backoff
-            .delay(attempts.saturating_sub(1), rand::random::<f64>());
-        tracing::info!(job = self.job_id(), partition_id, attempts, ?delay, %message, "retrying a partition");
+            .delay(tries.saturating_sub(1), rand::random::<f64>());
+        tracing::info!(job = self.job_id(), partition_id, attempts = tries, ?delay, %message, "retrying a partition");
         self.partitions[partition_id as usize] = PartitionState::Waiting {
             ready_at: Instant::now() + delay,
             avoid: Some(agent),
@@ -339,17 +330,21 @@ impl ActiveJob {
         UpdateOutcome::Failed
     }
 
-    /// Tasks to kill because another attempt finished their partition.
-    pub fn take_superseded(&mut self) -> Vec<(String, String)> {
+    /// Attempts to cancel because their partition is done, with their executors.
+    pub fn take_superseded(&mut self) -> Vec<(u64, String)> {
         std::mem::take(&mut self.superseded)
     }
 
-    /// Tasks of this job not known to have ended (to kill when it stops).
-    pub fn unfinished_tasks(&self) -> Vec<(String, String)> {
-        self.tasks
+    /// Attempts still running (to cancel when the job stops).
+    pub fn running_attempts(&self) -> Vec<(u64, String)> {
+        self.partitions
             .iter()
-            .filter(|(_, r)| !crate::driver::is_terminal(r.state))
-            .map(|(id, r)| (id.clone(), r.agent_id.clone()))
+            .filter_map(|s| match s {
+                PartitionState::Running { attempts } => Some(attempts),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|a| Some((*a, self.attempts.get(a)?.executor_id.clone())))
             .collect()
     }
 
@@ -364,20 +359,6 @@ impl ActiveJob {
             Err(error) => self.tracker.job_failed(error.to_string()),
         }
         result
-    }
-}
-
-/// A status update's cause in words: its message, else its reason.
-fn describe(status: &TaskStatus) -> String {
-    let reason = status
-        .reason
-        .and_then(|r| rmesos_common::wire::v1::task_status::Reason::try_from(r).ok())
-        .map(|r| r.as_str_name().to_owned());
-    match (status.message.as_deref().filter(|m| !m.is_empty()), reason) {
-        (Some(message), Some(reason)) => format!("{message} ({reason})"),
-        (Some(message), None) => message.to_owned(),
-        (None, Some(reason)) => reason,
-        (None, None) => "no message".to_owned(),
     }
 }
 

@@ -18,12 +18,13 @@ use crate::driver::DriverConfig;
 /// the cluster within minutes.
 pub const DEFAULT_FAILOVER_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Resources of one task, and of the executor that runs an agent's tasks.
+/// Resources of one partition slot (a lease of k slots holds k times
+/// these), and of the executor that runs on an agent.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TaskResources {
     pub task_cpus: f64,
     pub task_mem_mb: f64,
-    /// Paid once per agent, by the first task launched there.
+    /// Paid once per agent, by the first lease launched there.
     pub executor_cpus: f64,
     pub executor_mem_mb: f64,
 }
@@ -64,6 +65,25 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Whether slow partitions get a second copy (Spark's
+/// `spark.speculation`, with its quantile and multiplier).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Speculation {
+    Off,
+    /// Once `quantile` of a job's partitions are done, a partition running
+    /// longer than `multiplier` times their median gets a copy.
+    On { quantile: f64, multiplier: f64 },
+}
+
+impl Default for Speculation {
+    fn default() -> Self {
+        Speculation::On {
+            quantile: 0.75,
+            multiplier: 4.0,
+        }
+    }
+}
+
 /// A cluster session's settings.
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
@@ -72,6 +92,12 @@ pub struct ClusterOptions {
     pub driver: DriverConfig,
     pub resources: TaskResources,
     pub retry: RetryPolicy,
+    pub speculation: Speculation,
+    /// The most cpus the session's leases hold at once (Spark's
+    /// `spark.cores.max`); `None`: as many as its jobs can use.
+    pub max_cpus: Option<f64>,
+    /// Leases are given back after the session has had no job for this long.
+    pub idle_timeout: Duration,
     /// A job still running after this long fails (its tasks are killed).
     pub job_timeout: Option<Duration>,
     /// How long `connect` waits for the first subscription.
@@ -100,6 +126,9 @@ impl ClusterOptions {
             driver: DriverConfig::default(),
             resources: TaskResources::default(),
             retry: RetryPolicy::default(),
+            speculation: Speculation::default(),
+            max_cpus: None,
+            idle_timeout: Duration::from_secs(30),
             job_timeout: None,
             connect_timeout: Duration::from_secs(30),
             decline_refuse: Duration::from_secs(30),

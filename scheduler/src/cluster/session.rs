@@ -122,7 +122,6 @@ impl Cluster {
             };
         board.subscribed(&framework_id, &endpoint);
         advertise_towards(&data, &options, &endpoint);
-        let fetch = data.executor_fetch();
         let (requests, receiver) = mpsc::unbounded_channel();
         let engine = EngineLoop::new(
             handle.clone(),
@@ -130,7 +129,6 @@ impl Cluster {
             receiver,
             Arc::clone(&data),
             options,
-            fetch,
             board.clone(),
         );
         let engine = tokio::spawn(engine.run());

@@ -15,6 +15,8 @@ use serde::Serialize;
 use crate::driver::is_terminal;
 use crate::engine::JobProgress;
 
+/// Ended leases kept on the board.
+const ENDED_LEASES_KEPT: usize = 50;
 /// Jobs (and their tasks) kept after they end.
 const JOBS_KEPT: usize = 20;
 /// Leader changes and disconnections kept.
@@ -78,14 +80,32 @@ pub struct TaskStatusRow {
     pub updated_ms: u64,
 }
 
+/// One lease of the session: a long-lived Mesos task through which an
+/// executor holds cpus.
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaseStatusRow {
+    pub agent: String,
+    pub executor: String,
+    pub cpus: f64,
+    pub slots: u32,
+    /// The lease's Mesos task state (`TASK_RUNNING`, `TASK_KILLED`, ...).
+    pub state: String,
+    /// Partitions its executor has computed for this session.
+    pub partitions_run: u64,
+    pub launched_ms: u64,
+    pub updated_ms: u64,
+}
+
 /// Everything on the board at one moment.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ClusterStatus {
     pub framework: FrameworkStatus,
     /// Most recent last.
     pub jobs: VecDeque<JobStatus>,
-    /// Agent id -> the tasks this session sent there.
+    /// Agent id -> the attempts this session sent there.
     pub agents: BTreeMap<String, AgentStatus>,
+    /// Lease task id -> its row (ended leases kept a while).
+    pub leases: BTreeMap<String, LeaseStatusRow>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -283,6 +303,58 @@ impl StatusBoard {
     }
 }
 
+impl StatusBoard {
+    pub fn lease_launched(&self, task_id: &str, agent: &str, executor: &str, slots: u32, cpus: f64) {
+        self.edit(|s| {
+            let now = now_ms();
+            let row = LeaseStatusRow {
+                agent: agent.to_owned(),
+                executor: executor.to_owned(),
+                cpus,
+                slots,
+                state: TaskState::TaskStaging.as_str_name().to_owned(),
+                partitions_run: 0,
+                launched_ms: now,
+                updated_ms: now,
+            };
+            s.leases.insert(task_id.to_owned(), row);
+        });
+    }
+
+    pub fn lease_state(&self, task_id: &str, state: TaskState) {
+        self.edit(|s| {
+            if let Some(lease) = s.leases.get_mut(task_id) {
+                lease.state = state.as_str_name().to_owned();
+                lease.updated_ms = now_ms();
+            }
+            let ended = |l: &LeaseStatusRow| {
+                TaskState::from_str_name(&l.state).is_some_and(is_terminal)
+            };
+            let mut ended_ids: Vec<(u64, String)> = s
+                .leases
+                .iter()
+                .filter(|(_, l)| ended(l))
+                .map(|(id, l)| (l.updated_ms, id.clone()))
+                .collect();
+            if ended_ids.len() > ENDED_LEASES_KEPT {
+                ended_ids.sort();
+                for (_, id) in &ended_ids[..ended_ids.len() - ENDED_LEASES_KEPT] {
+                    s.leases.remove(id);
+                }
+            }
+        });
+    }
+
+    /// `executor` has computed `partitions_run` partitions so far.
+    pub fn executor_partitions(&self, executor: &str, partitions_run: u64) {
+        self.edit(|s| {
+            for lease in s.leases.values_mut().filter(|l| l.executor == executor) {
+                lease.partitions_run = partitions_run;
+            }
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,6 +378,21 @@ mod tests {
         let b = status.agents["agent-b"];
         assert_eq!((a.tasks_launched, a.tasks_active), (1, 0));
         assert_eq!((b.tasks_launched, b.tasks_active), (2, 2));
+    }
+
+    #[test]
+    fn leases_show_their_state_and_their_executors_partitions() {
+        let board = StatusBoard::new("app", "http://m:5050");
+        board.lease_launched("l1", "agent-a", "e1", 2, 2.0);
+        board.lease_launched("l2", "agent-a", "e1", 1, 1.0);
+        board.lease_state("l1", TaskState::TaskRunning);
+        board.executor_partitions("e1", 7);
+        board.lease_state("l2", TaskState::TaskKilled);
+        let leases = board.snapshot().leases;
+        assert_eq!(leases["l1"].state, "TASK_RUNNING");
+        assert_eq!(leases["l2"].state, "TASK_KILLED");
+        assert_eq!((leases["l1"].partitions_run, leases["l2"].partitions_run), (7, 7));
+        assert_eq!(leases["l1"].slots, 2);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! in the URLs it hands out, and where executors get the executor binary.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use super::executor_source::ExecutorSource;
 
@@ -19,6 +20,9 @@ pub struct DataServerConfig {
     pub advertise_port: Option<u16>,
     /// Where executors get `rmesos-executor`.
     pub executor: ExecutorSource,
+    /// How often the driver and each executor tell each other they are
+    /// alive on the executor's channel (three missed: gone).
+    pub heartbeat: Duration,
 }
 
 impl DataServerConfig {
@@ -29,6 +33,7 @@ impl DataServerConfig {
             advertise_host: None,
             advertise_port: None,
             executor,
+            heartbeat: Duration::from_secs(1),
         }
     }
 }

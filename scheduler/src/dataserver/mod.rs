@@ -11,6 +11,10 @@
 //!   stream `rmesos_common::task::summarize_served_rows` reads), encoded
 //!   chunk by chunk from the shared `Arc<[f64]>` with `Content-Length` set.
 //!
+//! - The executors' channels (`/<token>/executors/<executor_id>/...`, see
+//!   `rmesos_common::lease`): each executor of the session reads its
+//!   partitions from a message stream and posts results and heartbeats.
+//!
 //! The first path segment is a random per-server token, compared in
 //! constant time. Every other request (wrong or missing token, unknown
 //! path or job, rows out of range, a method other than GET) is answered
@@ -21,6 +25,7 @@
 //! server stops when its `DataServer` is dropped.
 
 mod advertise;
+mod channel;
 mod config;
 mod executor_fetch;
 mod executor_source;
@@ -36,9 +41,11 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use rmesos_common::task::DataUrl;
 use tokio::sync::oneshot;
 
 pub use advertise::local_ip_towards;
+pub use channel::{AttemptOutcome, ChannelEvent, ExecutorLink};
 pub use config::DataServerConfig;
 pub use executor_fetch::{ExecutorFetch, ExecutorUri, FETCHED_EXECUTOR_NAME};
 pub use executor_source::{
@@ -80,6 +87,7 @@ impl DataServer {
             executor: config.executor,
             jobs: Jobs::default(),
             counters: Default::default(),
+            channels: channel::Channels::new(config.heartbeat),
         });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = axum::serve(listener, routes::router(shared.clone())).with_graceful_shutdown(
@@ -149,6 +157,29 @@ impl DataServer {
     /// If `ncols` is 0 or does not divide `rows.len()`.
     pub fn publish(&self, job_id: &str, rows: Arc<[f64]>, ncols: usize) -> PublishedRows {
         PublishedRows::publish(self.shared.clone(), job_id, rows, ncols)
+    }
+
+    /// Lets `executor_id` open its channel; returns the channel's URL,
+    /// for its lease grants.
+    pub fn expect_executor(&self, executor_id: &str) -> DataUrl {
+        self.shared.channels.expect(executor_id);
+        self.shared.url(&channel::channel_path(executor_id))
+    }
+
+    /// Closes `executor_id`'s channel to new requests (404: the executor
+    /// ends when it sees one).
+    pub fn forget_executor(&self, executor_id: &str) {
+        self.shared.channels.forget(executor_id);
+    }
+
+    /// What the executors say on their channels; `None` after the first call.
+    pub fn channel_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<ChannelEvent>> {
+        self.shared.channels.take_events()
+    }
+
+    /// The heartbeat interval of the executors' channels.
+    pub fn heartbeat(&self) -> std::time::Duration {
+        self.shared.channels.heartbeat
     }
 
     /// The counters so far.

@@ -15,6 +15,8 @@ use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use tokio_util::io::ReaderStream;
 
+use rmesos_common::lease::{EVENTS_PATH, HEARTBEAT_PATH};
+
 use super::executor_fetch::FETCHED_EXECUTOR_NAME;
 use super::executor_source::ExecutorSource;
 use super::rows_body::rows_body;
@@ -35,12 +37,28 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 enum Target {
     Executor,
     Rows { job_id: String, rows: Range<u64> },
+    /// An executor's channel: its message stream, heartbeat or a report.
+    Channel { executor_id: String, call: ChannelCall },
 }
 
-async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
+enum ChannelCall {
+    Events,
+    Heartbeat,
+    Report { attempt: u64, result: bool },
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    body: Body,
+) -> Response {
     let response = match parse(&shared, &method, uri.path()) {
         Some(Target::Executor) => serve_executor(&shared).await,
         Some(Target::Rows { job_id, rows }) => serve_rows(&shared, &job_id, rows),
+        Some(Target::Channel { executor_id, call }) => {
+            serve_channel(&shared, &executor_id, call, body).await
+        }
         None => None,
     };
     match response {
@@ -54,36 +72,85 @@ async fn handle(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> 
     }
 }
 
-/// The target of `GET /<token>/executor/rmesos-executor` or
-/// `GET /<token>/jobs/<job_id>/rows/<start>-<end>`; `None` otherwise.
+/// The target of `GET /<token>/executor/rmesos-executor`,
+/// `GET /<token>/jobs/<job_id>/rows/<start>-<end>` or one of an executor's
+/// channel calls under `/<token>/executors/<executor_id>/`; `None` otherwise.
 fn parse(shared: &Shared, method: &Method, path: &str) -> Option<Target> {
-    if method != Method::GET {
-        return None;
-    }
     let mut segments = path.strip_prefix('/')?.split('/');
     if !shared.token.matches(segments.next()?) {
         return None;
     }
     let rest: Vec<&str> = segments.collect();
-    match rest.as_slice() {
-        ["executor", name] if *name == FETCHED_EXECUTOR_NAME => Some(Target::Executor),
-        ["jobs", job, "rows", range] => Some(Target::Rows {
-            job_id: segment::decode(job).filter(|id| !id.is_empty())?,
-            rows: parse_range(range)?,
-        }),
-        _ => None,
+    let get = method == Method::GET;
+    let post = method == Method::POST;
+    let call = match rest.as_slice() {
+        ["executor", name] if get && *name == FETCHED_EXECUTOR_NAME => {
+            return Some(Target::Executor);
+        }
+        ["jobs", job, "rows", range] if get => {
+            return Some(Target::Rows {
+                job_id: segment::decode(job).filter(|id| !id.is_empty())?,
+                rows: parse_range(range)?,
+            });
+        }
+        ["executors", _, path] if get && *path == EVENTS_PATH => ChannelCall::Events,
+        ["executors", _, path] if post && *path == HEARTBEAT_PATH => ChannelCall::Heartbeat,
+        ["executors", _, "attempts", attempt, kind] if post => ChannelCall::Report {
+            attempt: plain_number(attempt)?,
+            result: match *kind {
+                "result" => true,
+                "failure" => false,
+                _ => return None,
+            },
+        },
+        _ => return None,
+    };
+    let executor_id = segment::decode(rest[1]).filter(|id| shared.channels.knows(id))?;
+    Some(Target::Channel { executor_id, call })
+}
+
+/// Answers a channel call of a known executor.
+async fn serve_channel(
+    shared: &Shared,
+    executor_id: &str,
+    call: ChannelCall,
+    body: Body,
+) -> Option<Response> {
+    let channels = &shared.channels;
+    match call {
+        ChannelCall::Events => {
+            tracing::debug!(executor = %executor_id, "an executor opened its channel");
+            let stream = channels.open(executor_id);
+            let headers = [(CONTENT_TYPE, HeaderValue::from_static("application/recordio"))];
+            Some((StatusCode::OK, headers, Body::from_stream(stream)).into_response())
+        }
+        ChannelCall::Heartbeat => {
+            channels.heartbeat_from(executor_id);
+            Some(StatusCode::NO_CONTENT.into_response())
+        }
+        ChannelCall::Report { attempt, result } => {
+            let limit = rmesos_common::limits::MAX_HTTP_BODY_BYTES;
+            let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+                tracing::warn!(executor = %executor_id, attempt, "an unreadable report");
+                return Some(StatusCode::BAD_REQUEST.into_response());
+            };
+            channels.report(executor_id, attempt, result, &bytes);
+            Some(StatusCode::NO_CONTENT.into_response())
+        }
     }
 }
 
 /// `<start>-<end>` in plain decimal digits, `start <= end`.
 fn parse_range(text: &str) -> Option<Range<u64>> {
     let (start, end) = text.split_once('-')?;
-    let number = |digits: &str| {
-        let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-        plain.then(|| digits.parse::<u64>().ok()).flatten()
-    };
-    let (start, end) = (number(start)?, number(end)?);
+    let (start, end) = (plain_number(start)?, plain_number(end)?);
     (start <= end).then_some(start..end)
+}
+
+/// A number in plain decimal digits (no sign, no spaces).
+fn plain_number(digits: &str) -> Option<u64> {
+    let plain = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    plain.then(|| digits.parse::<u64>().ok()).flatten()
 }
 
 /// Streams rows `rows` of a published job; `None` if the job is not

@@ -1,12 +1,13 @@
 //! The state the server's handlers and the `DataServer` handle share: the
 //! token, the advertised address, the executor source, the published
-//! jobs and the counters.
+//! jobs, the counters and the executors' channels.
 
 use std::sync::Arc;
 
 use rmesos_common::task::DataUrl;
 
 use super::advertise::Advertise;
+use super::channel::Channels;
 use super::executor_source::ExecutorSource;
 use super::published::Jobs;
 use super::stats::Counters;
@@ -19,6 +20,7 @@ pub(crate) struct Shared {
     pub(crate) executor: ExecutorSource,
     pub(crate) jobs: Jobs,
     pub(crate) counters: Arc<Counters>,
+    pub(crate) channels: Channels,
 }
 
 impl Shared {

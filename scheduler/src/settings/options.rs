@@ -6,7 +6,8 @@ use thiserror::Error;
 
 use super::master::MasterUrl;
 use super::session::SessionSettings;
-use crate::cluster::ClusterOptions;
+use super::values::Positive;
+use crate::cluster::{ClusterOptions, Speculation};
 use crate::dataserver::{DataServerConfig, ExecutorSource};
 use crate::secret::{Credentials, Secret};
 
@@ -62,6 +63,24 @@ impl SessionSettings {
         resources.task_mem_mb = self.task_mem_mb.get();
         resources.executor_cpus = self.executor_cpus.get();
         resources.executor_mem_mb = self.executor_mem_mb.get();
+        if let Some(max_cpus) = self.max_cpus
+            && max_cpus.get() < resources.task_cpus
+        {
+            return Err(SettingsError::Invalid {
+                name: "max_cpus".into(),
+                message: format!(
+                    "{max_cpus} cpus is less than one partition slot (task_cpus {})",
+                    resources.task_cpus
+                ),
+            });
+        }
+        options.max_cpus = self.max_cpus.map(Positive::get);
+        options.idle_timeout = self.idle_timeout.get();
+        options.speculation = if self.speculation.0 {
+            Speculation::default()
+        } else {
+            Speculation::Off
+        };
         options.retry.max_attempts = self.max_attempts.get();
         options.job_timeout = self.job_timeout.map(Into::into);
         options.connect_timeout = self.connect_timeout.get();

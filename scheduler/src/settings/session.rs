@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use rmesos_common::duration::Timeout;
 
-use super::values::{AtLeastOne, BindAddr, Master, Port, Positive};
+use super::values::{AtLeastOne, BindAddr, Master, Port, Positive, Switch};
 use crate::ui::UiBind;
 
 /// A session's settings (defaults filled in).
@@ -60,7 +60,7 @@ pub struct SessionSettings {
     #[arg(long, value_name = "FILE", env = "RMESOS_SECRET_FILE")]
     pub secret_file: Option<PathBuf>,
 
-    /// CPUs per task.
+    /// CPUs per partition slot: a lease of k slots holds k times this.
     #[arg(
         long,
         value_name = "CPUS",
@@ -69,7 +69,7 @@ pub struct SessionSettings {
     )]
     pub task_cpus: Positive,
 
-    /// Memory per task, in MB.
+    /// Memory per partition slot, in MB.
     #[arg(
         long = "task-mem",
         value_name = "MB",
@@ -95,6 +95,33 @@ pub struct SessionSettings {
         default_value = "32"
     )]
     pub executor_mem_mb: Positive,
+
+    /// The most cpus the session's leases hold at once across the
+    /// cluster, at least --task-cpus (Spark's spark.cores.max) [default:
+    /// as many as its jobs can use].
+    #[arg(long, value_name = "CPUS", env = "RMESOS_MAX_CPUS")]
+    pub max_cpus: Option<Positive>,
+
+    /// Give the leases back (freeing their cpus) after the session has had
+    /// no job for this long; the next job then waits one offer cycle.
+    #[arg(
+        long,
+        value_name = "SECS",
+        env = "RMESOS_IDLE_TIMEOUT_SECS",
+        default_value = "30s"
+    )]
+    pub idle_timeout: Timeout,
+
+    /// Run a copy of a partition that takes more than 4x the median of its
+    /// job's finished partitions, once 75% have finished, on another agent;
+    /// the first result wins (Spark's spark.speculation): on or off.
+    #[arg(
+        long,
+        value_name = "on|off",
+        env = "RMESOS_SPECULATION",
+        default_value = "on"
+    )]
+    pub speculation: Switch,
 
     /// Attempts per partition (the first included) before the job fails.
     #[arg(

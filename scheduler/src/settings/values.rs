@@ -44,6 +44,28 @@ impl fmt::Display for Positive {
     }
 }
 
+/// On or off (`on`/`off`, also `true`/`false`, `yes`/`no`, `1`/`0`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switch(pub bool);
+
+impl FromStr for Switch {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Switch, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "on" | "true" | "yes" | "1" => Ok(Switch(true)),
+            "off" | "false" | "no" | "0" => Ok(Switch(false)),
+            _ => Err(format!("'{text}' is neither on nor off")),
+        }
+    }
+}
+
+impl fmt::Display for Switch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0 { "on" } else { "off" })
+    }
+}
+
 /// A whole number of 1 or more (attempts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AtLeastOne(u32);
