@@ -4,11 +4,12 @@
 //! - `GET /`: plain HTML, rendered here, no script, reloading itself every
 //!   2 s: the framework (id, name, master, leading master, subscription
 //!   and its history), the jobs (state, partitions done/total, attempts,
-//!   duration, rows and bytes read), the tasks of the latest job
-//!   (partition, attempt, agent, state, time) and the agents in use.
+//!   duration, rows and bytes read), the partition attempts of the latest
+//!   job (partition, attempt, agent, state, time), the leases (agent,
+//!   executor, cpus, slots, state, partitions run) and the agents in use.
 //! - `GET /api/status`: the whole board as JSON; `/api/framework`,
-//!   `/api/jobs`, `/api/jobs/<job id>` (percent-encoded; 404 if not kept)
-//!   and `/api/agents`: its parts.
+//!   `/api/jobs`, `/api/jobs/<job id>` (percent-encoded; 404 if not kept),
+//!   `/api/leases` and `/api/agents`: its parts.
 //!
 //! Read-only: GET and HEAD only, every other method is answered 405, and
 //! no route changes anything. It shows nothing secret: the board holds the

@@ -1,7 +1,8 @@
 //! The status page (`GET /`): one server-rendered HTML document, no
 //! script, that reloads itself every 2 seconds. Sections: the framework
-//! (and its subscription history), the jobs, the tasks of the latest job,
-//! and the agents in use. Every string from the board is escaped.
+//! (and its subscription history), the jobs, the partition attempts of
+//! the latest job, the leases and the agents in use. Every string from
+//! the board is escaped.
 
 use std::fmt::Write;
 
@@ -42,12 +43,14 @@ pub fn render(status: &ClusterStatus, now_ms: u64) -> String {
     if let Some(latest) = status.jobs.back() {
         tasks_section(&mut page, latest, now_ms);
     }
+    leases_section(&mut page, status);
     agents_section(&mut page, status);
     let _ = write!(
         page,
         "<footer>Updated {} UTC; reloads every {REFRESH_SECS} s. \
          JSON: <a href=\"/api/status\">/api/status</a>, <a href=\"/api/framework\">/api/framework</a>, \
-         <a href=\"/api/jobs\">/api/jobs</a>, <a href=\"/api/agents\">/api/agents</a>.</footer>\n\
+         <a href=\"/api/jobs\">/api/jobs</a>, <a href=\"/api/leases\">/api/leases</a>, \
+         <a href=\"/api/agents\">/api/agents</a>.</footer>\n\
          </body></html>\n",
         utc_time(now_ms)
     );
@@ -175,18 +178,18 @@ fn job_row(page: &mut String, job: &JobStatus) {
 fn tasks_section(page: &mut String, job: &JobStatus, now_ms: u64) {
     let _ = writeln!(
         page,
-        "<section id=\"tasks\"><h2>Tasks of job {}</h2>",
+        "<section id=\"tasks\"><h2>Partition attempts of job {}</h2>",
         escape(&job.id)
     );
     if job.tasks.is_empty() {
-        page.push_str("<p>No task launched yet.</p></section>\n");
+        page.push_str("<p>No partition handed out yet.</p></section>\n");
         return;
     }
     let mut tasks: Vec<_> = job.tasks.iter().collect();
     tasks.sort_by_key(|(_, t)| (t.partition, t.attempt));
     page.push_str(
-        "<table><tr><th>Partition</th><th>Attempt</th><th>Task</th><th>Agent</th><th>State</th>\
-         <th>Launched (UTC)</th><th>Time</th></tr>\n",
+        "<table><tr><th>Partition</th><th>Attempt</th><th>Id</th><th>Agent</th><th>State</th>\
+         <th>Started (UTC)</th><th>Time</th></tr>\n",
     );
     for (task_id, task) in tasks.iter().take(TASKS_SHOWN) {
         let ended = TaskState::from_str_name(&task.state).is_some_and(is_terminal);
@@ -208,12 +211,44 @@ fn tasks_section(page: &mut String, job: &JobStatus, now_ms: u64) {
     if tasks.len() > TASKS_SHOWN {
         let _ = writeln!(
             page,
-            "<p>{} more tasks: see <a href=\"/api/jobs/{}\">the job's JSON</a>.</p>",
+            "<p>{} more attempts: see <a href=\"/api/jobs/{}\">the job's JSON</a>.</p>",
             tasks.len() - TASKS_SHOWN,
             path_segment(&job.id)
         );
     }
     page.push_str("</section>\n");
+}
+
+fn leases_section(page: &mut String, status: &ClusterStatus) {
+    page.push_str(
+        "<section id=\"leases\"><h2>Leases</h2>\n<p>Long-running Mesos tasks through which \
+         each agent's executor holds cpus for this session's partitions.</p>\n",
+    );
+    if status.leases.is_empty() {
+        page.push_str("<p>None held.</p></section>\n");
+        return;
+    }
+    page.push_str(
+        "<table><tr><th>Lease</th><th>Agent</th><th>Executor</th><th>Cpus</th><th>Slots</th>\
+         <th>State</th><th>Partitions run</th><th>Launched (UTC)</th></tr>\n",
+    );
+    for (task_id, lease) in &status.leases {
+        let _ = writeln!(
+            page,
+            "<tr class=\"lease\"><td>{}</td><td class=\"agent\">{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td>{}</td></tr>",
+            escape(task_id),
+            escape(&lease.agent),
+            escape(&lease.executor),
+            lease.cpus,
+            lease.slots,
+            escape(&lease.state),
+            lease.partitions_run,
+            utc_time(lease.launched_ms),
+        );
+    }
+    page.push_str("</table></section>\n");
 }
 
 fn agents_section(page: &mut String, status: &ClusterStatus) {
@@ -222,7 +257,9 @@ fn agents_section(page: &mut String, status: &ClusterStatus) {
         page.push_str("<p>None yet.</p></section>\n");
         return;
     }
-    page.push_str("<table><tr><th>Agent</th><th>Tasks running</th><th>Tasks launched</th></tr>\n");
+    page.push_str(
+        "<table><tr><th>Agent</th><th>Attempts running</th><th>Attempts started</th></tr>\n",
+    );
     for (agent, counts) in &status.agents {
         let _ = writeln!(
             page,
@@ -249,6 +286,7 @@ mod tests {
         board.disconnected(HOSTILE);
         board.job_started(HOSTILE, 2);
         board.task_launched(HOSTILE, 0, HOSTILE);
+        board.lease_launched(HOSTILE, HOSTILE, HOSTILE, 1, 1.0);
         board.job_ended(HOSTILE, Some(HOSTILE.into()));
         let page = render(&board.snapshot(), 0);
         assert!(!page.contains("<img"), "{page}");

@@ -28,6 +28,7 @@ pub(crate) fn router(board: StatusBoard) -> Router {
         .route("/api/jobs", get(api_jobs))
         .route("/api/jobs/{job_id}", get(api_job))
         .route("/api/agents", get(api_agents))
+        .route("/api/leases", get(api_leases))
         .fallback(not_found)
         .with_state(board)
         .layer(middleware::from_fn(read_only))
@@ -96,6 +97,10 @@ async fn api_job(State(board): State<StatusBoard>, Path(job_id): Path<String>) -
         )
             .into_response(),
     }
+}
+
+async fn api_leases(State(board): State<StatusBoard>) -> Response {
+    Json(board.snapshot().leases).into_response()
 }
 
 async fn api_agents(State(board): State<StatusBoard>) -> Response {
