@@ -383,6 +383,115 @@ mod tests {
 
     use super::*;
 
+    use std::num::{NonZeroU32, NonZeroUsize};
+    use std::sync::Arc;
+
+    use crate::engine::{Dataset, NoProgress};
+
+    /// A job of `partitions` partitions of 2 rows x 1 column each.
+    fn job(partitions: u32, speculation: Speculation) -> ActiveJob {
+        let values: Vec<f64> = (0..partitions * 2).map(f64::from).collect();
+        let dataset = Dataset::in_memory(values, 1).unwrap();
+        let plan = dataset
+            .plan("j", NonZeroU32::new(partitions), NonZeroUsize::MIN)
+            .unwrap();
+        let specs = (0..partitions)
+            .map(|id| PartitionSpec {
+                job_id: "j".into(),
+                partition_id: id,
+                source: rmesos_common::partition::PartitionSource::NpyRows {
+                    path: "x".into(),
+                    rows: 0..2,
+                },
+            })
+            .collect();
+        let tracker = ProgressTracker::shared(&plan, Arc::new(NoProgress));
+        let retry = RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        };
+        ActiveJob::new(plan, specs, retry, speculation, tracker, None)
+    }
+
+    fn two_rows(first: f64) -> ColumnSummary {
+        let mut summary = ColumnSummary::new(1);
+        summary.add_rows(&[first, first + 1.0]).unwrap();
+        summary
+    }
+
+    #[test]
+    fn a_copy_and_its_original_merge_once_and_the_loser_is_cancelled() {
+        let mut job = job(2, Speculation::Off);
+        job.launched(0, 1, "e1", "a1");
+        job.launched(0, 2, "e2", "a2");
+        job.launched(1, 3, "e2", "a2");
+        assert_eq!(job.on_result(2, two_rows(0.0)), UpdateOutcome::Nothing);
+        assert_eq!(job.take_superseded(), vec![(1, "e1".to_owned())]);
+        // The original's late result is a duplicate, not a second merge.
+        assert_eq!(job.on_result(1, two_rows(0.0)), UpdateOutcome::Nothing);
+        assert_eq!(job.on_result(3, two_rows(2.0)), UpdateOutcome::Complete);
+        let stats = job.finish().unwrap();
+        assert_eq!(stats.count(), 4);
+        assert_eq!(stats.mean().unwrap().to_vec(), vec![1.5]);
+    }
+
+    #[test]
+    fn a_failed_copy_leaves_the_other_attempt_running_and_bad_input_fails_at_once() {
+        let mut job = job(2, Speculation::Off);
+        job.launched(0, 1, "e1", "a1");
+        job.launched(0, 2, "e2", "a2");
+        let unavailable = TaskFailure::new(FailureKind::Unavailable, "gone");
+        assert_eq!(job.on_failure(2, unavailable), UpdateOutcome::Nothing);
+        assert!(job.runnable(Instant::now()).iter().all(|(p, _)| *p != 0));
+        // The executor of the remaining attempt is lost: it waits again,
+        // away from that agent.
+        assert_eq!(job.attempt_lost(1, "executor lost"), UpdateOutcome::Failed);
+        assert!(job.is_over(), "two attempts were allowed");
+
+        let mut job = self::job(2, Speculation::Off);
+        job.launched(1, 1, "e1", "a1");
+        let bad = TaskFailure::new(FailureKind::BadInput, "x.csv line 4: 'abc'");
+        assert_eq!(job.on_failure(1, bad), UpdateOutcome::Failed);
+        let error = job.finish().unwrap_err().to_string();
+        assert!(error.contains("x.csv line 4"), "{error}");
+    }
+
+    #[test]
+    fn a_lost_attempt_waits_again_away_from_its_agent() {
+        let mut job = job(1, Speculation::Off);
+        job.launched(0, 1, "e1", "a1");
+        assert_eq!(job.attempt_lost(1, "executor lost"), UpdateOutcome::Retrying);
+        let later = Instant::now() + Duration::from_secs(60);
+        assert_eq!(job.runnable(later), vec![(0, Some("a1"))]);
+        assert_eq!(job.on_result(1, two_rows(0.0)), UpdateOutcome::Complete);
+    }
+
+    #[test]
+    fn stragglers_are_picked_after_most_partitions_finish() {
+        let mut job = job(4, Speculation::default());
+        for (partition, attempt) in [(0, 1), (1, 2), (2, 3), (3, 4)] {
+            job.launched(partition, attempt, "e1", "a1");
+        }
+        let now = Instant::now();
+        let later = now + Duration::from_secs(3600);
+        job.on_result(1, two_rows(0.0));
+        job.on_result(2, two_rows(0.0));
+        assert!(job.stragglers(later).is_empty(), "only half are done");
+        job.on_result(3, two_rows(0.0));
+        assert!(job.stragglers(now).is_empty(), "not slow yet");
+        assert_eq!(job.stragglers(later), vec![(3, "a1".to_owned())]);
+        job.launched(3, 5, "e2", "a2");
+        assert!(job.stragglers(later).is_empty(), "one copy is enough");
+        let mut off = self::job(4, Speculation::Off);
+        for partition in 0..4 {
+            off.launched(partition, u64::from(partition) + 1, "e1", "a1");
+        }
+        for attempt in 1..=3 {
+            off.on_result(attempt, two_rows(0.0));
+        }
+        assert!(off.stragglers(later).is_empty());
+    }
+
     #[test]
     fn a_returned_count_must_be_the_partitions_rows() {
         let npy = PartitionWork::File(PartitionSource::NpyRows {
