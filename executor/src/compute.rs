@@ -1,5 +1,6 @@
-//! Computing one partition: the `PartitionSpec` in `TaskInfo.data` turned
-//! into its `ColumnSummary`, or into the `TaskFailure` the driver is told.
+//! Computing one partition: the `PartitionSpec` of a driver's assignment
+//! turned into its `ColumnSummary`, or into the `TaskFailure` the driver
+//! is told.
 //! Files are read on a blocking thread; served rows are streamed from the
 //! driver's data server (`served`) through the same kind of thread, a
 //! block at a time, so no partition is ever held in memory whole.
@@ -11,17 +12,6 @@ use tokio::task::JoinError;
 use tokio_util::sync::CancellationToken;
 
 use crate::served::{self, DataClient, ServedPartition};
-
-/// Decodes the task's data; a spec that does not decode is bad input.
-pub fn decode_spec(data: Option<&[u8]>) -> Result<PartitionSpec, TaskFailure> {
-    let data = data.unwrap_or_default();
-    PartitionSpec::from_bytes(data).map_err(|e| {
-        TaskFailure::new(
-            FailureKind::BadInput,
-            format!("the task's data is not a partition spec: {e}"),
-        )
-    })
-}
 
 /// Summarizes the partition's rows. Cancelling `cancel` ends a served
 /// stream early (the result is then meaningless and must be dropped).
@@ -96,18 +86,6 @@ mod tests {
     use rmesos_common::task::DataUrl;
 
     use super::*;
-
-    #[test]
-    fn a_spec_that_does_not_decode_is_bad_input() {
-        let failure = decode_spec(Some(b"{not json")).unwrap_err();
-        assert_eq!(failure.kind, FailureKind::BadInput);
-        assert!(
-            failure.message.contains("not a partition spec"),
-            "{}",
-            failure.message
-        );
-        assert_eq!(decode_spec(None).unwrap_err().kind, FailureKind::BadInput);
-    }
 
     #[tokio::test]
     async fn a_panic_while_computing_is_internal() {

@@ -8,6 +8,10 @@ use std::time::Duration;
 use rmesos_common::task::{DATA_TIMEOUT_VARIABLE, DEFAULT_DATA_TIMEOUT, parse_data_timeout};
 use thiserror::Error;
 
+/// The test-only straggler fault (debug builds only): every partition
+/// waits this many milliseconds before it is computed.
+pub const PARTITION_DELAY_VARIABLE: &str = "RMESOS_TEST_PARTITION_DELAY_MS";
+
 /// Grace period when the agent does not say (the Mesos default).
 pub const DEFAULT_SHUTDOWN_GRACE_PERIOD: Duration = Duration::from_secs(5);
 
@@ -28,6 +32,10 @@ pub struct Config {
     /// A served partition that sends nothing for this long fails
     /// (`RMESOS_DATA_TIMEOUT_SECS`, set by the driver; default 60 s).
     pub data_timeout: Duration,
+    /// Test builds only: every partition waits this long before it is
+    /// computed (`RMESOS_TEST_PARTITION_DELAY_MS`), to make stragglers.
+    /// Release builds never read the variable.
+    pub partition_delay: Option<Duration>,
 }
 
 /// Reconnecting to a restarted agent (the framework checkpoints).
@@ -175,6 +183,7 @@ impl Config {
             })?,
             None => DEFAULT_DATA_TIMEOUT,
         };
+        let partition_delay = partition_delay(&lookup)?;
         Ok(Config {
             framework_id,
             executor_id,
@@ -183,6 +192,7 @@ impl Config {
             shutdown_grace_period,
             auth_token,
             data_timeout,
+            partition_delay,
         })
     }
 
@@ -190,6 +200,29 @@ impl Config {
     pub fn executor_api_url(&self) -> String {
         format!("http://{}/api/v1/executor", self.agent_endpoint)
     }
+}
+
+/// The straggler fault of test builds: `RMESOS_TEST_PARTITION_DELAY_MS`.
+#[cfg(debug_assertions)]
+fn partition_delay(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<Duration>, ConfigError> {
+    let Some(value) = lookup(PARTITION_DELAY_VARIABLE).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let millis: u64 = value.trim().parse().map_err(|_| ConfigError {
+        variable: PARTITION_DELAY_VARIABLE,
+        problem: format!("{value:?} is not a whole number of milliseconds"),
+    })?;
+    Ok(Some(Duration::from_millis(millis)))
+}
+
+/// Release builds have no faults.
+#[cfg(not(debug_assertions))]
+fn partition_delay(
+    _lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<Duration>, ConfigError> {
+    Ok(None)
 }
 
 /// `host:port` with a numeric port, and no scheme or path.
@@ -351,6 +384,20 @@ mod tests {
             assert!(text.contains(&format!("{bad:?}")), "{text}");
             assert!(text.contains("not a positive number of seconds"), "{text}");
         }
+    }
+
+    #[test]
+    fn the_partition_delay_fault_exists_in_debug_builds_only() {
+        let mut pairs = BASE.to_vec();
+        pairs.push((PARTITION_DELAY_VARIABLE, "250"));
+        let config = Config::from_lookup(env(&pairs)).unwrap();
+        let expected = cfg!(debug_assertions).then_some(Duration::from_millis(250));
+        assert_eq!(config.partition_delay, expected);
+        assert_eq!(Config::from_lookup(env(&BASE)).unwrap().partition_delay, None);
+        let mut pairs = BASE.to_vec();
+        pairs.push((PARTITION_DELAY_VARIABLE, "soon"));
+        let result = Config::from_lookup(env(&pairs));
+        assert_eq!(result.is_err(), cfg!(debug_assertions), "{result:?}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `rmesos-executor`: the Mesos v1 executor that computes partitions.
 //! Started by the Mesos agent with the `MESOS_*` environment; logs to
 //! stderr (filter from `RUST_LOG`, default `info`); exits 0 after a
-//! SHUTDOWN, non-zero when it lost its agent or was misconfigured.
+//! SHUTDOWN or once its last lease ended, non-zero when it lost its agent
+//! or its driver, or was misconfigured.
 
 use rmesos_executor::config::Config;
 use rmesos_executor::runner::{self, Exit};
@@ -37,6 +38,7 @@ async fn main() {
     let exit = runner::run(config).await;
     match &exit {
         Exit::Shutdown => tracing::info!("rmesos-executor shut down"),
+        Exit::NoLeaseLeft => tracing::info!("rmesos-executor holds no lease; exiting"),
         other => tracing::error!(reason = ?other, "rmesos-executor exiting"),
     }
     // Exit at once: a killed task's file read may still be running on a

@@ -1,39 +1,39 @@
 //! The executor's event loop: subscribe to the agent, act on its events
-//! (launch, kill, acknowledgements, shutdown), report each task's end,
-//! and when the agent goes away either end (no checkpointing) or keep
-//! re-subscribing with backoff until the recovery timeout.
+//! (launch and kill of leases, acknowledgements, shutdown: `leasing`),
+//! act on what the driver says over the channel and report each attempt's
+//! end (`work`), and when the agent goes away either end (no
+//! checkpointing) or keep re-subscribing with backoff until the recovery
+//! timeout.
 
 use std::time::Duration;
 
 use rmesos_common::backoff::{Backoff, BackoffPolicy};
 use rmesos_common::deadline::sleep_until;
-use rmesos_common::stats::ColumnSummary;
-use rmesos_common::task::TaskFailure;
 use rmesos_common::wire::executor::{Event, call, event};
 use rmesos_common::wire::is_terminal;
-use rmesos_common::wire::v1::{ExecutorId, TaskInfo, TaskState, TaskStatus};
+use rmesos_common::wire::v1::{ExecutorId, TaskState, TaskStatus};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 use crate::agent::{AgentClient, AgentError, EventStream};
-use crate::compute;
+use crate::attempts::{AttemptBook, Outcome, Work};
+use crate::channel::{Channel, FromDriver};
 use crate::config::{Config, Recovery};
+use crate::leases::LeaseBook;
 use crate::sender::UpdateSender;
 use crate::served::DataClient;
 use crate::status::StatusSource;
-use crate::tasks::TaskBook;
 use crate::updates::UpdateStore;
 
-/// Longest time kept back from the shutdown grace period, so that the
-/// executor is gone before the agent kills it.
-const SHUTDOWN_MARGIN: Duration = Duration::from_secs(1);
-
 /// How the executor ended.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Exit {
     /// SHUTDOWN was handled (or the agent left while shutting down).
     Shutdown,
+    /// The last lease ended (killed, or refused).
+    NoLeaseLeft,
+    /// The driver went away: every lease failed.
+    DriverGone(String),
     /// The agent went away and checkpointing is off.
     AgentLost(String),
     /// The agent stayed away longer than the recovery timeout.
@@ -46,17 +46,10 @@ impl Exit {
     /// The process exit code.
     pub fn code(&self) -> i32 {
         match self {
-            Exit::Shutdown => 0,
+            Exit::Shutdown | Exit::NoLeaseLeft => 0,
             _ => 1,
         }
     }
-}
-
-/// A task's computation has ended.
-struct Outcome {
-    task_id: String,
-    serial: u64,
-    result: Result<ColumnSummary, TaskFailure>,
 }
 
 /// Subscribed, or waiting to subscribe again.
@@ -73,23 +66,39 @@ enum Link {
 enum Step {
     Event(Result<Option<Box<Event>>, AgentError>),
     Outcome(Box<Outcome>),
+    Driver(FromDriver),
     Reconnect,
-    ShutdownDeadline,
+    ClosingDeadline,
+}
+
+/// The executor is on its way out: it exits with `exit` when every update
+/// is acknowledged, or at `deadline`, whichever comes first.
+pub(crate) struct Closing {
+    pub deadline: Instant,
+    pub exit: Exit,
+}
+
+/// The driver's channel, once the first lease named it.
+pub(crate) struct DriverLink {
+    pub channel: Channel,
+    pub messages: mpsc::UnboundedReceiver<FromDriver>,
 }
 
 pub struct Runner {
-    config: Config,
+    pub(crate) config: Config,
     agent: AgentClient,
-    data: DataClient,
-    source: StatusSource,
-    updates: UpdateStore,
-    tasks: TaskBook,
+    pub(crate) source: StatusSource,
+    pub(crate) updates: UpdateStore,
+    pub(crate) leases: LeaseBook,
+    pub(crate) attempts: AttemptBook,
+    pub(crate) work: Work,
+    pub(crate) driver: Option<DriverLink>,
     sender: UpdateSender,
-    outcome_tx: mpsc::UnboundedSender<Outcome>,
     outcomes: mpsc::UnboundedReceiver<Outcome>,
-    /// Set once SHUTDOWN arrived: exit when every update is acknowledged
-    /// or then, whichever comes first.
-    shutdown_deadline: Option<Instant>,
+    /// Whether the agent takes UPDATE calls now (otherwise updates wait
+    /// for the next SUBSCRIBE).
+    connected: bool,
+    pub(crate) closing: Option<Closing>,
 }
 
 /// Runs the executor until it exits.
@@ -100,6 +109,9 @@ pub async fn run(config: Config) -> Exit {
         Ok(clients) => clients,
         Err(error) => return Exit::Setup(format!("cannot build an HTTP client: {error}")),
     };
+    if let Some(delay) = config.partition_delay {
+        tracing::warn!(?delay, "test fault: every partition waits before it is computed");
+    }
     let (outcome_tx, outcomes) = mpsc::unbounded_channel();
     let mut runner = Runner {
         source: StatusSource {
@@ -109,14 +121,20 @@ pub async fn run(config: Config) -> Exit {
             agent_id: None,
         },
         sender: UpdateSender::spawn(agent.clone()),
+        work: Work {
+            data,
+            delay: config.partition_delay,
+            outcomes: outcome_tx,
+        },
         config,
         agent,
-        data,
         updates: UpdateStore::new(),
-        tasks: TaskBook::new(),
-        outcome_tx,
+        leases: LeaseBook::new(),
+        attempts: AttemptBook::new(),
+        driver: None,
         outcomes,
-        shutdown_deadline: None,
+        connected: false,
+        closing: None,
     };
     runner.run().await
 }
@@ -131,9 +149,12 @@ impl Runner {
             },
         };
         loop {
-            if self.shutdown_deadline.is_some() && self.updates.is_empty() {
-                tracing::info!("every update acknowledged after SHUTDOWN; exiting");
-                return Exit::Shutdown;
+            self.connected = matches!(link, Link::Up(_));
+            if let Some(closing) = &self.closing
+                && self.updates.is_empty()
+            {
+                tracing::info!(exit = ?closing.exit, "every update acknowledged; exiting");
+                return closing.exit.clone();
             }
             let result = match self.next_step(&mut link).await {
                 Step::Event(Ok(Some(event))) => {
@@ -147,17 +168,15 @@ impl Runner {
                     self.agent_lost(error.to_string()).map(|down| link = down)
                 }
                 Step::Outcome(outcome) => {
-                    self.task_ended(*outcome, matches!(link, Link::Up(_)));
+                    self.attempt_ended(*outcome);
+                    Ok(())
+                }
+                Step::Driver(message) => {
+                    self.from_driver(message);
                     Ok(())
                 }
                 Step::Reconnect => self.reconnect(&mut link).await,
-                Step::ShutdownDeadline => {
-                    tracing::warn!(
-                        unacknowledged = self.updates.len(),
-                        "shutdown grace period nearly over; exiting with updates unacknowledged"
-                    );
-                    Err(Exit::Shutdown)
-                }
+                Step::ClosingDeadline => Err(self.closing_deadline()),
             };
             if let Err(exit) = result {
                 return exit;
@@ -166,28 +185,48 @@ impl Runner {
     }
 
     async fn next_step(&mut self, link: &mut Link) -> Step {
-        let shutdown = sleep_until(self.shutdown_deadline);
+        let closing = sleep_until(self.closing.as_ref().map(|c| c.deadline));
         let outcomes = &mut self.outcomes;
+        let driver_link = &mut self.driver;
+        let driver = async {
+            match driver_link {
+                Some(driver) => driver.messages.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         match link {
             // Every branch is cancel-safe: `EventStream::next` keeps its
             // partial record in the stream, `recv` loses nothing.
             Link::Up(stream) => tokio::select! {
                 event = stream.next() => Step::Event(event.map(|e| e.map(Box::new))),
                 Some(outcome) = outcomes.recv() => Step::Outcome(Box::new(outcome)),
-                () = shutdown => Step::ShutdownDeadline,
+                Some(message) = driver => Step::Driver(message),
+                () = closing => Step::ClosingDeadline,
             },
             Link::Down { next_attempt, .. } => tokio::select! {
                 () = tokio::time::sleep_until(*next_attempt) => Step::Reconnect,
                 Some(outcome) = outcomes.recv() => Step::Outcome(Box::new(outcome)),
-                () = shutdown => Step::ShutdownDeadline,
+                Some(message) = driver => Step::Driver(message),
+                () = closing => Step::ClosingDeadline,
             },
         }
+    }
+
+    /// The closing deadline passed with updates unacknowledged.
+    fn closing_deadline(&mut self) -> Exit {
+        let exit = self.closing.as_ref().map_or(Exit::Shutdown, |c| c.exit.clone());
+        tracing::warn!(
+            unacknowledged = self.updates.len(),
+            ?exit,
+            "grace period nearly over; exiting with updates unacknowledged"
+        );
+        exit
     }
 
     /// SUBSCRIBE, listing what the agent may have missed.
     async fn subscribe(&mut self) -> Result<EventStream, AgentError> {
         let subscribe = call::Subscribe {
-            unacknowledged_tasks: self.tasks.unacknowledged(),
+            unacknowledged_tasks: self.leases.unacknowledged(),
             unacknowledged_updates: self
                 .updates
                 .pending()
@@ -217,9 +256,9 @@ impl Runner {
 
     /// The agent is gone: the link to wait on, or the reason to exit.
     fn agent_lost(&mut self, reason: String) -> Result<Link, Exit> {
-        if self.shutdown_deadline.is_some() {
-            tracing::info!(%reason, "agent gone while shutting down; exiting");
-            return Err(Exit::Shutdown);
+        if let Some(closing) = &self.closing {
+            tracing::info!(%reason, "agent gone while closing; exiting");
+            return Err(closing.exit.clone());
         }
         let Some(Recovery { backoff_max, .. }) = self.config.recovery else {
             tracing::error!(%reason, "lost the agent and checkpointing is off; exiting");
@@ -311,151 +350,23 @@ impl Runner {
         }
     }
 
-    fn launch(&mut self, task: TaskInfo) {
-        let task_id = task.task_id.value.clone();
-        if self.tasks.knows(&task_id) {
-            tracing::warn!(task = %task_id, "LAUNCH of a task already known; ignored");
-            return;
-        }
-        if self.shutdown_deadline.is_some() {
-            tracing::warn!(task = %task_id, "LAUNCH while shutting down; ignored");
-            return;
-        }
-        let spec = compute::decode_spec(task.data.as_deref());
-        let description = spec.as_ref().map_or_else(
-            |_| "an undecodable partition spec".into(),
-            compute::describe,
-        );
-        tracing::info!(task = %task_id, partition = %description, "launching");
-        let running = self.source.status(
-            &task.task_id,
-            TaskState::TaskRunning,
-            format!("computing {description}"),
-            None,
-        );
-        self.send(running, true);
-        let serial = self.tasks.next_serial();
-        let cancel = CancellationToken::new();
-        let (data, outcome_tx, stop) = (self.data.clone(), self.outcome_tx.clone(), cancel.clone());
-        let id = task_id.clone();
-        let work = tokio::spawn(async move {
-            let result = match spec {
-                Ok(spec) => compute::compute(&spec, &data, stop).await,
-                Err(failure) => Err(failure),
-            };
-            let _ = outcome_tx.send(Outcome {
-                task_id: id,
-                serial,
-                result,
-            });
-        });
-        self.tasks.insert(task, description, serial, cancel, work);
-    }
-
-    fn task_ended(&mut self, outcome: Outcome, connected: bool) {
-        let Some(task) = self.tasks.finish(&outcome.task_id, outcome.serial) else {
-            tracing::debug!(task = %outcome.task_id, "outcome of a killed task dropped");
-            return;
-        };
-        let elapsed = task.started.elapsed();
-        let status = match outcome.result {
-            Ok(summary) => {
-                let rows = summary.count();
-                tracing::info!(
-                    task = %outcome.task_id,
-                    partition = %task.description,
-                    rows,
-                    ?elapsed,
-                    "partition computed"
-                );
-                self.source.status(
-                    &task.info.task_id,
-                    TaskState::TaskFinished,
-                    format!("{rows} rows"),
-                    Some(summary.to_bytes()),
-                )
-            }
-            Err(failure) => {
-                tracing::warn!(
-                    task = %outcome.task_id,
-                    partition = %task.description,
-                    kind = ?failure.kind,
-                    cause = %failure.message,
-                    ?elapsed,
-                    "partition failed"
-                );
-                self.source.status(
-                    &task.info.task_id,
-                    TaskState::TaskFailed,
-                    failure.message.clone(),
-                    Some(failure.to_bytes()),
-                )
-            }
-        };
-        self.send(status, connected);
-    }
-
-    fn kill(&mut self, task_id: &str) {
-        match self.tasks.kill(task_id) {
-            Some(task) => {
-                tracing::info!(
-                    task = %task_id,
-                    partition = %task.description,
-                    after = ?task.started.elapsed(),
-                    "task killed"
-                );
-                let status = self.source.status(
-                    &task.info.task_id,
-                    TaskState::TaskKilled,
-                    "killed by the framework",
-                    None,
-                );
-                self.send(status, true);
-            }
-            None if self.tasks.knows(task_id) => {
-                tracing::debug!(task = %task_id, "KILL of a task that already ended");
-            }
-            None => tracing::warn!(task = %task_id, "KILL of an unknown task; ignored"),
-        }
-    }
-
     fn acknowledged(&mut self, task_id: &str, uuid: &[u8]) {
         match self.updates.acknowledge(uuid) {
             Some(status) => {
                 tracing::debug!(task = %task_id, "update acknowledged");
                 if TaskState::try_from(status.state).is_ok_and(is_terminal) {
-                    self.tasks.final_update_acknowledged(&status.task_id.value);
+                    self.leases.final_update_acknowledged(&status.task_id.value);
                 }
             }
             None => tracing::debug!(task = %task_id, "acknowledgement of an unknown update"),
         }
     }
 
-    fn shutdown(&mut self) {
-        if self.shutdown_deadline.is_some() {
-            return;
-        }
-        let grace = self.config.shutdown_grace_period;
-        let margin = SHUTDOWN_MARGIN.min(grace / 5);
-        self.shutdown_deadline = Some(Instant::now() + grace - margin);
-        let killed = self.tasks.kill_all();
-        tracing::info!(tasks = killed.len(), ?grace, "SHUTDOWN: killing every task");
-        for task in killed {
-            let status = self.source.status(
-                &task.info.task_id,
-                TaskState::TaskKilled,
-                "the executor is shutting down",
-                None,
-            );
-            self.send(status, true);
-        }
-    }
-
     /// Keeps `status` until acknowledged, and sends it now if subscribed
     /// (otherwise it goes into the next SUBSCRIBE).
-    fn send(&mut self, status: TaskStatus, connected: bool) {
+    pub(crate) fn send(&mut self, status: TaskStatus) {
         self.updates.insert(status.clone());
-        if connected {
+        if self.connected {
             self.sender.send(status);
         }
     }

@@ -1,21 +1,24 @@
-//! The executor against a scripted fake agent over loopback: reliable
-//! updates across a re-subscription, the bearer token on every call,
-//! exiting when the agent is lost (without checkpointing, or after the
-//! recovery timeout), SHUTDOWN within the grace period, and a clear error
-//! for a missing environment variable.
+//! The executor against a scripted fake agent over loopback (and a fake
+//! driver channel for its leases' work): reliable updates across a
+//! re-subscription, the bearer token on every call, exiting when the
+//! agent is lost (without checkpointing, or after the recovery timeout),
+//! SHUTDOWN within the grace period, the leases of a launch group sharing
+//! one channel, and a clear error for a missing environment variable.
 
 mod support;
 
 use std::time::{Duration, Instant};
 
-use rmesos_common::stats::ColumnSummary;
 use rmesos_common::wire::executor::{Event, call, event};
 use rmesos_common::wire::v1::{TaskGroupInfo, TaskState};
-use support::data_server::DataServer;
+use support::data_server::{DataServer, TOKEN};
+use support::driver::FakeDriver;
 use support::fake_agent::{
     ExecutorProcess, FakeAgent, RecordedCall, acknowledged, launch, shutdown, task_info, updates,
 };
 use support::{LogOnFailure, csv_source, spec, values, write_csv};
+
+const HEARTBEAT: Duration = Duration::from_millis(200);
 
 fn subscribes(calls: &[RecordedCall]) -> Vec<&RecordedCall> {
     calls
@@ -43,19 +46,18 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         .wait_for("SUBSCRIBE", |c| subscribes(c).len() == 1)
         .await;
 
-    let data = spec(0, csv_source(&csv, 0..u64::MAX)).to_bytes().unwrap();
-    agent.send(launch(task_info("t1", data)));
-    // The agent takes both updates (202) but acknowledges neither.
-    let calls = agent
-        .wait_for("RUNNING and FINISHED", |c| updates(c).len() == 2)
-        .await;
+    let driver = FakeDriver::start(HEARTBEAT).await;
+    agent.send(launch(task_info("l1", driver.grant(1))));
+    // The agent takes the update (202) but does not acknowledge it.
+    let calls = agent.wait_for("RUNNING", |c| updates(c).len() == 1).await;
     let sent = updates(&calls);
     assert_eq!(sent[0].state, TaskState::TaskRunning as i32);
-    assert_eq!(sent[1].state, TaskState::TaskFinished as i32);
-    let summary = ColumnSummary::from_bytes(sent[1].data.as_deref().unwrap()).unwrap();
-    assert_eq!(summary.count(), 50);
-    assert_eq!(sent[1].message.as_deref(), Some("50 rows"));
-    assert_eq!(sent[1].agent_id.as_ref().unwrap().value, "fake-agent-S0");
+    assert_eq!(sent[0].message.as_deref(), Some("lease of 1 slot"));
+    assert_eq!(sent[0].agent_id.as_ref().unwrap().value, "fake-agent-S0");
+    driver.wait_for_stream(1).await;
+    driver.assign(1, spec(0, csv_source(&csv, 0..u64::MAX)));
+    let seen = driver.wait_for("a result", |s| s.results.len() == 1).await;
+    assert_eq!(seen.results_of(1)[0].count(), 50);
 
     // The agent restarts: the stream ends, SUBSCRIBE is refused a while.
     agent.refuse_subscribe(true);
@@ -63,10 +65,13 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
     agent
         .wait_for("a refused SUBSCRIBE", |c| subscribes(c).len() >= 2)
         .await;
+    // The lease's work goes on without the agent.
+    driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
+    driver.wait_for("a second result", |s| s.results.len() == 2).await;
     agent.refuse_subscribe(false);
     let calls = agent
         .wait_for("a taken SUBSCRIBE", |c| {
-            subscribes(c).len() >= 3 && updates(c).len() == 2
+            subscribes(c).len() >= 3 && updates(c).len() == 1
         })
         .await;
     let resubscribe = subscribes(&calls)
@@ -81,17 +86,13 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         .iter()
         .map(|u| u.status.uuid.clone())
         .collect();
-    assert_eq!(
-        listed,
-        vec![sent[0].uuid.clone(), sent[1].uuid.clone()],
-        "both, in order"
-    );
+    assert_eq!(listed, vec![sent[0].uuid.clone()], "the lease's RUNNING");
     let tasks: Vec<_> = resubscribe
         .unacknowledged_tasks
         .iter()
         .map(|t| t.task_id.value.as_str())
         .collect();
-    assert_eq!(tasks, ["t1"], "its final update is unacknowledged");
+    assert_eq!(tasks, ["l1"], "the lease is live");
     assert!(
         calls
             .iter()
@@ -99,11 +100,13 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         "every call carries the token: {calls:#?}"
     );
 
-    // Acknowledged now: nothing is pending, so SHUTDOWN ends it at once.
-    for status in &sent {
-        agent.send(acknowledged("t1", status.uuid.as_deref().unwrap()));
-    }
+    // SHUTDOWN kills the lease; once that is acknowledged, it exits.
+    agent.send(acknowledged("l1", sent[0].uuid.as_deref().unwrap()));
     agent.send(shutdown());
+    let calls = agent.wait_for("KILLED", |c| updates(c).len() == 2).await;
+    let killed = &updates(&calls)[1];
+    assert_eq!(killed.state, TaskState::TaskKilled as i32);
+    agent.send(acknowledged("l1", killed.uuid.as_deref().unwrap()));
     let status = executor.exit_within(Duration::from_secs(3)).await;
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
     assert_eq!(
@@ -111,8 +114,11 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         2,
         "nothing sent twice as UPDATE"
     );
+    let seen = driver.seen();
+    assert_eq!((seen.results.len(), seen.failures.len()), (2, 0));
     let log = std::fs::read_to_string(&_log.0).unwrap();
     assert!(!log.contains("agent-t0ken"), "the token is never logged");
+    assert!(!log.contains(TOKEN), "the channel's token is never logged");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,11 +189,11 @@ async fn shutdown_kills_tasks_and_exits_within_the_grace_period_without_acks() {
         rows: 0..1_000_000,
         ncols: 2,
     };
-    agent.send(launch(task_info(
-        "s1",
-        spec(3, stalled).to_bytes().unwrap(),
-    )));
+    let driver = FakeDriver::start(HEARTBEAT).await;
+    agent.send(launch(task_info("l1", driver.grant(2))));
     agent.wait_for("RUNNING", |c| updates(c).len() == 1).await;
+    driver.wait_for_stream(1).await;
+    driver.assign(1, spec(3, stalled));
     server.wait_for_stall_request().await;
 
     let asked = Instant::now();
@@ -206,10 +212,12 @@ async fn shutdown_kills_tasks_and_exits_within_the_grace_period_without_acks() {
     let sent = updates(&agent.calls());
     assert_eq!(sent.len(), 2, "{sent:#?}");
     assert_eq!(sent[1].state, TaskState::TaskKilled as i32);
+    let seen = driver.seen();
+    assert_eq!(seen.reports_of(1), 0, "a killed attempt reports nothing");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_task_of_a_launch_group_runs_and_unknown_events_are_ignored() {
+async fn the_leases_of_a_launch_group_share_one_channel_and_unknown_events_are_ignored() {
     let dir = tempfile::tempdir().unwrap();
     let log = LogOnFailure(dir.path().join("executor.log"));
     let csv = dir.path().join("g.csv");
@@ -230,26 +238,35 @@ async fn each_task_of_a_launch_group_runs_and_unknown_events_are_ignored() {
             ..Default::default()
         });
     }
-    let data = |id| spec(id, csv_source(&csv, 0..u64::MAX)).to_bytes().unwrap();
+    let driver = FakeDriver::start(HEARTBEAT).await;
     agent.send(Event {
         r#type: Some(event::Type::LaunchGroup as i32),
         launch_group: Some(event::LaunchGroup {
             task_group: TaskGroupInfo {
-                tasks: vec![task_info("g1", data(0)), task_info("g2", data(1))],
+                tasks: vec![
+                    task_info("g1", driver.grant(1)),
+                    task_info("g2", driver.grant(2)),
+                ],
             },
         }),
         ..Default::default()
     });
-    let calls = agent
-        .wait_for("four updates", |c| updates(c).len() == 4)
-        .await;
-    let finished: Vec<_> = updates(&calls)
+    let calls = agent.wait_for("two RUNNING", |c| updates(c).len() == 2).await;
+    let running: Vec<_> = updates(&calls)
         .into_iter()
-        .filter(|s| s.state == TaskState::TaskFinished as i32)
-        .map(|s| s.task_id.value)
+        .map(|s| (s.task_id.value, s.state, s.message.unwrap_or_default()))
         .collect();
-    assert_eq!(finished.len(), 2, "{finished:?}");
-    assert!(finished.contains(&"g1".to_owned()) && finished.contains(&"g2".to_owned()));
+    let state = TaskState::TaskRunning as i32;
+    assert!(running.contains(&("g1".into(), state, "lease of 1 slot".into())), "{running:?}");
+    assert!(running.contains(&("g2".into(), state, "lease of 2 slots".into())), "{running:?}");
+    driver.wait_for_stream(1).await;
+    for attempt in 1..=3 {
+        driver.assign(attempt, spec(attempt as u32, csv_source(&csv, 0..u64::MAX)));
+    }
+    let seen = driver.wait_for("three results", |s| s.results.len() == 3).await;
+    assert!((1..=3).all(|a| seen.results_of(a).len() == 1), "{seen:#?}");
+    assert!(seen.results.iter().all(|(_, s)| s.count() == 30));
+    assert_eq!(seen.event_requests, 1, "one channel for both leases");
     assert!(executor.is_running(), "still serving after unknown events");
 }
 

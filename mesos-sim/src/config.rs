@@ -53,6 +53,11 @@ pub struct ClusterConfig {
     /// that want fast offers shorten it.
     pub allocation_interval: Duration,
     pub authentication: Option<Credential>,
+    /// Extra environment for the executors one agent starts, as
+    /// `(agent index, name, value)`: added after the `CommandInfo`'s own,
+    /// so that a test can give one agent's executors a fault (a straggler,
+    /// say). Empty by default.
+    pub executor_env: Vec<(usize, String, String)>,
 }
 
 impl Default for ClusterConfig {
@@ -69,6 +74,7 @@ impl Default for ClusterConfig {
             status_update_retry: Duration::from_secs(10),
             allocation_interval: DEFAULT_ALLOCATION_INTERVAL,
             authentication: None,
+            executor_env: Vec::new(),
         }
     }
 }

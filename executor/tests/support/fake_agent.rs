@@ -206,6 +206,17 @@ pub fn acknowledged(task: &str, uuid: &[u8]) -> Event {
     }
 }
 
+pub fn kill(task: &str) -> Event {
+    Event {
+        r#type: Some(event::Type::Kill as i32),
+        kill: Some(event::Kill {
+            task_id: TaskId { value: task.into() },
+            kill_policy: None,
+        }),
+        ..Default::default()
+    }
+}
+
 pub fn shutdown() -> Event {
     Event {
         r#type: Some(event::Type::Shutdown as i32),
@@ -224,6 +235,20 @@ pub fn task_info(id: &str, data: Vec<u8>) -> v1::TaskInfo {
         data: Some(data),
         ..Default::default()
     }
+}
+
+/// Acknowledges every update the executor has sent so far.
+pub fn acknowledge_all(agent: &FakeAgent) {
+    for status in updates(&agent.calls()) {
+        let uuid = status.uuid.unwrap_or_default();
+        agent.send(acknowledged(&status.task_id.value, &uuid));
+    }
+}
+
+/// The statuses of `task`'s UPDATE calls among `calls`, in order.
+pub fn updates_of(calls: &[RecordedCall], task: &str) -> Vec<v1::TaskStatus> {
+    let all = updates(calls).into_iter();
+    all.filter(|s| s.task_id.value == task).collect()
 }
 
 /// The statuses of the UPDATE calls among `calls`.

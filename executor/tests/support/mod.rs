@@ -1,11 +1,13 @@
 //! Helpers for the executor's tests: a scheduler driving the simulated
-//! cluster (`scheduler`), a stand-in data server (`data_server`) and one
-//! that stalls on raw TCP (`stalling_server`), a scripted fake agent
-//! (`fake_agent`), and small data files.
+//! cluster (`scheduler`), a fake driver channel that assigns partitions
+//! and records reports (`driver`), a stand-in data server
+//! (`data_server`) and one that stalls on raw TCP (`stalling_server`), a
+//! scripted fake agent (`fake_agent`), and small data files.
 
 #![allow(dead_code)] // each test file uses a different subset
 
 pub mod data_server;
+pub mod driver;
 pub mod fake_agent;
 pub mod scheduler;
 pub mod stalling_server;

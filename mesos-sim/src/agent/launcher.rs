@@ -134,6 +134,14 @@ async fn try_start(shared: &Arc<Shared>, start: &StartExecutor) -> anyhow::Resul
     for variable in command.environment.iter().flat_map(|e| &e.variables) {
         process.env(&variable.name, variable.value.as_deref().unwrap_or(""));
     }
+    for (_, name, value) in shared
+        .config
+        .executor_env
+        .iter()
+        .filter(|(agent, ..)| *agent == start.agent)
+    {
+        process.env(name, value);
+    }
     let mut child = process.spawn()?;
     let (kill, killed) = oneshot::channel();
     if let Some(run) = shared.registry().agents[start.agent]
