@@ -88,7 +88,11 @@ async fn partitions_run_on_a_few_leases_that_the_next_job_reuses() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_work_goes_on_while_no_master_runs() {
     init_tracing();
-    let setup = start_sim(2, |c| c.agent_cpus = 2.2).await;
+    let setup = start_sim(2, |c| {
+        c.masters = 1;
+        c.agent_cpus = 2.2;
+    })
+    .await;
     let cluster = connect(&setup, settings()).await;
     let values = rows(96_000, 4);
     let (job, recorder) = submit_running(&cluster, values.clone(), 4, ("masterless", 96), 4).await;
