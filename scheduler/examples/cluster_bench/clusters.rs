@@ -104,6 +104,18 @@ impl Target {
         }
     }
 
+    /// Kills agent `index` with its executors (SIGKILL on real Mesos; the
+    /// simulator removes the agent, which kills its executors).
+    pub async fn kill_agent(&mut self, index: usize) -> anyhow::Result<()> {
+        match self {
+            Target::Simulated { sim, .. } => sim.remove_agent(index).await,
+            Target::Real(mesos) => {
+                mesos.kill_agent(index);
+                Ok(())
+            }
+        }
+    }
+
     /// Stops the cluster (real daemons and their executors are killed).
     pub async fn shutdown(self) {
         match self {

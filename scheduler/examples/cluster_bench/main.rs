@@ -11,6 +11,7 @@
 
 mod clusters;
 mod measure;
+mod mid_job;
 mod memory;
 mod session;
 mod table;
@@ -36,6 +37,9 @@ struct Args {
     /// Partitions of the many-partition job.
     #[arg(long, default_value_t = 400)]
     many_partitions: u32,
+    /// Partitions of the tiny job (2 rows each).
+    #[arg(long, default_value_t = 1000)]
+    tiny_partitions: u32,
     /// Leave out the simulator's memory figures (1 GiB datasets).
     #[arg(long)]
     no_memory: bool,
@@ -63,6 +67,7 @@ async fn main() -> anyhow::Result<()> {
         many_rows: args.many_rows,
         many_partitions: args.many_partitions,
         failovers: args.failovers,
+        tiny_partitions: args.tiny_partitions,
     };
     let mut columns = Vec::new();
     let mut memory_rows = None;
@@ -125,6 +130,9 @@ async fn run_on(
                     .await
                     .inspect_err(|e| eprintln!("memory figures failed: {e:#}"))
                     .ok();
+            }
+            if figures.error.is_none() {
+                measure::agent_killed_mid_job(&mut target, &cluster, plan, &mut figures).await;
             }
             if let Err(error) = cluster.shutdown().await {
                 eprintln!("the session did not stop cleanly: {error}");

@@ -13,6 +13,7 @@ use rmesos_scheduler::cluster::Cluster;
 use rmesos_scheduler::engine::{Dataset, JobPlan, NoProgress};
 
 use crate::clusters::Target;
+use crate::mid_job::{Fault, tiny, with_fault};
 
 /// How much to measure.
 #[derive(Clone, Copy, Debug)]
@@ -25,6 +26,8 @@ pub struct Plan {
     pub many_partitions: u32,
     /// Leader failovers (the median is reported).
     pub failovers: usize,
+    /// Partitions of the tiny job.
+    pub tiny_partitions: u32,
 }
 
 /// Rows x 16 columns of the served job, and its partitions.
@@ -41,6 +44,13 @@ pub struct Figures {
     pub seed_warm: Option<Duration>,
     pub served: Option<Duration>,
     pub many: Option<Duration>,
+    /// The many-partition job with the leader killed at 30%: the whole
+    /// job, and from the kill to its end.
+    pub many_failover: Option<(Duration, Duration)>,
+    pub tiny: Option<Duration>,
+    /// A job whose agent is killed at 10%: the whole job, and from the
+    /// kill to its end.
+    pub agent_loss: Option<(Duration, Duration)>,
     /// One per failover, sorted.
     pub failovers: Vec<Duration>,
     /// Why the figures stop early.
@@ -53,8 +63,53 @@ pub async fn measure(target: &mut Target, cluster: &Cluster, plan: Plan, figures
         figures.error = Some(format!("{error:#}"));
         return;
     }
+    if let Err(error) = leader_killed_mid_job(target, cluster, plan, figures).await {
+        figures.error = Some(format!("leader killed mid-job: {error:#}"));
+        return;
+    }
     if let Err(error) = failovers(target, cluster, plan.failovers, figures).await {
         figures.error = Some(format!("failover: {error:#}"));
+    }
+}
+
+/// The many-partition job, its leading master killed at 30%.
+async fn leader_killed_mid_job(
+    target: &mut Target,
+    cluster: &Cluster,
+    plan: Plan,
+    figures: &mut Figures,
+) -> anyhow::Result<()> {
+    let many = table(plan.many_rows)?;
+    let job = (&many, plan.many_partitions);
+    let (total, after, dead) = with_fault(target, cluster, job, Fault::KillLeader, 0.3).await?;
+    figures.many_failover = Some((total, after));
+    if let Some(dead) = dead {
+        target
+            .restart_master(dead)
+            .await
+            .with_context(|| format!("restarting master {dead}"))?;
+    }
+    Ok(())
+}
+
+/// The many-partition job, agent 0 and its executors killed at 10%.
+/// Last: the cluster has one agent fewer afterwards.
+pub async fn agent_killed_mid_job(
+    target: &mut Target,
+    cluster: &Cluster,
+    plan: Plan,
+    figures: &mut Figures,
+) {
+    let result = async {
+        let many = table(plan.many_rows)?;
+        let job = (&many, plan.many_partitions);
+        let (total, after, _) = with_fault(target, cluster, job, Fault::KillAgent, 0.1).await?;
+        anyhow::Ok((total, after))
+    }
+    .await;
+    match result {
+        Ok(figure) => figures.agent_loss = Some(figure),
+        Err(error) => figures.error = Some(format!("agent killed mid-job: {error:#}")),
     }
 }
 
@@ -71,6 +126,8 @@ async fn jobs(cluster: &Cluster, plan: Plan, figures: &mut Figures) -> anyhow::R
     drop(served);
     let many = table(plan.many_rows)?;
     figures.many = Some(timed(cluster, &many, "many", plan.many_partitions).await?);
+    drop(many);
+    figures.tiny = Some(tiny(cluster, plan.tiny_partitions).await?);
     Ok(())
 }
 
