@@ -175,7 +175,12 @@ impl Runner {
         if let Some(driver) = &self.driver {
             driver.channel.stop();
         }
-        tracing::info!(?exit, cancelled, ?grace, "closing: waiting for acknowledgements");
+        tracing::info!(
+            ?exit,
+            cancelled,
+            ?grace,
+            "closing: waiting for acknowledgements"
+        );
         self.closing = Some(Closing {
             deadline: Instant::now() + grace - margin,
             exit,

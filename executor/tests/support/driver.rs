@@ -175,7 +175,17 @@ impl FakeDriver {
     /// Polls what the driver saw until `cond` holds; fails after the
     /// deadline naming `what`.
     pub async fn wait_for(&self, what: &str, cond: impl Fn(&Seen) -> bool) -> Seen {
-        let deadline = Instant::now() + DEADLINE;
+        self.wait_for_within(DEADLINE, what, cond).await
+    }
+
+    /// `wait_for` with a deadline of `limit`.
+    pub async fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        cond: impl Fn(&Seen) -> bool,
+    ) -> Seen {
+        let deadline = Instant::now() + limit;
         loop {
             let seen = self.seen();
             if cond(&seen) {
