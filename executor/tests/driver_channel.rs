@@ -4,7 +4,8 @@
 //! that reports nothing; a bad lease grant; KILL of leases, the last one
 //! ending the executor; the driver stopping (every lease TASK_FAILED after
 //! the data timeout), or forgetting the executor (404: at once); the
-//! heartbeats; a silent stream replaced; the test-only straggler delay.
+//! heartbeats; a silent stream replaced; reports retried past 503s; the
+//! test-only straggler delay.
 
 mod support;
 
@@ -395,4 +396,30 @@ async fn the_straggler_fault_delays_every_partition() {
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(s.driver.seen().reports_of(2), 0, "cancelled while delayed");
     assert!(s.log_text().contains("test fault"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_the_driver_cannot_take_yet_is_posted_again() {
+    let s = setup(&[("RMESOS_DATA_TIMEOUT_SECS", "10")]).await;
+    let csv = s.dir.path().join("x.csv");
+    write_csv(&csv, &values(20, 2), 2);
+    s.lease("l1", 1).await;
+    s.driver.wait_for_stream(1).await;
+    s.driver.refuse_reports(3);
+    s.driver.assign(1, spec(0, csv_source(&csv, 0..u64::MAX)));
+    let seen = s
+        .driver
+        .wait_for("a result", |d| d.results.len() == 1)
+        .await;
+    assert_eq!(seen.report_posts, 4, "three refused, then taken");
+    assert_eq!(seen.results_of(1)[0].count(), 20);
+    assert!(s.log_text().contains("report not taken; retrying"));
+    // Taken once: posting stops (the next report is the next one POSTed).
+    s.driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
+    let seen = s
+        .driver
+        .wait_for("a result", |d| d.results.len() == 2)
+        .await;
+    assert_eq!(seen.report_posts, 5, "{seen:#?}");
+    assert_eq!(updates(&s.agent.calls()).len(), 1, "the lease still runs");
 }

@@ -41,6 +41,8 @@ pub struct Seen {
     pub failures: Vec<(u64, TaskFailure)>,
     /// When each heartbeat POST arrived.
     pub heartbeats: Vec<Instant>,
+    /// Report POSTs, including those answered 503.
+    pub report_posts: usize,
 }
 
 impl Seen {
@@ -72,6 +74,8 @@ struct DriverState {
     stopped: bool,
     /// Streams send no heartbeats.
     quiet: bool,
+    /// Report POSTs still to answer 503.
+    refuse_reports: usize,
 }
 
 type Shared = Arc<Mutex<DriverState>>;
@@ -151,6 +155,12 @@ impl FakeDriver {
     /// Streams opened from now on carry no heartbeat.
     pub fn keep_quiet(&self) {
         self.state().quiet = true;
+    }
+
+    /// Answers the next `count` report POSTs 503 (a driver busy or
+    /// restarting its data server).
+    pub fn refuse_reports(&self, count: usize) {
+        self.state().refuse_reports = count;
     }
 
     /// Answers 404 to everything from now on (the executor was declared
@@ -290,6 +300,11 @@ async fn report(
         return answer;
     }
     let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    state.seen.report_posts += 1;
+    if state.refuse_reports > 0 {
+        state.refuse_reports -= 1;
+        return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+    }
     match kind.as_str() {
         "result" => match ColumnSummary::from_bytes(&body) {
             Ok(summary) => state.seen.results.push((attempt, summary)),
