@@ -321,14 +321,12 @@ impl Runner {
         match event.r#type() {
             event::Type::Launch => {
                 if let Some(launch) = event.launch {
-                    self.launch(launch.task);
+                    self.launch_all([launch.task]);
                 }
             }
             event::Type::LaunchGroup => {
                 let tasks = event.launch_group.map(|g| g.task_group.tasks);
-                for task in tasks.into_iter().flatten() {
-                    self.launch(task);
-                }
+                self.launch_all(tasks.into_iter().flatten());
             }
             event::Type::Kill => {
                 if let Some(kill) = event.kill {

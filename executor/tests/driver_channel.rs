@@ -17,8 +17,8 @@ use rmesos_common::wire::v1::{TaskState, TaskStatus};
 use support::data_server::{DataServer, TOKEN};
 use support::driver::{CHANNEL_EXECUTOR, FakeDriver};
 use support::fake_agent::{
-    ExecutorProcess, FakeAgent, RecordedCall, acknowledge_all, kill, launch, task_info, updates,
-    updates_of,
+    ExecutorProcess, FakeAgent, RecordedCall, acknowledge_all, kill, launch, launch_group,
+    task_info, updates, updates_of,
 };
 use support::{LogOnFailure, csv_source, spec, values, write_csv, write_npy};
 
@@ -240,6 +240,18 @@ async fn a_bad_grant_fails_its_lease_as_bad_input_and_with_no_lease_left_the_exe
         0,
         "no channel for a bad grant"
     );
+
+    // A bad grant and a good one in one group: the good one runs.
+    let mut s = setup(&[]).await;
+    let group = vec![
+        task_info("bad", b"partition".to_vec()),
+        task_info("good", s.driver.grant(1)),
+    ];
+    s.agent.send(launch_group(group));
+    s.update_in("bad", TaskState::TaskFailed).await;
+    s.update_in("good", TaskState::TaskRunning).await;
+    s.driver.wait_for_stream(1).await;
+    assert!(s.executor.is_running());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
