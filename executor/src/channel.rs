@@ -40,8 +40,13 @@ const LONGEST_RETRY: Duration = Duration::from_secs(5);
 /// What the driver asked for, or that it is gone.
 #[derive(Debug)]
 pub enum FromDriver {
-    Assign { attempt: u64, spec: Box<PartitionSpec> },
-    Cancel { attempt: u64 },
+    Assign {
+        attempt: u64,
+        spec: Box<PartitionSpec>,
+    },
+    Cancel {
+        attempt: u64,
+    },
     /// The driver is gone (silent for the data timeout, or it forgot this
     /// executor): the sentence says which, naming the redacted channel.
     Gone(String),
@@ -50,7 +55,7 @@ pub enum FromDriver {
 /// An attempt's outcome, as it is reported.
 #[derive(Debug)]
 pub enum Report {
-    Result(ColumnSummary),
+    Result(Box<ColumnSummary>),
     Failure(TaskFailure),
 }
 
@@ -352,7 +357,11 @@ async fn deliver(inner: Arc<Inner>, attempt: u64, report: Report) {
             summary.to_bytes(),
             "application/octet-stream",
         ),
-        Report::Failure(failure) => (failure_path(attempt), failure.to_bytes(), "application/json"),
+        Report::Failure(failure) => (
+            failure_path(attempt),
+            failure.to_bytes(),
+            "application/json",
+        ),
     };
     let url = inner.at(&path);
     let deadline = Instant::now() + inner.data_timeout;

@@ -393,7 +393,10 @@ mod tests {
         let config = Config::from_lookup(env(&pairs)).unwrap();
         let expected = cfg!(debug_assertions).then_some(Duration::from_millis(250));
         assert_eq!(config.partition_delay, expected);
-        assert_eq!(Config::from_lookup(env(&BASE)).unwrap().partition_delay, None);
+        assert_eq!(
+            Config::from_lookup(env(&BASE)).unwrap().partition_delay,
+            None
+        );
         let mut pairs = BASE.to_vec();
         pairs.push((PARTITION_DELAY_VARIABLE, "soon"));
         let result = Config::from_lookup(env(&pairs));

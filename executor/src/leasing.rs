@@ -20,7 +20,17 @@ use crate::runner::{Closing, DriverLink, Exit, Runner};
 const SHUTDOWN_MARGIN: Duration = Duration::from_secs(1);
 
 impl Runner {
-    pub(crate) fn launch(&mut self, task: TaskInfo) {
+    /// Takes the leases of a LAUNCH or LAUNCH_GROUP; when none of them
+    /// (nor any earlier one) is live, the executor has nothing to do and
+    /// exits.
+    pub(crate) fn launch_all(&mut self, tasks: impl IntoIterator<Item = TaskInfo>) {
+        for task in tasks {
+            self.launch(task);
+        }
+        self.close_if_no_lease_left();
+    }
+
+    fn launch(&mut self, task: TaskInfo) {
         let task_id = task.task_id.value.clone();
         if self.leases.knows(&task_id) {
             tracing::warn!(lease = %task_id, "LAUNCH of a lease already known; ignored");
@@ -38,14 +48,12 @@ impl Runner {
             Ok(grant) => grant,
             Err(message) => {
                 tracing::error!(lease = %task_id, %message, "a bad lease grant");
-                self.refuse(task, TaskFailure::new(FailureKind::BadInput, message));
-                return self.close_if_no_lease_left();
+                return self.refuse(task, TaskFailure::new(FailureKind::BadInput, message));
             }
         };
         if let Err(message) = self.connect_driver(&grant) {
             tracing::error!(lease = %task_id, %message, "cannot start the driver channel");
-            self.refuse(task, TaskFailure::new(FailureKind::Internal, message));
-            return self.close_if_no_lease_left();
+            return self.refuse(task, TaskFailure::new(FailureKind::Internal, message));
         }
         let slots = grant.slots;
         let message = format!("lease of {slots} slot{}", if slots == 1 { "" } else { "s" });
@@ -175,7 +183,12 @@ impl Runner {
         if let Some(driver) = &self.driver {
             driver.channel.stop();
         }
-        tracing::info!(?exit, cancelled, ?grace, "closing: waiting for acknowledgements");
+        tracing::info!(
+            ?exit,
+            cancelled,
+            ?grace,
+            "closing: waiting for acknowledgements"
+        );
         self.closing = Some(Closing {
             deadline: Instant::now() + grace - margin,
             exit,

@@ -110,7 +110,10 @@ pub async fn run(config: Config) -> Exit {
         Err(error) => return Exit::Setup(format!("cannot build an HTTP client: {error}")),
     };
     if let Some(delay) = config.partition_delay {
-        tracing::warn!(?delay, "test fault: every partition waits before it is computed");
+        tracing::warn!(
+            ?delay,
+            "test fault: every partition waits before it is computed"
+        );
     }
     let (outcome_tx, outcomes) = mpsc::unbounded_channel();
     let mut runner = Runner {
@@ -172,7 +175,7 @@ impl Runner {
                     Ok(())
                 }
                 Step::Driver(message) => {
-                    self.from_driver(message);
+                    self.driver_said(message);
                     Ok(())
                 }
                 Step::Reconnect => self.reconnect(&mut link).await,
@@ -214,7 +217,10 @@ impl Runner {
 
     /// The closing deadline passed with updates unacknowledged.
     fn closing_deadline(&mut self) -> Exit {
-        let exit = self.closing.as_ref().map_or(Exit::Shutdown, |c| c.exit.clone());
+        let exit = self
+            .closing
+            .as_ref()
+            .map_or(Exit::Shutdown, |c| c.exit.clone());
         tracing::warn!(
             unacknowledged = self.updates.len(),
             ?exit,
@@ -315,14 +321,12 @@ impl Runner {
         match event.r#type() {
             event::Type::Launch => {
                 if let Some(launch) = event.launch {
-                    self.launch(launch.task);
+                    self.launch_all([launch.task]);
                 }
             }
             event::Type::LaunchGroup => {
                 let tasks = event.launch_group.map(|g| g.task_group.tasks);
-                for task in tasks.into_iter().flatten() {
-                    self.launch(task);
-                }
+                self.launch_all(tasks.into_iter().flatten());
             }
             event::Type::Kill => {
                 if let Some(kill) = event.kill {

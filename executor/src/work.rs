@@ -12,7 +12,7 @@ use crate::compute;
 use crate::runner::Runner;
 
 impl Runner {
-    pub(crate) fn from_driver(&mut self, message: FromDriver) {
+    pub(crate) fn driver_said(&mut self, message: FromDriver) {
         match message {
             FromDriver::Assign { attempt, spec } => self.assign(attempt, *spec),
             FromDriver::Cancel { attempt } => self.cancel(attempt),
@@ -53,7 +53,10 @@ impl Runner {
 
     pub(crate) fn attempt_ended(&mut self, outcome: Outcome) {
         let Some(ended) = self.attempts.finish(&outcome) else {
-            tracing::debug!(attempt = outcome.attempt, "outcome of a cancelled attempt dropped");
+            tracing::debug!(
+                attempt = outcome.attempt,
+                "outcome of a cancelled attempt dropped"
+            );
             return;
         };
         let Some(driver) = &self.driver else {
@@ -70,7 +73,7 @@ impl Runner {
                     ?elapsed,
                     "partition computed"
                 );
-                Report::Result(summary)
+                Report::Result(Box::new(summary))
             }
             Err(failure) => {
                 tracing::warn!(

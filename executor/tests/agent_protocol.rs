@@ -67,7 +67,9 @@ async fn unacknowledged_updates_and_tasks_are_listed_when_subscribing_again() {
         .await;
     // The lease's work goes on without the agent.
     driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
-    driver.wait_for("a second result", |s| s.results.len() == 2).await;
+    driver
+        .wait_for("a second result", |s| s.results.len() == 2)
+        .await;
     agent.refuse_subscribe(false);
     let calls = agent
         .wait_for("a taken SUBSCRIBE", |c| {
@@ -251,19 +253,29 @@ async fn the_leases_of_a_launch_group_share_one_channel_and_unknown_events_are_i
         }),
         ..Default::default()
     });
-    let calls = agent.wait_for("two RUNNING", |c| updates(c).len() == 2).await;
+    let calls = agent
+        .wait_for("two RUNNING", |c| updates(c).len() == 2)
+        .await;
     let running: Vec<_> = updates(&calls)
         .into_iter()
         .map(|s| (s.task_id.value, s.state, s.message.unwrap_or_default()))
         .collect();
     let state = TaskState::TaskRunning as i32;
-    assert!(running.contains(&("g1".into(), state, "lease of 1 slot".into())), "{running:?}");
-    assert!(running.contains(&("g2".into(), state, "lease of 2 slots".into())), "{running:?}");
+    assert!(
+        running.contains(&("g1".into(), state, "lease of 1 slot".into())),
+        "{running:?}"
+    );
+    assert!(
+        running.contains(&("g2".into(), state, "lease of 2 slots".into())),
+        "{running:?}"
+    );
     driver.wait_for_stream(1).await;
     for attempt in 1..=3 {
         driver.assign(attempt, spec(attempt as u32, csv_source(&csv, 0..u64::MAX)));
     }
-    let seen = driver.wait_for("three results", |s| s.results.len() == 3).await;
+    let seen = driver
+        .wait_for("three results", |s| s.results.len() == 3)
+        .await;
     assert!((1..=3).all(|a| seen.results_of(a).len() == 1), "{seen:#?}");
     assert!(seen.results.iter().all(|(_, s)| s.count() == 30));
     assert_eq!(seen.event_requests, 1, "one channel for both leases");

@@ -4,7 +4,8 @@
 //! that reports nothing; a bad lease grant; KILL of leases, the last one
 //! ending the executor; the driver stopping (every lease TASK_FAILED after
 //! the data timeout), or forgetting the executor (404: at once); the
-//! heartbeats; a silent stream replaced; the test-only straggler delay.
+//! heartbeats; a silent stream replaced; reports retried past 503s; the
+//! test-only straggler delay.
 
 mod support;
 
@@ -16,8 +17,8 @@ use rmesos_common::wire::v1::{TaskState, TaskStatus};
 use support::data_server::{DataServer, TOKEN};
 use support::driver::{CHANNEL_EXECUTOR, FakeDriver};
 use support::fake_agent::{
-    ExecutorProcess, FakeAgent, RecordedCall, acknowledge_all, kill, launch, task_info, updates,
-    updates_of,
+    ExecutorProcess, FakeAgent, RecordedCall, acknowledge_all, kill, launch, launch_group,
+    task_info, updates, updates_of,
 };
 use support::{LogOnFailure, csv_source, spec, values, write_csv, write_npy};
 
@@ -133,7 +134,10 @@ async fn assigned_partitions_are_computed_and_each_reported_once() {
     };
     s.driver.assign(10, npy_spec.clone());
     s.driver.assign(11, spec(1, served));
-    let seen = s.driver.wait_for("two results", |d| d.results.len() == 2).await;
+    let seen = s
+        .driver
+        .wait_for("two results", |d| d.results.len() == 2)
+        .await;
     let local = npy_spec.compute().unwrap();
     assert_eq!(local.count(), 1500);
     assert_eq!(seen.results_of(10)[0].to_bytes(), local.to_bytes());
@@ -141,14 +145,28 @@ async fn assigned_partitions_are_computed_and_each_reported_once() {
     assert_eq!(seen.results_of(11)[0].to_bytes(), expected.to_bytes());
 
     s.driver.assign(12, spec(2, csv_source(&bad, 0..u64::MAX)));
-    let seen = s.driver.wait_for("a failure", |d| !d.failures.is_empty()).await;
+    let seen = s
+        .driver
+        .wait_for("a failure", |d| !d.failures.is_empty())
+        .await;
     let failure = seen.failures_of(12)[0];
     assert_eq!(failure.kind, FailureKind::BadInput);
-    assert!(failure.message.contains("bad.csv: line 3, column 2"), "{failure:?}");
+    assert!(
+        failure.message.contains("bad.csv: line 3, column 2"),
+        "{failure:?}"
+    );
     // Reported once each: nothing more came while the failure did.
-    assert_eq!((seen.results.len(), seen.failures.len()), (2, 1), "{seen:#?}");
+    assert_eq!(
+        (seen.results.len(), seen.failures.len()),
+        (2, 1),
+        "{seen:#?}"
+    );
     let lease_updates = updates(&s.agent.calls());
-    assert_eq!(lease_updates.len(), 1, "only the lease's RUNNING: {lease_updates:#?}");
+    assert_eq!(
+        lease_updates.len(),
+        1,
+        "only the lease's RUNNING: {lease_updates:#?}"
+    );
     let log = s.log_text();
     assert!(log.contains("partition computed"), "{log}");
     assert!(!log.contains(TOKEN), "the token is never logged");
@@ -173,7 +191,10 @@ async fn a_cancelled_attempt_stops_and_reports_nothing() {
     let csv = s.dir.path().join("x.csv");
     write_csv(&csv, &values(20, 2), 2);
     s.driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
-    let seen = s.driver.wait_for("a result", |d| d.results.len() == 1).await;
+    let seen = s
+        .driver
+        .wait_for("a result", |d| d.results.len() == 1)
+        .await;
     assert_eq!(seen.results_of(2)[0].count(), 20);
     assert_eq!(seen.reports_of(1), 0, "{seen:#?}");
     assert!(s.log_text().contains("attempt cancelled"));
@@ -195,7 +216,11 @@ async fn a_bad_grant_fails_its_lease_as_bad_input_and_with_no_lease_left_the_exe
     s.update_in("good", TaskState::TaskKilled).await;
     let failed = s.launch("worse", b"partition".to_vec()).await;
     assert_state(&failed, TaskState::TaskFailed);
-    assert_eq!(failure_in(&failed).kind, FailureKind::Unavailable, "exiting");
+    assert_eq!(
+        failure_in(&failed).kind,
+        FailureKind::Unavailable,
+        "exiting"
+    );
     acknowledge_all(&s.agent);
     let status = s.executor.exit_within(Duration::from_secs(5)).await;
     assert_eq!(exit_code(status), Some(0), "{status:?}");
@@ -210,7 +235,23 @@ async fn a_bad_grant_fails_its_lease_as_bad_input_and_with_no_lease_left_the_exe
     acknowledge_all(&s.agent);
     let status = s.executor.exit_within(Duration::from_secs(5)).await;
     assert_eq!(exit_code(status), Some(0), "{status:?}");
-    assert_eq!(s.driver.seen().event_requests, 0, "no channel for a bad grant");
+    assert_eq!(
+        s.driver.seen().event_requests,
+        0,
+        "no channel for a bad grant"
+    );
+
+    // A bad grant and a good one in one group: the good one runs.
+    let mut s = setup(&[]).await;
+    let group = vec![
+        task_info("bad", b"partition".to_vec()),
+        task_info("good", s.driver.grant(1)),
+    ];
+    s.agent.send(launch_group(group));
+    s.update_in("bad", TaskState::TaskFailed).await;
+    s.update_in("good", TaskState::TaskRunning).await;
+    s.driver.wait_for_stream(1).await;
+    assert!(s.executor.is_running());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -235,7 +276,9 @@ async fn killing_leases_ends_them_and_the_last_one_ends_the_executor() {
     let csv = s.dir.path().join("x.csv");
     write_csv(&csv, &values(20, 2), 2);
     s.driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
-    s.driver.wait_for("a result", |d| d.results.len() == 1).await;
+    s.driver
+        .wait_for("a result", |d| d.results.len() == 1)
+        .await;
     assert!(s.executor.is_running());
 
     s.agent.send(kill("l2"));
@@ -246,9 +289,17 @@ async fn killing_leases_ends_them_and_the_last_one_ends_the_executor() {
     acknowledge_all(&s.agent);
     let status = s.executor.exit_within(Duration::from_secs(5)).await;
     assert_eq!(exit_code(status), Some(0), "{status:?}");
-    assert!(acked.elapsed() < Duration::from_secs(2), "{:?}", acked.elapsed());
+    assert!(
+        acked.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        acked.elapsed()
+    );
     assert_eq!(s.driver.seen().reports_of(1), 0);
-    assert_eq!(updates(&s.agent.calls()).len(), 4, "two RUNNING, two KILLED");
+    assert_eq!(
+        updates(&s.agent.calls()).len(),
+        4,
+        "two RUNNING, two KILLED"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,7 +308,9 @@ async fn when_the_driver_stops_every_lease_fails_after_the_data_timeout_and_the_
     s.lease("l1", 1).await;
     s.lease("l2", 2).await;
     s.driver.wait_for_stream(1).await;
-    s.driver.wait_for("a heartbeat", |d| !d.heartbeats.is_empty()).await;
+    s.driver
+        .wait_for("a heartbeat", |d| !d.heartbeats.is_empty())
+        .await;
     let stopped = Instant::now();
     s.driver.stop();
     for lease in ["l1", "l2"] {
@@ -273,7 +326,10 @@ async fn when_the_driver_stops_every_lease_fails_after_the_data_timeout_and_the_
     }
     let took = stopped.elapsed();
     // The last word may have come up to a heartbeat before the stop.
-    assert!(took >= Duration::from_secs(2) - HEARTBEAT, "gave up after {took:?}");
+    assert!(
+        took >= Duration::from_secs(2) - HEARTBEAT,
+        "gave up after {took:?}"
+    );
     assert!(took < Duration::from_secs(4), "gave up only after {took:?}");
     acknowledge_all(&s.agent);
     let status = s.executor.exit_within(Duration::from_secs(5)).await;
@@ -293,10 +349,17 @@ async fn a_404_from_the_driver_ends_the_executor_at_once() {
     s.driver.end_stream();
     let failed = s.update_in("l1", TaskState::TaskFailed).await;
     let message = failed.message.unwrap();
-    assert!(message.contains("no longer knows this executor"), "{message}");
+    assert!(
+        message.contains("no longer knows this executor"),
+        "{message}"
+    );
     assert!(message.contains("answered 404"), "{message}");
     assert!(message.contains("/***/executors/"), "{message}");
-    assert!(forgotten.elapsed() < Duration::from_secs(5), "{:?}", forgotten.elapsed());
+    assert!(
+        forgotten.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        forgotten.elapsed()
+    );
     acknowledge_all(&s.agent);
     let status = s.executor.exit_within(Duration::from_secs(5)).await;
     assert_eq!(exit_code(status), Some(1), "{status:?}");
@@ -308,10 +371,16 @@ async fn heartbeats_arrive_every_interval_and_a_silent_stream_is_replaced() {
     s.driver.keep_quiet();
     s.lease("l1", 1).await;
     s.driver.wait_for_stream(1).await;
-    let seen = s.driver.wait_for("6 heartbeats", |d| d.heartbeats.len() >= 6).await;
+    let seen = s
+        .driver
+        .wait_for("6 heartbeats", |d| d.heartbeats.len() >= 6)
+        .await;
     let span = seen.heartbeats[5] - seen.heartbeats[0];
     // Five intervals, give or take scheduling.
-    assert!(span >= HEARTBEAT * 5 - Duration::from_millis(50), "{span:?}");
+    assert!(
+        span >= HEARTBEAT * 5 - Duration::from_millis(50),
+        "{span:?}"
+    );
     assert!(span < HEARTBEAT * 5 * 3, "{span:?}");
     // Silent (no driver heartbeat) for 3 intervals: the stream is replaced,
     // and the lease lives on.
@@ -331,10 +400,38 @@ async fn the_straggler_fault_delays_every_partition() {
     s.driver.assign(1, spec(0, csv_source(&csv, 0..u64::MAX)));
     s.driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
     s.driver.cancel(2);
-    s.driver.wait_for("a result", |d| d.results.len() == 1).await;
+    s.driver
+        .wait_for("a result", |d| d.results.len() == 1)
+        .await;
     let took = assigned.elapsed();
     assert!(took >= Duration::from_millis(1500), "{took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");
     assert_eq!(s.driver.seen().reports_of(2), 0, "cancelled while delayed");
     assert!(s.log_text().contains("test fault"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_the_driver_cannot_take_yet_is_posted_again() {
+    let s = setup(&[("RMESOS_DATA_TIMEOUT_SECS", "10")]).await;
+    let csv = s.dir.path().join("x.csv");
+    write_csv(&csv, &values(20, 2), 2);
+    s.lease("l1", 1).await;
+    s.driver.wait_for_stream(1).await;
+    s.driver.refuse_reports(3);
+    s.driver.assign(1, spec(0, csv_source(&csv, 0..u64::MAX)));
+    let seen = s
+        .driver
+        .wait_for("a result", |d| d.results.len() == 1)
+        .await;
+    assert_eq!(seen.report_posts, 4, "three refused, then taken");
+    assert_eq!(seen.results_of(1)[0].count(), 20);
+    assert!(s.log_text().contains("report not taken; retrying"));
+    // Taken once: posting stops (the next report is the next one POSTed).
+    s.driver.assign(2, spec(1, csv_source(&csv, 0..u64::MAX)));
+    let seen = s
+        .driver
+        .wait_for("a result", |d| d.results.len() == 2)
+        .await;
+    assert_eq!(seen.report_posts, 5, "{seen:#?}");
+    assert_eq!(updates(&s.agent.calls()).len(), 1, "the lease still runs");
 }

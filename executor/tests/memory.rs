@@ -12,9 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
-use rmesos_common::stats::ColumnSummary;
-use rmesos_common::wire::v1::TaskState;
 use support::data_server::{DataServer, generated_value};
+use support::driver::FakeDriver;
 use support::fake_agent::{ExecutorProcess, FakeAgent, launch, shutdown, task_info, updates};
 use support::{LogOnFailure, spec};
 
@@ -56,30 +55,28 @@ fn peak_rss_kib(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
-/// Runs one executor on `spec`, checks it finished with `rows` rows, and
-/// returns its peak resident memory (KiB) and how long the task took.
+/// Runs one executor on `spec` (one lease, one assignment), checks its
+/// result has `rows` rows, and returns its peak resident memory (KiB) and
+/// how long the partition took.
 async fn summarize_and_measure(spec: &PartitionSpec, rows: u64, log: &Path) -> (u64, Duration) {
     let agent = FakeAgent::start().await;
+    let driver = FakeDriver::start(Duration::from_millis(500)).await;
     let mut executor = ExecutorProcess::start(&agent, &[("MESOS_CHECKPOINT", "0")], log);
     agent.wait_for("SUBSCRIBE", |c| !c.is_empty()).await;
+    agent.send(launch(task_info("lease", driver.grant(1))));
+    agent.wait_for("RUNNING", |c| !updates(c).is_empty()).await;
+    driver.wait_for_stream(1).await;
     let started = std::time::Instant::now();
-    agent.send(launch(task_info("big", spec.to_bytes().unwrap())));
-    let calls = agent
-        .wait_for_within(Duration::from_secs(600), "the task's end", |c| {
-            updates(c).len() >= 2
+    driver.assign(1, spec.clone());
+    let seen = driver
+        .wait_for_within(Duration::from_secs(600), "the report", |d| {
+            d.reports_of(1) > 0
         })
         .await;
     let took = started.elapsed();
     let peak = peak_rss_kib(executor.pid());
-    let end = &updates(&calls)[1];
-    assert_eq!(
-        end.state,
-        TaskState::TaskFinished as i32,
-        "{:?}",
-        end.message
-    );
-    let summary = ColumnSummary::from_bytes(end.data.as_deref().unwrap()).unwrap();
-    assert_eq!(summary.count(), rows);
+    assert!(seen.failures.is_empty(), "{:?}", seen.failures);
+    assert_eq!(seen.results_of(1)[0].count(), rows);
     agent.send(shutdown());
     let status = executor.exit_within(Duration::from_secs(5)).await;
     assert_eq!(status.and_then(|s| s.code()), Some(0));

@@ -1,12 +1,13 @@
 //! The data timeout, end to end: the real executor, started by the
-//! simulated cluster with `RMESOS_DATA_TIMEOUT_SECS=1` in its
+//! simulated cluster for a lease with `RMESOS_DATA_TIMEOUT_SECS=1` in its
 //! `CommandInfo` environment (as the driver passes it), reads served
-//! partitions from a raw-TCP server that stalls. A server that never
-//! answers and one that stops half-way through its body both end their
-//! task TASK_FAILED / `Unavailable` after the timeout, with a message that
-//! names the partition, the timeout and how far the read got, and never
-//! the token; the executor hangs those connections up and goes on to run
-//! the next task.
+//! partitions assigned over the driver channel from a raw-TCP server that
+//! stalls. A server that never answers and one that stops half-way
+//! through its body both get their attempt reported as failed /
+//! `Unavailable` after the timeout, with a message that names the
+//! partition, the timeout and how far the read got, and never the token;
+//! the executor hangs those connections up and goes on to compute the
+//! next partition, its lease still running.
 
 mod support;
 
@@ -15,10 +16,11 @@ use std::time::{Duration, Instant};
 
 use rmesos_common::partition::PartitionSource;
 use rmesos_common::task::{FailureKind, TaskFailure, encode_rows, summarize_served_rows};
-use rmesos_common::wire::v1::{TaskState, TaskStatus};
+use rmesos_common::wire::v1::TaskState;
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use support::data_server::{DataServer, TOKEN};
-use support::scheduler::{EXECUTOR_ID, Scheduler, cluster, executor_log, task_with_env};
+use support::driver::FakeDriver;
+use support::scheduler::{Scheduler, cluster, executor_log, task_with_env};
 use support::stalling_server::StallingServer;
 use support::{LogOnFailure, spec, values};
 
@@ -28,20 +30,6 @@ const TIMEOUT: Duration = Duration::from_secs(1);
 const NCOLS: usize = 3;
 /// Rows of the stalling partitions: 24,000 bytes announced.
 const ROWS: u64 = 1000;
-
-fn failure_of(status: &TaskStatus) -> TaskFailure {
-    assert_eq!(
-        status.state,
-        TaskState::TaskFailed as i32,
-        "{:?}: {:?}",
-        TaskState::try_from(status.state),
-        status.message
-    );
-    let failure = TaskFailure::from_bytes(status.data.as_deref().unwrap_or_default())
-        .unwrap_or_else(|| panic!("no failure report in {status:?}"));
-    assert_eq!(status.message.as_deref(), Some(&*failure.message));
-    failure
-}
 
 /// Checks a stall's failure report: retryable, and saying what happened
 /// where, without the token.
@@ -84,60 +72,45 @@ async fn stalled_data_servers_fail_their_tasks_after_the_timeout_and_the_executo
     let sim = cluster(&zk, "/executor-data-timeout").await;
     let mut scheduler = Scheduler::subscribe(&sim).await;
 
+    let driver = FakeDriver::start(Duration::from_millis(200)).await;
+    let grant = driver.grant(2);
+    let path = dir.path().to_path_buf();
+    scheduler
+        .launch(|offer| vec![task_with_env("lease", offer, grant, &path, &TIMEOUT_ENV)])
+        .await;
+    let running = scheduler.next_update("lease").await;
+    assert_eq!(running.state, TaskState::TaskRunning as i32, "{running:?}");
+    driver.wait_for_stream(1).await;
+
     let served = |url, rows| PartitionSource::Served {
         url,
         rows,
         ncols: NCOLS,
     };
-    let silent = spec(3, served(stalling.silent_url(), 0..ROWS));
-    let half = spec(4, served(stalling.half_url(), 0..ROWS));
-    let path = dir.path().to_path_buf();
-    let launched = Instant::now();
-    scheduler
-        .launch(|offer| {
-            vec![
-                task_with_env(
-                    "silent",
-                    offer,
-                    silent.to_bytes().unwrap(),
-                    &path,
-                    &TIMEOUT_ENV,
-                ),
-                task_with_env("half", offer, half.to_bytes().unwrap(), &path, &TIMEOUT_ENV),
-            ]
-        })
+    let assigned = Instant::now();
+    driver.assign(1, spec(3, served(stalling.silent_url(), 0..ROWS)));
+    driver.assign(2, spec(4, served(stalling.half_url(), 0..ROWS)));
+    let seen = driver
+        .wait_for("two failures", |d| d.failures.len() == 2)
         .await;
-
-    let silent_end = scheduler.next_end("silent").await;
-    assert_stalled(&failure_of(&silent_end), 3, "silent", "before any response");
-    let half_end = scheduler.next_end("half").await;
+    assert_stalled(seen.failures_of(1)[0], 3, "silent", "before any response");
     let how_far = format!("after {} of {body_len} bytes", stalling.half_len());
-    assert_stalled(&failure_of(&half_end), 4, "half", &how_far);
+    assert_stalled(seen.failures_of(2)[0], 4, "half", &how_far);
     // The timeout ended them, not anything sooner (nor the 60 s default:
-    // `next_end` gives up after 30 s).
-    let took = launched.elapsed();
+    // `wait_for` gives up after 30 s).
+    let took = assigned.elapsed();
     assert!(took >= TIMEOUT, "failed after {took:?}");
     // The executor let go of both stalled connections, each the one
     // request it made (no retry of its own).
     stalling.wait_for_hang_ups(2).await;
     assert_eq!(stalling.observed.requests.load(Ordering::SeqCst), 2);
 
-    // The same executor process runs the next task as if nothing happened.
-    let ok = spec(5, served(healthy.url("rows"), 100..4100));
-    let ok_bytes = ok.to_bytes().unwrap();
-    scheduler
-        .launch(|offer| vec![task_with_env("ok", offer, ok_bytes, &path, &TIMEOUT_ENV)])
-        .await;
-    let finished = scheduler.next_end("ok").await;
-    assert_eq!(
-        finished.state,
-        TaskState::TaskFinished as i32,
-        "{:?}",
-        finished.message
-    );
+    // The same executor computes the next partition as if nothing happened.
+    driver.assign(3, spec(5, served(healthy.url("rows"), 100..4100)));
+    let seen = driver.wait_for("a result", |d| d.results.len() == 1).await;
     let expected = summarize_served_rows(&encode_rows(&rows)[..], 4000, NCOLS).unwrap();
-    assert_eq!(finished.data.as_deref(), Some(&expected.to_bytes()[..]));
-    assert_eq!(finished.executor_id.as_ref().unwrap().value, EXECUTOR_ID);
+    assert_eq!(seen.results_of(3)[0].to_bytes(), expected.to_bytes());
+    assert_eq!(seen.failures.len(), 2, "{seen:#?}");
     let snapshot = sim.snapshot();
     assert_eq!(snapshot.agents[0].executors.len(), 1, "{snapshot:?}");
 

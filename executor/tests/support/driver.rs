@@ -41,6 +41,8 @@ pub struct Seen {
     pub failures: Vec<(u64, TaskFailure)>,
     /// When each heartbeat POST arrived.
     pub heartbeats: Vec<Instant>,
+    /// Report POSTs, including those answered 503.
+    pub report_posts: usize,
 }
 
 impl Seen {
@@ -72,6 +74,8 @@ struct DriverState {
     stopped: bool,
     /// Streams send no heartbeats.
     quiet: bool,
+    /// Report POSTs still to answer 503.
+    refuse_reports: usize,
 }
 
 type Shared = Arc<Mutex<DriverState>>;
@@ -153,6 +157,12 @@ impl FakeDriver {
         self.state().quiet = true;
     }
 
+    /// Answers the next `count` report POSTs 503 (a driver busy or
+    /// restarting its data server).
+    pub fn refuse_reports(&self, count: usize) {
+        self.state().refuse_reports = count;
+    }
+
     /// Answers 404 to everything from now on (the executor was declared
     /// lost).
     pub fn forget(&self) {
@@ -175,7 +185,17 @@ impl FakeDriver {
     /// Polls what the driver saw until `cond` holds; fails after the
     /// deadline naming `what`.
     pub async fn wait_for(&self, what: &str, cond: impl Fn(&Seen) -> bool) -> Seen {
-        let deadline = Instant::now() + DEADLINE;
+        self.wait_for_within(DEADLINE, what, cond).await
+    }
+
+    /// `wait_for` with a deadline of `limit`.
+    pub async fn wait_for_within(
+        &self,
+        limit: Duration,
+        what: &str,
+        cond: impl Fn(&Seen) -> bool,
+    ) -> Seen {
+        let deadline = Instant::now() + limit;
         loop {
             let seen = self.seen();
             if cond(&seen) {
@@ -280,6 +300,11 @@ async fn report(
         return answer;
     }
     let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+    state.seen.report_posts += 1;
+    if state.refuse_reports > 0 {
+        state.refuse_reports -= 1;
+        return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
+    }
     match kind.as_str() {
         "result" => match ColumnSummary::from_bytes(&body) {
             Ok(summary) => state.seen.results.push((attempt, summary)),

@@ -195,6 +195,16 @@ pub fn launch(task: v1::TaskInfo) -> Event {
     }
 }
 
+pub fn launch_group(tasks: Vec<v1::TaskInfo>) -> Event {
+    Event {
+        r#type: Some(event::Type::LaunchGroup as i32),
+        launch_group: Some(event::LaunchGroup {
+            task_group: v1::TaskGroupInfo { tasks },
+        }),
+        ..Default::default()
+    }
+}
+
 pub fn acknowledged(task: &str, uuid: &[u8]) -> Event {
     Event {
         r#type: Some(event::Type::Acknowledged as i32),

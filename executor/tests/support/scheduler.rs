@@ -21,7 +21,16 @@ pub const EXECUTOR_ID: &str = "rmesos-executor";
 
 /// A one-agent cluster on `zk` under `path`.
 pub async fn cluster(zk: &ZooKeeperServer, path: &str) -> SimCluster {
-    let config = ClusterConfig {
+    cluster_with(zk, path, |_| {}).await
+}
+
+/// [`cluster`], its configuration changed by `tweak` first.
+pub async fn cluster_with(
+    zk: &ZooKeeperServer,
+    path: &str,
+    tweak: impl FnOnce(&mut ClusterConfig),
+) -> SimCluster {
+    let mut config = ClusterConfig {
         masters: 1,
         agents: 1,
         zk_connect: zk.connect_string(),
@@ -32,6 +41,7 @@ pub async fn cluster(zk: &ZooKeeperServer, path: &str) -> SimCluster {
         allocation_interval: Duration::from_millis(50),
         ..Default::default()
     };
+    tweak(&mut config);
     SimCluster::start(config).await.unwrap()
 }
 
@@ -257,7 +267,7 @@ pub fn executor_log(dir: &Path) -> PathBuf {
     dir.join("executor.log")
 }
 
-/// A task running the real executor binary on `data` (a partition spec).
+/// A lease task running the real executor binary; `data` is its grant.
 pub fn task(id: &str, offer: &v1::Offer, data: Vec<u8>, log_dir: &Path) -> v1::TaskInfo {
     task_with_env(id, offer, data, log_dir, &[])
 }
