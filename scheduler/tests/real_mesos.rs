@@ -112,11 +112,14 @@ async fn leader_killed_mid_job_the_job_finishes_exactly_with_the_same_framework(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn agent_killed_mid_job_the_job_finishes_exactly() {
-    // Mesos removes a silent agent after `max_agent_ping_timeouts` missed
-    // pings (15 s x 5 by default); shorter here so the test is quick.
+async fn agent_killed_mid_job_the_job_finishes_exactly_before_mesos_notices() {
+    // Mesos removes a silent agent after 5 missed pings of 15 s (its
+    // defaults, kept here); the job's executor is lost to the driver as
+    // soon as its channel breaks, so the job must end well before that.
+    // Every partition takes 300 ms more, so the job is still running at
+    // the kill.
     let config = RealMesosConfig {
-        agent_ping: Some((Duration::from_secs(1), 3)),
+        executor_env: vec![("RMESOS_TEST_PARTITION_DELAY_MS".into(), "300".into())],
         ..RealMesosConfig::default()
     };
     let Some(mut turn) = real_mesos("agent loss", config).await else {
@@ -124,10 +127,10 @@ async fn agent_killed_mid_job_the_job_finishes_exactly() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (path, want) = dataset(&dir, 200_000);
-    let (child, state) = spawn_running(
+    let (mut child, state) = spawn_running(
         &turn.mesos,
         "agent-loss",
-        &["--shared", "--partitions", "24", &path],
+        &["--shared", "--partitions", "24", "--job-timeout", "40", &path],
     )
     .await;
     // The agent of a running task, with its executors.
@@ -153,6 +156,7 @@ async fn agent_killed_mid_job_the_job_finishes_exactly() {
         .unwrap();
     let executors = turn.mesos.kill_agent(index);
     assert!(executors > 0, "the agent ran the job's executor");
+    assert!(child.try_wait().unwrap().is_none(), "the job ended before the kill");
 
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await

@@ -44,6 +44,11 @@ pub struct RealMesosConfig {
     pub agent_ping: Option<(Duration, u32)>,
     /// How long to wait for a leader and every agent registered.
     pub startup_timeout: Duration,
+    /// Variables the agents give their executors (the agents'
+    /// `--executor_environment_variables`, with this process's `PATH`),
+    /// for test-only executor faults; empty: executors inherit the
+    /// agent's environment, as by default.
+    pub executor_env: Vec<(String, String)>,
 }
 
 impl Default for RealMesosConfig {
@@ -57,6 +62,7 @@ impl Default for RealMesosConfig {
             allocation_interval: None,
             agent_ping: None,
             startup_timeout: Duration::from_secs(60),
+            executor_env: Vec::new(),
         }
     }
 }
@@ -374,6 +380,15 @@ fn agent(
         format!("--launcher_dir={}", home.join("libexec").display()),
         format!("--resources={resources}"),
     ]);
+    if !config.executor_env.is_empty() {
+        let mut env = serde_json::Map::new();
+        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default().into());
+        for (name, value) in &config.executor_env {
+            env.insert(name.clone(), value.clone().into());
+        }
+        let env = serde_json::Value::Object(env);
+        args.push(format!("--executor_environment_variables={env}"));
+    }
     let program: PathBuf = home.join("bin/mesos-agent");
     Ok(Daemon::new(
         format!("agent-{index}"),

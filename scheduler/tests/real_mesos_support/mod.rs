@@ -55,12 +55,14 @@ pub async fn real_mesos(test: &str, config: RealMesosConfig) -> Option<Turn> {
 /// `rmesos-submit` with `args`, JSON output, its data server on loopback.
 pub fn submit_command(master: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_rmesos-submit"));
+    if !args.contains(&"--job-timeout") {
+        // A job that hangs (as every job did before the status UUID was
+        // valid) fails the test instead of hanging it.
+        command.args(["--job-timeout", "300"]);
+    }
     command
         .args(["--master", master, "--format", "json"])
         .args(["--data-bind", "127.0.0.1:0", "--ui-bind", "off"])
-        // A job that hangs (as every job did before the status UUID was
-        // valid) fails the test instead of hanging it.
-        .args(["--job-timeout", "300"])
         .args(args)
         .env_remove("RMESOS_MASTER")
         .stdout(Stdio::piped())
