@@ -148,7 +148,11 @@ mod tests {
                 },
             },
         };
-        for message in [assign, DriverMessage::Cancel { attempt: 7 }, DriverMessage::Heartbeat] {
+        for message in [
+            assign,
+            DriverMessage::Cancel { attempt: 7 },
+            DriverMessage::Heartbeat,
+        ] {
             assert_eq!(DriverMessage::from_bytes(&message.to_bytes()), Ok(message));
         }
     }

@@ -168,7 +168,11 @@ async fn status_updates_are_duplicated_and_delayed() {
     assert_eq!(board.leases.len(), tasks.len(), "{:?}", board.leases);
     for (task_id, state) in tasks {
         let state = rmesos_common::wire::v1::TaskState::try_from(*state).unwrap();
-        assert_eq!(board.leases[task_id].state, state.as_str_name(), "{task_id}");
+        assert_eq!(
+            board.leases[task_id].state,
+            state.as_str_name(),
+            "{task_id}"
+        );
     }
     cluster.shutdown().await.expect("teardown");
 }

@@ -118,29 +118,39 @@ fn start_submit(
         .expect("rmesos-submit starts")
 }
 
+/// Starts `rmesos-submit` with `timeouts` on a `--shared` CSV whose reads
+/// then block (the file becomes a FIFO once planned, before the executor
+/// may start), and returns once its leases run, with the framework id.
+async fn start_blocked_job(
+    setup: &Setup,
+    dir: &std::path::Path,
+    timeouts: &[&str],
+) -> (Child, String) {
+    let input = dir.join("rows.csv");
+    std::fs::write(&input, "1,2\n3,4\n5,6\n7,8\n").unwrap();
+    let (open_gate, gate) = watch::channel(false);
+    let uri = serve_executor_held(gate).await;
+    let log = dir.join("submit.log");
+    let child = start_submit(&setup.sim.zk_url(), &uri, (&input, &log), timeouts);
+    let launched = wait_framework(setup, "the job's lease launched", |f| !f.tasks.is_empty()).await;
+    swap_for_fifo(&input);
+    open_gate.send_replace(true);
+    wait_framework(setup, "the lease running", |f| {
+        all_in(TaskState::TaskRunning, &f.tasks)
+    })
+    .await;
+    (child, launched.frameworks[0].id.clone())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_driver_frees_the_cluster_after_its_failover_timeout() {
     init_tracing();
     let setup = start_sim(1, |_| {}).await;
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("rows.csv");
-    std::fs::write(&input, "1,2\n3,4\n5,6\n7,8\n").unwrap();
-    let (open_gate, gate) = watch::channel(false);
-    let uri = serve_executor_held(gate).await;
-    let log = dir.path().join("submit.log");
-    let timeouts = ["--failover-timeout", "2"];
-    let mut child = start_submit(&setup.sim.zk_url(), &uri, (&input, &log), &timeouts);
-
-    let launched = wait_framework(&setup, "the job's lease launched", |f| !f.tasks.is_empty()).await;
-    let fid = launched.frameworks[0].id.clone();
+    let (mut child, fid) =
+        start_blocked_job(&setup, dir.path(), &["--failover-timeout", "2"]).await;
     let (entry, _) = master_entry(&setup, &fid).await;
     assert_eq!(entry["failover_timeout"], 2.0, "{entry:#}");
-    swap_for_fifo(&input);
-    open_gate.send_replace(true);
-    wait_framework(&setup, "the tasks running", |f| {
-        all_in(TaskState::TaskRunning, &f.tasks)
-    })
-    .await;
 
     child.kill().expect("SIGKILL rmesos-submit");
     let killed_at = Instant::now();
@@ -211,23 +221,10 @@ async fn executors_end_their_leases_when_the_driver_is_gone_for_the_data_timeout
     init_tracing();
     let setup = start_sim(1, |_| {}).await;
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("rows.csv");
-    std::fs::write(&input, "1,2\n3,4\n5,6\n7,8\n").unwrap();
-    let (open_gate, gate) = watch::channel(false);
-    let uri = serve_executor_held(gate).await;
-    let log = dir.path().join("submit.log");
     // The masters would keep the framework for 5 minutes; the executors
     // must not wait that long for a driver that is gone.
     let timeouts = ["--failover-timeout", "300", "--data-timeout", "1"];
-    let mut child = start_submit(&setup.sim.zk_url(), &uri, (&input, &log), &timeouts);
-    wait_framework(&setup, "the lease launched", |f| !f.tasks.is_empty()).await;
-    // The partitions' reads block: the job runs until the driver dies.
-    swap_for_fifo(&input);
-    open_gate.send_replace(true);
-    wait_framework(&setup, "the lease running", |f| {
-        all_in(TaskState::TaskRunning, &f.tasks)
-    })
-    .await;
+    let (mut child, _) = start_blocked_job(&setup, dir.path(), &timeouts).await;
     child.kill().expect("SIGKILL rmesos-submit");
     child.wait().unwrap();
     let ended = wait_framework(&setup, "the leases failed by their executor", |f| {

@@ -16,7 +16,12 @@ use rmesos_scheduler::cluster::Cluster;
 use rmesos_scheduler::engine::{Dataset, JobError};
 use rmesos_scheduler::settings::SessionSettings;
 
-fn plan(values: &[f64], ncols: usize, job: &str, partitions: u32) -> rmesos_scheduler::engine::JobPlan {
+fn plan(
+    values: &[f64],
+    ncols: usize,
+    job: &str,
+    partitions: u32,
+) -> rmesos_scheduler::engine::JobPlan {
     Dataset::in_memory(values.to_vec(), ncols)
         .unwrap()
         .plan(
@@ -47,7 +52,10 @@ fn running(tasks: &HashMap<String, i32>) -> usize {
 async fn run_exact(cluster: &Cluster, values: &[f64], ncols: usize, job: &str, partitions: u32) {
     let stats = tokio::time::timeout(
         WAIT,
-        cluster.run(plan(values, ncols, job, partitions), Recorder::default().sink()),
+        cluster.run(
+            plan(values, ncols, job, partitions),
+            Recorder::default().sink(),
+        ),
     )
     .await
     .expect("the job ends")
@@ -96,8 +104,15 @@ async fn the_work_goes_on_while_no_master_runs() {
     let cluster = connect(&setup, settings()).await;
     let values = rows(96_000, 4);
     let (job, recorder) = submit_running(&cluster, values.clone(), 4, ("masterless", 96), 4).await;
-    assert!(recorder.partitions_done() < 96, "the job ended before the fault");
-    let killed = setup.sim.kill_leader().await.expect("the only master killed");
+    assert!(
+        recorder.partitions_done() < 96,
+        "the job ended before the fault"
+    );
+    let killed = setup
+        .sim
+        .kill_leader()
+        .await
+        .expect("the only master killed");
     assert_eq!(setup.sim.snapshot().leader, None, "no master left");
     let stats = tokio::time::timeout(WAIT, job.wait())
         .await
@@ -171,7 +186,10 @@ async fn max_cpus_caps_the_leases() {
         .into_iter()
         .find(|f| f.id == framework_id)
         .unwrap();
-    assert!(framework.suppressed, "a capped session wants no more offers");
+    assert!(
+        framework.suppressed,
+        "a capped session wants no more offers"
+    );
     cluster.shutdown().await.expect("teardown");
 }
 
@@ -194,8 +212,16 @@ async fn a_slow_agents_partitions_get_copies_elsewhere() {
     let board = cluster.status().snapshot();
     let job = board.jobs.back().unwrap();
     assert!(job.attempts_started > 16, "copies were started: {job:?}");
-    let cancelled = job.tasks.values().filter(|t| t.state == "TASK_KILLED").count();
-    assert!(cancelled >= 1, "the slow originals were cancelled: {:?}", job.tasks);
+    let cancelled = job
+        .tasks
+        .values()
+        .filter(|t| t.state == "TASK_KILLED")
+        .count();
+    assert!(
+        cancelled >= 1,
+        "the slow originals were cancelled: {:?}",
+        job.tasks
+    );
 
     cluster.shutdown().await.expect("teardown");
 
@@ -207,7 +233,10 @@ async fn a_slow_agents_partitions_get_copies_elsewhere() {
     };
     let second = connect(&setup, plain).await;
     let error = second
-        .run(plan(&values, 2, "unspeculated", 16), Recorder::default().sink())
+        .run(
+            plan(&values, 2, "unspeculated", 16),
+            Recorder::default().sink(),
+        )
         .await
         .expect_err("stuck behind the slow agent");
     assert!(matches!(error, JobError::TimedOut(_)), "{error}");

@@ -71,7 +71,11 @@ async fn an_announced_executor_talks_over_its_channel() {
     assert!(server.channel_events().is_none());
     let channel = server.expect_executor("rmesos-executor-1");
     let base = channel.expose().to_owned();
-    assert!(base.ends_with("/executors/rmesos-executor-1"), "{}", channel.redacted());
+    assert!(
+        base.ends_with("/executors/rmesos-executor-1"),
+        "{}",
+        channel.redacted()
+    );
 
     let response = client().get(format!("{base}/events")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -99,7 +103,10 @@ async fn an_announced_executor_talks_over_its_channel() {
     assert!(link.send(assign.clone()));
     assert!(link.send(DriverMessage::Cancel { attempt: 1 }));
     assert_eq!(reader.next().await, Some(assign));
-    assert_eq!(reader.next().await, Some(DriverMessage::Cancel { attempt: 1 }));
+    assert_eq!(
+        reader.next().await,
+        Some(DriverMessage::Cancel { attempt: 1 })
+    );
     assert_eq!(reader.next().await, Some(DriverMessage::Heartbeat));
 
     // Reports and heartbeats become events.
@@ -135,7 +142,11 @@ async fn an_announced_executor_talks_over_its_channel() {
         } => assert_eq!(got, failure),
         other => panic!("not the failure: {other:?}"),
     }
-    let beat = client().post(format!("{base}/heartbeat")).send().await.unwrap();
+    let beat = client()
+        .post(format!("{base}/heartbeat"))
+        .send()
+        .await
+        .unwrap();
     assert!(beat.status().is_success());
     assert!(matches!(
         next_event(&mut events).await,
@@ -161,7 +172,10 @@ async fn unknown_and_forgotten_executors_get_404() {
         assert_eq!(status, StatusCode::NOT_FOUND, "GET {url}");
     }
     // Reports go by POST only.
-    let get = client().get(format!("{base}/{}", result_path(1))).send().await;
+    let get = client()
+        .get(format!("{base}/{}", result_path(1)))
+        .send()
+        .await;
     assert_eq!(get.unwrap().status(), StatusCode::NOT_FOUND);
     server.forget_executor("e-1");
     for path in ["heartbeat".to_owned(), result_path(1)] {

@@ -130,7 +130,14 @@ async fn agent_killed_mid_job_the_job_finishes_exactly_before_mesos_notices() {
     let (mut child, state) = spawn_running(
         &turn.mesos,
         "agent-loss",
-        &["--shared", "--partitions", "24", "--job-timeout", "40", &path],
+        &[
+            "--shared",
+            "--partitions",
+            "24",
+            "--job-timeout",
+            "40",
+            &path,
+        ],
     )
     .await;
     // The agent of a running task, with its executors.
@@ -156,7 +163,10 @@ async fn agent_killed_mid_job_the_job_finishes_exactly_before_mesos_notices() {
         .unwrap();
     let executors = turn.mesos.kill_agent(index);
     assert!(executors > 0, "the agent ran the job's executor");
-    assert!(child.try_wait().unwrap().is_none(), "the job ended before the kill");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the job ended before the kill"
+    );
 
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await

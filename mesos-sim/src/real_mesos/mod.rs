@@ -382,7 +382,10 @@ fn agent(
     ]);
     if !config.executor_env.is_empty() {
         let mut env = serde_json::Map::new();
-        env.insert("PATH".into(), std::env::var("PATH").unwrap_or_default().into());
+        env.insert(
+            "PATH".into(),
+            std::env::var("PATH").unwrap_or_default().into(),
+        );
         for (name, value) in &config.executor_env {
             env.insert(name.clone(), value.clone().into());
         }

@@ -11,8 +11,8 @@
 
 mod clusters;
 mod measure;
-mod mid_job;
 mod memory;
+mod mid_job;
 mod session;
 mod table;
 

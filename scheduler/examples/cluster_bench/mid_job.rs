@@ -50,7 +50,10 @@ pub async fn with_fault(
     let job = cluster.submit(plan(dataset, "faulted", partitions)?, counter.clone());
     let wanted = (f64::from(partitions) * at).ceil() as u32;
     while counter.0.load(Ordering::Relaxed) < wanted {
-        anyhow::ensure!(started.elapsed() < FAULT_WAIT, "the job did not get to {wanted} partitions");
+        anyhow::ensure!(
+            started.elapsed() < FAULT_WAIT,
+            "the job did not get to {wanted} partitions"
+        );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let fault_at = Instant::now();
@@ -72,7 +75,10 @@ pub async fn tiny(cluster: &Cluster, partitions: u32) -> anyhow::Result<Duration
     let dataset = Dataset::in_memory(values, 2)?;
     let started = Instant::now();
     cluster
-        .run(plan(&dataset, "tiny", partitions)?, Arc::new(rmesos_scheduler::engine::NoProgress))
+        .run(
+            plan(&dataset, "tiny", partitions)?,
+            Arc::new(rmesos_scheduler::engine::NoProgress),
+        )
         .await
         .context("the tiny job")?;
     Ok(started.elapsed())

@@ -84,13 +84,20 @@ fn rows(plan: Plan) -> Vec<Row> {
                 "{} x 16 in {many} partitions, leading master killed at 30% (kill → end)",
                 millions(plan.many_rows)
             ),
-            Box::new(|f| f.many_failover.map(|(all, after)| format!("{} ({})", secs(all), secs(after)))),
+            Box::new(|f| {
+                f.many_failover
+                    .map(|(all, after)| format!("{} ({})", secs(all), secs(after)))
+            }),
         ),
         (
             format!("{tiny} partitions of 2 rows"),
             Box::new(move |f| {
                 f.tiny.map(|d| {
-                    format!("{} ({:.0} partitions/s)", secs(d), tiny as f64 / d.as_secs_f64())
+                    format!(
+                        "{} ({:.0} partitions/s)",
+                        secs(d),
+                        tiny as f64 / d.as_secs_f64()
+                    )
                 })
             }),
         ),
@@ -99,7 +106,10 @@ fn rows(plan: Plan) -> Vec<Row> {
                 "{} x 16 in {many} partitions, an agent and its executors killed at 10% (kill → end)",
                 millions(plan.many_rows)
             ),
-            Box::new(|f| f.agent_loss.map(|(all, after)| format!("{} ({})", secs(all), secs(after)))),
+            Box::new(|f| {
+                f.agent_loss
+                    .map(|(all, after)| format!("{} ({})", secs(all), secs(after)))
+            }),
         ),
         (
             format!("failover: leader killed → session subscribed again (median of {failovers})"),

@@ -59,7 +59,11 @@ pub fn acquire(
             ((available - executor + 1e-9) / per_slot).floor().max(0.0) as u32
         };
         let slots = fit(pool.available("cpus"), executor_cpus, resources.task_cpus)
-            .min(fit(pool.available("mem"), executor_mem, resources.task_mem_mb))
+            .min(fit(
+                pool.available("mem"),
+                executor_mem,
+                resources.task_mem_mb,
+            ))
             .min(left);
         if slots == 0 {
             continue;
@@ -181,9 +185,21 @@ mod tests {
     fn a_second_lease_reuses_the_agents_executor_and_too_small_offers_give_none() {
         let mut book = LeaseBook::new(Default::default());
         let resources = TaskResources::default();
-        let first = acquire(&[offer("a", 1.1, 100.0)], &mut book, want(4), &resources, channel);
+        let first = acquire(
+            &[offer("a", 1.1, 100.0)],
+            &mut book,
+            want(4),
+            &resources,
+            channel,
+        );
         assert_eq!(first.len(), 1);
-        let second = acquire(&[offer("a", 1.0, 64.0)], &mut book, want(3), &resources, channel);
+        let second = acquire(
+            &[offer("a", 1.0, 64.0)],
+            &mut book,
+            want(3),
+            &resources,
+            channel,
+        );
         assert_eq!(second.len(), 1);
         assert_eq!(second[0].executor_id, first[0].executor_id);
         assert_eq!(
@@ -191,7 +207,13 @@ mod tests {
             first[0].task.executor.as_ref().unwrap().executor_id
         );
         // Without room for the executor, a new agent gets nothing.
-        let none = acquire(&[offer("b", 1.0, 64.0)], &mut book, want(2), &resources, channel);
+        let none = acquire(
+            &[offer("b", 1.0, 64.0)],
+            &mut book,
+            want(2),
+            &resources,
+            channel,
+        );
         assert!(none.is_empty());
     }
 }

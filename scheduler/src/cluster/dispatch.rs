@@ -36,7 +36,10 @@ impl EngineLoop {
                 entry.last_heard = now;
                 entry.disconnected_since = None;
             }
-            ChannelEvent::Closed { executor_id, serial } => {
+            ChannelEvent::Closed {
+                executor_id,
+                serial,
+            } => {
                 if let Some(entry) = self.book.get_mut(&executor_id)
                     && entry.link.as_ref().is_some_and(|l| l.serial == serial)
                 {

@@ -393,7 +393,9 @@ impl EngineLoop {
         };
         let unfinished = u32::try_from(current.job.unfinished()).unwrap_or(u32::MAX);
         let cap = self.options.max_cpus.map_or(u32::MAX, |cpus| {
-            ((cpus + 1e-9) / self.options.resources.task_cpus).floor().max(1.0) as u32
+            ((cpus + 1e-9) / self.options.resources.task_cpus)
+                .floor()
+                .max(1.0) as u32
         });
         unfinished.min(cap)
     }

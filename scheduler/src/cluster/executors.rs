@@ -6,9 +6,7 @@
 use std::time::Duration;
 
 use rmesos_common::task::{DATA_TIMEOUT_VARIABLE, format_data_timeout};
-use rmesos_common::wire::v1::{
-    CommandInfo, Environment, environment,
-};
+use rmesos_common::wire::v1::{CommandInfo, Environment, environment};
 
 use crate::dataserver::ExecutorFetch;
 

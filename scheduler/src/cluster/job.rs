@@ -27,7 +27,9 @@ enum PartitionState {
         avoid: Option<String>,
     },
     /// Attempts running (more than one when a copy was started).
-    Running { attempts: Vec<u64> },
+    Running {
+        attempts: Vec<u64>,
+    },
     Done,
 }
 
@@ -183,7 +185,11 @@ impl ActiveJob {
     /// times the median of the finished ones, once enough have finished,
     /// with the agent of their attempt; only partitions with one attempt.
     pub fn stragglers(&self, now: Instant) -> Vec<(u32, String)> {
-        let Speculation::On { quantile, multiplier } = self.speculation else {
+        let Speculation::On {
+            quantile,
+            multiplier,
+        } = self.speculation
+        else {
             return Vec::new();
         };
         let total = self.partitions.len();
@@ -460,7 +466,10 @@ mod tests {
     fn a_lost_attempt_waits_again_away_from_its_agent() {
         let mut job = job(1, Speculation::Off);
         job.launched(0, 1, "e1", "a1");
-        assert_eq!(job.attempt_lost(1, "executor lost"), UpdateOutcome::Retrying);
+        assert_eq!(
+            job.attempt_lost(1, "executor lost"),
+            UpdateOutcome::Retrying
+        );
         let later = Instant::now() + Duration::from_secs(60);
         assert_eq!(job.runnable(later), vec![(0, Some("a1"))]);
         assert_eq!(job.on_result(1, two_rows(0.0)), UpdateOutcome::Complete);

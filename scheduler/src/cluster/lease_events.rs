@@ -191,7 +191,11 @@ impl EngineLoop {
 
     /// Gives every lease back (the executors exit once theirs are gone).
     pub(super) async fn release_all(&mut self, reason: &str) {
-        let ids: Vec<String> = self.book.executors().map(|e| e.executor_id.clone()).collect();
+        let ids: Vec<String> = self
+            .book
+            .executors()
+            .map(|e| e.executor_id.clone())
+            .collect();
         for id in ids {
             self.drop_executor(&id, reason, false).await;
         }

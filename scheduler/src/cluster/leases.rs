@@ -37,7 +37,11 @@ pub struct ExecutorEntry {
 impl ExecutorEntry {
     /// Slots of leases Mesos runs.
     pub fn slots(&self) -> u32 {
-        self.leases.values().filter(|l| l.running).map(|l| l.slots).sum()
+        self.leases
+            .values()
+            .filter(|l| l.running)
+            .map(|l| l.slots)
+            .sum()
     }
 
     /// Slots free for another attempt now (none without a link).
@@ -155,7 +159,8 @@ impl LeaseBook {
             running: false,
         };
         entry.leases.insert(task_id.clone(), lease);
-        self.lease_owner.insert(task_id.clone(), executor_id.to_owned());
+        self.lease_owner
+            .insert(task_id.clone(), executor_id.to_owned());
         Some(task_id)
     }
 

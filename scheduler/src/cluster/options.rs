@@ -72,7 +72,10 @@ pub enum Speculation {
     Off,
     /// Once `quantile` of a job's partitions are done, a partition running
     /// longer than `multiplier` times their median gets a copy.
-    On { quantile: f64, multiplier: f64 },
+    On {
+        quantile: f64,
+        multiplier: f64,
+    },
 }
 
 impl Default for Speculation {

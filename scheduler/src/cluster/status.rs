@@ -304,7 +304,14 @@ impl StatusBoard {
 }
 
 impl StatusBoard {
-    pub fn lease_launched(&self, task_id: &str, agent: &str, executor: &str, slots: u32, cpus: f64) {
+    pub fn lease_launched(
+        &self,
+        task_id: &str,
+        agent: &str,
+        executor: &str,
+        slots: u32,
+        cpus: f64,
+    ) {
         self.edit(|s| {
             let now = now_ms();
             let row = LeaseStatusRow {
@@ -327,9 +334,8 @@ impl StatusBoard {
                 lease.state = state.as_str_name().to_owned();
                 lease.updated_ms = now_ms();
             }
-            let ended = |l: &LeaseStatusRow| {
-                TaskState::from_str_name(&l.state).is_some_and(is_terminal)
-            };
+            let ended =
+                |l: &LeaseStatusRow| TaskState::from_str_name(&l.state).is_some_and(is_terminal);
             let mut ended_ids: Vec<(u64, String)> = s
                 .leases
                 .iter()
@@ -391,7 +397,10 @@ mod tests {
         let leases = board.snapshot().leases;
         assert_eq!(leases["l1"].state, "TASK_RUNNING");
         assert_eq!(leases["l2"].state, "TASK_KILLED");
-        assert_eq!((leases["l1"].partitions_run, leases["l2"].partitions_run), (7, 7));
+        assert_eq!(
+            (leases["l1"].partitions_run, leases["l2"].partitions_run),
+            (7, 7)
+        );
         assert_eq!(leases["l1"].slots, 2);
     }
 

@@ -103,7 +103,10 @@ impl Channels {
     }
 
     pub(crate) fn take_events(&self) -> Option<mpsc::UnboundedReceiver<ChannelEvent>> {
-        self.receiver.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.receiver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     pub(crate) fn heartbeat_from(&self, executor_id: &str) {
@@ -136,7 +139,10 @@ impl Channels {
 
     /// Opens `executor_id`'s message stream: RecordIO-framed JSON, a
     /// heartbeat whenever nothing else was sent for a heartbeat interval.
-    pub(crate) fn open(&self, executor_id: &str) -> impl Stream<Item = Result<bytes::Bytes, std::io::Error>> + use<> {
+    pub(crate) fn open(
+        &self,
+        executor_id: &str,
+    ) -> impl Stream<Item = Result<bytes::Bytes, std::io::Error>> + use<> {
         let serial = self.serials.fetch_add(1, Ordering::Relaxed) + 1;
         let (sender, receiver) = mpsc::unbounded_channel();
         let link = ExecutorLink { serial, sender };

@@ -36,9 +36,15 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// What a well-formed, authenticated path asks for.
 enum Target {
     Executor,
-    Rows { job_id: String, rows: Range<u64> },
+    Rows {
+        job_id: String,
+        rows: Range<u64>,
+    },
     /// An executor's channel: its message stream, heartbeat or a report.
-    Channel { executor_id: String, call: ChannelCall },
+    Channel {
+        executor_id: String,
+        call: ChannelCall,
+    },
 }
 
 enum ChannelCall {
@@ -121,7 +127,10 @@ async fn serve_channel(
         ChannelCall::Events => {
             tracing::debug!(executor = %executor_id, "an executor opened its channel");
             let stream = channels.open(executor_id);
-            let headers = [(CONTENT_TYPE, HeaderValue::from_static("application/recordio"))];
+            let headers = [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/recordio"),
+            )];
             Some((StatusCode::OK, headers, Body::from_stream(stream)).into_response())
         }
         ChannelCall::Heartbeat => {
