@@ -63,8 +63,17 @@ def test_the_status_page_shows_the_framework_and_is_read_only(sc):
     assert status["framework"]["id"] == sc.frameworkId
     assert status["framework"]["name"] == "pytest-cluster"
     assert status["jobs"][-1]["state"] == "finished"
+    # The partitions ran on the session's leases, which it keeps between jobs.
+    leases = status["leases"]
+    assert leases and all(lease["state"] == "TASK_RUNNING" for lease in leases.values()), leases
+    by_executor = {lease["executor"]: lease["partitions_run"] for lease in leases.values()}
+    assert sum(by_executor.values()) >= 2, leases
+    with urllib.request.urlopen(url + "api/leases", timeout=10) as response:
+        assert json.load(response).keys() == leases.keys()
     with urllib.request.urlopen(url, timeout=10) as response:
-        assert sc.frameworkId in response.read().decode()
+        page = response.read().decode()
+        assert sc.frameworkId in page
+        assert "Leases" in page
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(url, data=b"x", method="POST"), timeout=10)
     assert refused.value.code == 405
@@ -77,6 +86,18 @@ def test_the_status_page_can_be_off(simulated_cluster):
                         data_bind="127.0.0.1:0", ui_bind="off") as context:
         assert context.frameworkId
         assert context.uiWebUrl is None
+
+
+def test_lease_settings_are_checked_before_connecting():
+    with pytest.raises(ValueError, match="max_cpus"):
+        rmesos.Context("http://127.0.0.1:9", max_cpus=0.5, task_cpus=1,
+                       executor_file=str(cargo_binary("rmesos-executor")))
+    with pytest.raises(ValueError, match="speculation"):
+        rmesos.Context("http://127.0.0.1:9", speculation="sometimes",
+                       executor_file=str(cargo_binary("rmesos-executor")))
+    with pytest.raises(ValueError, match="idle_timeout"):
+        rmesos.Context("http://127.0.0.1:9", idle_timeout=0,
+                       executor_file=str(cargo_binary("rmesos-executor")))
 
 
 def test_an_unreachable_master_is_a_connection_error_naming_it():
