@@ -202,6 +202,11 @@ impl EngineLoop {
     /// Every heartbeat interval: executors silent too long are lost;
     /// leases of an idle session are given back.
     async fn on_tick(&mut self) {
+        // What the executors said and is still queued counts: a busy loop
+        // must not take its own backlog for their silence.
+        while let Ok(event) = self.channel.try_recv() {
+            self.on_channel(event);
+        }
         let now = Instant::now();
         let limit = self.data.heartbeat() * rmesos_common::lease::MISSED_HEARTBEATS;
         let silent: Vec<String> = self
