@@ -277,6 +277,27 @@ async fn an_error_event_stops_the_driver_with_the_master_text() {
 }
 
 #[tokio::test]
+async fn a_master_answering_404_while_it_starts_is_tried_again() {
+    let master = ScriptedMaster::start(HEARTBEAT).await;
+    // A real master's HTTP server answers 404 before its routes exist.
+    master.set_answer(SubscribeAnswer::Refuse(404, "404 Not Found.".into()));
+    let mut driver = start(&master, config()).await;
+    tokio::time::timeout(WAIT, async {
+        while master.calls_of(call::Type::Subscribe).len() < 2 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("SUBSCRIBE is sent again after a 404");
+    assert!(
+        !driver.handle.state().stopped,
+        "a 404 does not stop the driver"
+    );
+    master.set_answer(SubscribeAnswer::Accept);
+    next_matching(&mut driver.events, WAIT, "SUBSCRIBED", is_subscribed).await;
+}
+
+#[tokio::test]
 async fn a_refused_secret_stops_the_driver_without_showing_it() {
     let master = ScriptedMaster::start(HEARTBEAT).await;
     master.set_answer(SubscribeAnswer::Refuse(401, "Authentication failed".into()));
