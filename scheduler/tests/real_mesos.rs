@@ -8,8 +8,6 @@
 
 mod real_mesos_support;
 
-use std::time::Duration;
-
 use real_mesos_support::*;
 use rmesos_mesos_sim::real_mesos::RealMesosConfig;
 

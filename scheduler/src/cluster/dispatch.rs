@@ -76,7 +76,7 @@ impl EngineLoop {
         };
         let state = match outcome {
             AttemptOutcome::Summary(summary) => {
-                current.job.on_result(attempt, summary);
+                current.job.on_result(attempt, *summary);
                 TaskState::TaskFinished
             }
             AttemptOutcome::Failure(failure) => {

@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 /// What an executor's attempt came to.
 #[derive(Debug)]
 pub enum AttemptOutcome {
-    Summary(ColumnSummary),
+    Summary(Box<ColumnSummary>),
     Failure(TaskFailure),
 }
 
@@ -119,7 +119,7 @@ impl Channels {
     pub(crate) fn report(&self, executor_id: &str, attempt: u64, result: bool, body: &[u8]) {
         let outcome = if result {
             match ColumnSummary::from_bytes(body) {
-                Ok(summary) => AttemptOutcome::Summary(summary),
+                Ok(summary) => AttemptOutcome::Summary(Box::new(summary)),
                 Err(error) => AttemptOutcome::Failure(TaskFailure::new(
                     FailureKind::Internal,
                     format!("the executor's result could not be decoded: {error}"),
