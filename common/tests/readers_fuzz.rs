@@ -3,9 +3,12 @@
 //! return `Ok` or `Err`. For CSV the split property is checked as well: a
 //! file that reads cleanly as a whole reads cleanly in any two parts with
 //! the same row count, and a file that fails fails in one of the parts.
+//! `benches/fuzz.sh` runs them for minutes (`RMESOS_FUZZ_CASES`).
 
+mod fuzz_support;
 mod readers_support;
 
+use fuzz_support::fuzz_config;
 use proptest::prelude::*;
 use readers_support::npy_bytes;
 use rmesos_common::readers::{CsvFile, CsvOptions, HeaderMode, NpyFile};
@@ -134,7 +137,7 @@ fn csv_like_text(delimiter: u8) -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(fuzz_config(512))]
 
     #[test]
     fn arbitrary_bytes_never_panic_the_npy_reader(bytes in prop::collection::vec(any::<u8>(), 0..400), a in any::<u64>(), b in any::<u64>()) {
