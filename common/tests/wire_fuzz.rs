@@ -38,9 +38,8 @@ fn decode_in_chunks(bytes: &[u8], cuts: &[prop::sample::Index]) -> Result<Vec<Ve
             records.push(record.to_vec());
         }
     }
-    match decoder.decode_last(&mut buffer).map_err(|_| ())? {
-        Some(record) => records.push(record.to_vec()),
-        None => {}
+    if let Some(record) = decoder.decode_last(&mut buffer).map_err(|_| ())? {
+        records.push(record.to_vec());
     }
     Ok(records)
 }
