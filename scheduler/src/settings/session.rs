@@ -132,7 +132,7 @@ pub struct SessionSettings {
     )]
     pub max_attempts: AtLeastOne,
 
-    /// Fail a job (killing its tasks) after this long; seconds, or 500ms,
+    /// Fail a job (cancelling its partitions) after this long; seconds, or 500ms,
     /// 30s, 2m, 1h [default: none].
     #[arg(long, value_name = "SECS", env = "RMESOS_JOB_TIMEOUT_SECS")]
     pub job_timeout: Option<Timeout>,
