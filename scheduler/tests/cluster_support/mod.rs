@@ -124,8 +124,9 @@ pub async fn connect(setup: &Setup, mut settings: SessionSettings) -> Session {
         multiplier: 2.0,
         jitter: 0.2,
     };
-    // Executors lost or silent are noticed within 0.6 s.
-    options.data_server.heartbeat = Duration::from_millis(200);
+    // Executors lost or silent are noticed within 1.5 s (not 3 s), with
+    // room for a loaded machine's stalls.
+    options.data_server.heartbeat = Duration::from_millis(500);
     options.driver.reconnect_backoff = BackoffPolicy {
         initial: Duration::from_millis(20),
         max: Duration::from_millis(300),
