@@ -140,7 +140,7 @@ impl StatusBoard {
     }
 
     /// The board of a session with `options`, before it connects.
-    pub fn for_options(options: &super::ClusterOptions) -> StatusBoard {
+    pub fn for_options(options: &super::options::ClusterOptions) -> StatusBoard {
         StatusBoard::new(&options.driver.framework.name, &options.master.to_string())
     }
 
