@@ -20,7 +20,11 @@ fn seed_plan(job: &str) -> JobPlan {
     let seed = vec![1.0, 20.0, 300.0, 3.0, 10.0, 200.0, 2.0, 30.0, 100.0];
     Dataset::in_memory(seed, 3)
         .unwrap()
-        .plan(job, std::num::NonZeroU32::new(2), std::num::NonZeroUsize::MIN)
+        .plan(
+            job,
+            std::num::NonZeroU32::new(2),
+            std::num::NonZeroUsize::MIN,
+        )
         .unwrap()
 }
 
@@ -80,7 +84,10 @@ async fn an_unknown_user_fails_the_job_at_once_naming_the_user_and_the_setting()
             "--user / RMESOS_USER / Context(user=...)".to_owned(),
             "--no-switch_user".to_owned(),
         ] {
-            assert!(message.contains(&needle), "{job}: no {needle:?} in {message}");
+            assert!(
+                message.contains(&needle),
+                "{job}: no {needle:?} in {message}"
+            );
         }
         assert!(elapsed < Duration::from_secs(5), "{job}: {elapsed:?}");
     }
@@ -108,7 +115,11 @@ async fn a_user_the_agents_know_or_agents_without_switch_user_run_the_job_exactl
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(stats.count(), 3, "{name}");
         assert_eq!(stats.mean().unwrap(), vec![2.0, 20.0, 200.0], "{name}");
-        assert_eq!(stats.variance().unwrap(), vec![1.0, 100.0, 10000.0], "{name}");
+        assert_eq!(
+            stats.variance().unwrap(),
+            vec![1.0, 100.0, 10000.0],
+            "{name}"
+        );
         assert_eq!(framework(&setup, name).await["user"], user, "{name}");
         cluster.shutdown().await.expect("teardown");
     }

@@ -213,7 +213,15 @@ async fn a_user_the_agents_do_not_know_fails_the_job_at_once_saying_so() {
     let user = "rmesos-no-such-user";
     let started = std::time::Instant::now();
     // Without the check, leases would be tried for the whole timeout.
-    let args = ["--name", "no-user", "--user", user, "--job-timeout", "60", &seed()];
+    let args = [
+        "--name",
+        "no-user",
+        "--user",
+        user,
+        "--job-timeout",
+        "60",
+        &seed(),
+    ];
     let output = submit(&turn.mesos.zk_url(), &args).await;
     let elapsed = started.elapsed();
     let stderr = String::from_utf8_lossy(&output.stderr);

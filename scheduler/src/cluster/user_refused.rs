@@ -60,7 +60,13 @@ mod tests {
                 error.starts_with("the agents cannot run tasks as user 'jovyan' (agent: Failed"),
                 "{error}"
             );
-            for needle in ["No such user 'jovyan'", "--user", "RMESOS_USER", "Context(user=", "--no-switch_user"] {
+            for needle in [
+                "No such user 'jovyan'",
+                "--user",
+                "RMESOS_USER",
+                "Context(user=",
+                "--no-switch_user",
+            ] {
                 assert!(error.contains(needle), "no {needle:?} in {error}");
             }
         }

@@ -221,4 +221,3 @@ pub struct SessionSettings {
     )]
     pub ui_bind: UiBind,
 }
-

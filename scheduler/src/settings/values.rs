@@ -155,7 +155,10 @@ impl FromStr for UserName {
         if text.is_empty() {
             return Err("a user name cannot be empty".into());
         }
-        if text.chars().any(|c| c.is_whitespace() || c == '/' || c == ':') {
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c == '/' || c == ':')
+        {
             return Err(format!(
                 "'{text}' is not a user name (it holds a blank, '/' or ':')"
             ));
