@@ -19,6 +19,10 @@
 #   DATA_SOURCE [$DATA_DIR]: what is mounted there, a host directory or a
 #       Docker volume name.
 #   WORK_VOLUME [$NAME-work]: volume (or host directory) for the notebooks.
+#   RMESOS_USER [root]: the OS user the agents run the executors as. This
+#       image runs as rmesos (uid 1000), which agents with --switch_user
+#       (Mesos' default) have no account for: root works with agents that
+#       know only root; set a user every agent has to run as that user.
 #   RMESOS_SECRET_FILE: a host file holding the framework's secret; mounted
 #       read-only. RMESOS_APP_NAME, RMESOS_PRINCIPAL, RMESOS_ROLE,
 #       RMESOS_TASK_CPUS, RMESOS_TASK_MEM_MB, RMESOS_EXECUTOR_CPUS,
@@ -36,6 +40,7 @@ NAME=${NAME:-rmesos-notebook}
 NETWORK=${NETWORK:-net}
 RMESOS_MASTER=${RMESOS_MASTER:-zk://zoo1:2181,zoo2:2181,zoo3:2181/mesos}
 RMESOS_ADVERTISE_HOST=${RMESOS_ADVERTISE_HOST:-$NAME}
+RMESOS_USER=${RMESOS_USER:-root}
 DATA_PORT=${DATA_PORT:-7077}
 PUBLISH_DATA_PORT=${PUBLISH_DATA_PORT:-0}
 JUPYTER_PORT=${JUPYTER_PORT:-8888}
@@ -75,6 +80,7 @@ args=(
     --volume "$WORK_VOLUME:/home/rmesos/work"
     --env "RMESOS_MASTER=$RMESOS_MASTER"
     --env "RMESOS_ADVERTISE_HOST=$RMESOS_ADVERTISE_HOST"
+    --env "RMESOS_USER=$RMESOS_USER"
     --env "RMESOS_ADVERTISE_PORT=$DATA_PORT"
     --env "RMESOS_DATA_BIND=0.0.0.0:$DATA_PORT"
     --env "RMESOS_UI_BIND=0.0.0.0:4040"

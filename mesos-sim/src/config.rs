@@ -58,6 +58,10 @@ pub struct ClusterConfig {
     /// so that a test can give one agent's executors a fault (a straggler,
     /// say). Empty by default.
     pub executor_env: Vec<(usize, String, String)>,
+    /// Agents run executors as their framework's user (Mesos'
+    /// `--switch_user`, on by default): a user this machine has no account
+    /// for ends them unstarted (see `agent::user`). Off: `--no-switch_user`.
+    pub switch_user: bool,
 }
 
 impl Default for ClusterConfig {
@@ -75,6 +79,7 @@ impl Default for ClusterConfig {
             allocation_interval: DEFAULT_ALLOCATION_INTERVAL,
             authentication: None,
             executor_env: Vec::new(),
+            switch_user: true,
         }
     }
 }

@@ -87,7 +87,7 @@ async fn a_torn_down_framework_moves_to_completed_and_its_executor_ends() {
     assert_eq!(active["active"], true);
     assert_eq!(active["connected"], true);
     assert_eq!(active["name"], "sim-test");
-    assert_eq!(active["user"], "tester");
+    assert_eq!(active["user"], "root");
     assert_eq!(active["principal"], "tester");
     assert_eq!(active["failover_timeout"], 3600.0);
     assert_eq!(active["tasks"][0]["id"], "t1");

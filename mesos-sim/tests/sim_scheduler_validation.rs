@@ -296,10 +296,10 @@ async fn subscriptions_mesos_refuses_get_an_error_event() {
         "Changing framework's principal is not allowed."
     );
     let mut again = subscribe_call(Some(&fid));
-    again.subscribe.as_mut().unwrap().framework_info.user = "root".into();
+    again.subscribe.as_mut().unwrap().framework_info.user = "tester".into();
     assert_eq!(
         refused_subscription(&url, &again, Encoding::Json).await,
-        "Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'tester' to 'root'"
+        "Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'root' to 'tester'"
     );
     // The refusals left the framework subscribed on its first stream.
     let offers = stream.next_of(event::Type::Offers).await;

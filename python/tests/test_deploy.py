@@ -215,6 +215,7 @@ def test_launcher_runs_the_notebook_on_the_mesos_network(tmp_path):
     assert "RMESOS_DATA_BIND=0.0.0.0:7077" in env
     assert "RMESOS_UI_BIND=0.0.0.0:4040" in env
     assert "RMESOS_DATA_DIR=/data" in env
+    assert "RMESOS_USER=root" in env  # the image's user rmesos is unknown to stock agents
     assert run[-1] == "rmesos-notebook"  # the image, no extra arguments
     assert "agents reach the driver at rmesos-notebook:7077" in result.stderr
 
@@ -228,7 +229,7 @@ def test_launcher_settings_are_overridable(tmp_path):
         RMESOS_MASTER="zk://zk1:2181/mesos", DATA_DIR="/mnt/shared", DATA_PORT=7100,
         PUBLISH_DATA_PORT=1, JUPYTER_PORT=18888, UI_PORT=14040,
         RMESOS_SECRET_FILE=secret, RMESOS_PRINCIPAL="alice", RMESOS_ROLE="analytics",
-        RMESOS_APP_NAME="team-notebook",
+        RMESOS_APP_NAME="team-notebook", RMESOS_USER="analyst",
     )
     assert result.returncode == 0, result.stderr
     run = runs[0]
@@ -245,6 +246,7 @@ def test_launcher_settings_are_overridable(tmp_path):
     assert "RMESOS_ADVERTISE_PORT=7100" in env
     assert "RMESOS_DATA_BIND=0.0.0.0:7100" in env
     assert "RMESOS_SECRET_FILE=/run/secrets/rmesos-secret" in env
+    assert "RMESOS_USER=analyst" in env
     # Passed by name only: the values never appear in the command line.
     assert {"RMESOS_PRINCIPAL", "RMESOS_ROLE", "RMESOS_APP_NAME"} <= set(env)
     assert not any("framework-s3cret" in arg or "alice" in arg for arg in run)
@@ -395,6 +397,8 @@ def test_compose_stack_wires_the_notebook_to_zookeeper_mesos_and_the_agents():
     build = notebook["build"]
     assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == DEPLOY / "notebook.Dockerfile"
     assert env["RMESOS_DATA_DIR"] == "/data"
+    # The agents (--switch_user by default) know root, not the image's rmesos.
+    assert env["RMESOS_USER"] == "${RMESOS_USER:-root}"
     data_mounts = {v for v in notebook["volumes"] if v.endswith(":/data")}
     assert data_mounts == {"${DATA_SOURCE:-rmesos-data}:/data"}
     for agent in ["agent1", "agent2"]:

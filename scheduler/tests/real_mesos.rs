@@ -3,8 +3,9 @@
 //! the README's CLI examples, a served and a `--shared` 1e6 x 16 job,
 //! the leading master of three SIGKILLed mid-job, an agent and its
 //! executors SIGKILLed mid-job, a SIGKILLed driver whose framework Mesos
-//! removes after `--failover-timeout`, and teardown at the end of a
-//! session. Without real Mesos each test says loudly that it skipped.
+//! removes after `--failover-timeout`, teardown at the end of a
+//! session, and a `--user` the agents have no account for failing the job
+//! at once with the agent's message. Without real Mesos each test says loudly that it skipped.
 
 mod real_mesos_support;
 
@@ -196,4 +197,42 @@ async fn a_killed_driver_is_removed_after_its_failover_timeout() {
     let registered = removed["registered_time"].as_f64().unwrap_or(0.0);
     assert!(unregistered > registered, "{removed:#}");
     wait_for_no_executors(mesos, WAIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_the_agents_do_not_know_fails_the_job_at_once_saying_so() {
+    let config = RealMesosConfig {
+        agents: 1,
+        ..RealMesosConfig::default()
+    };
+    let Some(turn) = real_mesos("unknown user", config).await else {
+        return;
+    };
+    let user = "rmesos-no-such-user";
+    let started = std::time::Instant::now();
+    // Without the check, leases would be tried for the whole timeout.
+    let args = [
+        "--name",
+        "no-user",
+        "--user",
+        user,
+        "--job-timeout",
+        "60",
+        &seed(),
+    ];
+    let output = submit(&turn.mesos.zk_url(), &args).await;
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    for needle in [
+        format!("cannot run tasks as user '{user}'"),
+        format!("No such user '{user}'"),
+        "RMESOS_USER".to_owned(),
+    ] {
+        assert!(stderr.contains(&needle), "no {needle:?} in: {stderr}");
+    }
+    let frameworks = turn.mesos.leader_json("/master/frameworks").await.unwrap();
+    let framework = framework(&frameworks, "no-user").expect("the framework");
+    assert_eq!(framework["user"], user, "{framework:#}");
+    assert!(elapsed < Duration::from_secs(30), "{elapsed:?}: {stderr}");
 }

@@ -69,7 +69,8 @@ impl Scheduler {
             r#type: Some(call::Type::Subscribe as i32),
             subscribe: Some(call::Subscribe {
                 framework_info: FrameworkInfo {
-                    user: "tester".into(),
+                    // The simulated agents know only this machine's users.
+                    user: "root".into(),
                     name: "executor-test".into(),
                     failover_timeout: Some(3600.0),
                     ..Default::default()

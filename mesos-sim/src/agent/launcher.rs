@@ -55,19 +55,27 @@ fn kill_after_grace(run: &mut ExecutorRun) {
     }
 }
 
-/// Fetches and spawns the executor; failures fail its queued tasks.
+/// Fetches and spawns the executor; failures fail its queued tasks. An
+/// agent with `switch_user` first gives the sandbox to the executor's
+/// user: one it has no account for ends the executor unstarted (`user`).
 pub async fn start(shared: Arc<Shared>, start: StartExecutor) {
+    if shared.config.switch_user
+        && let Some(refusal) = super::user::refusal(&shared, &start).await
+    {
+        tracing::warn!(executor = %start.key, message = %refusal.message, "no such user");
+        executor_gone(&shared, start.agent, &start.key, &refusal);
+        return;
+    }
     if let Err(error) = try_start(&shared, &start).await {
         tracing::warn!(executor = %start.key, %error, "executor failed to start");
-        executor_gone(
-            &shared,
-            start.agent,
-            &start.key,
-            None,
-            TaskState::TaskFailed,
-            &format!("Failed to launch the executor: {error}"),
-            task_status::Reason::ContainerLaunchFailed,
-        );
+        let ended = Ended {
+            status: None,
+            state: TaskState::TaskFailed,
+            message: format!("Failed to launch the executor: {error}"),
+            reason: task_status::Reason::ContainerLaunchFailed,
+            failure_first: false,
+        };
+        executor_gone(&shared, start.agent, &start.key, &ended);
     }
 }
 
@@ -160,15 +168,14 @@ async fn try_start(shared: &Arc<Shared>, start: &StartExecutor) -> anyhow::Resul
             status = child.wait() => status.ok().and_then(|s| s.code()),
             _ = killed => { let _ = child.kill().await; None }
         };
-        executor_gone(
-            &shared,
-            agent,
-            &key,
+        let ended = Ended {
             status,
-            TaskState::TaskFailed,
-            "Executor terminated",
-            task_status::Reason::ExecutorTerminated,
-        );
+            state: TaskState::TaskFailed,
+            message: "Executor terminated".into(),
+            reason: task_status::Reason::ExecutorTerminated,
+            failure_first: false,
+        };
+        executor_gone(&shared, agent, &key, &ended);
     });
     Ok(())
 }
@@ -194,18 +201,24 @@ async fn fetch(uri: &command_info::Uri, sandbox: &Path) -> anyhow::Result<PathBu
     Ok(path)
 }
 
+/// How an executor ended, as its agent tells the framework.
+pub struct Ended {
+    /// The exit status in the FAILURE event.
+    pub status: Option<i32>,
+    /// What its unfinished tasks become, and why.
+    pub state: TaskState,
+    pub message: String,
+    pub reason: task_status::Reason,
+    /// FAILURE reaches the framework before the tasks' updates, as from an
+    /// agent that never started the executor (the master forwards its
+    /// exit at once; the updates take the status update manager's way).
+    pub failure_first: bool,
+}
+
 /// The executor is gone (exited, killed, or never started): the agent
-/// remembers it as completed, its unfinished tasks fail, its resources
+/// remembers it as completed, its unfinished tasks end, its resources
 /// return, and the framework hears FAILURE.
-pub fn executor_gone(
-    shared: &Shared,
-    agent: usize,
-    key: &str,
-    status: Option<i32>,
-    state: TaskState,
-    message: &str,
-    reason: task_status::Reason,
-) {
+pub fn executor_gone(shared: &Shared, agent: usize, key: &str, ended: &Ended) {
     let mut registry = shared.registry();
     let Some(run) = registry.agents[agent].executors.remove(key) else {
         return;
@@ -239,20 +252,17 @@ pub fn executor_gone(
         if terminal(task.state) {
             continue;
         }
-        task.state = state as i32;
+        task.state = ended.state as i32;
         released.0 += task.cpus;
         released.1 += task.mem;
         statuses.push(task_status(
             id,
             &agent_id,
-            state,
-            Some(reason),
-            message,
+            ended.state,
+            Some(ended.reason),
+            &ended.message,
             true,
         ));
-    }
-    for status in statuses {
-        deliver(framework, status);
     }
     let failure = Event {
         failure: Some(event::Failure {
@@ -260,11 +270,19 @@ pub fn executor_gone(
             executor_id: Some(ExecutorId {
                 value: run.info.executor_id.value.clone(),
             }),
-            status,
+            status: ended.status,
         }),
         ..events::of_type(event::Type::Failure)
     };
-    events::send(framework, &failure);
+    if ended.failure_first {
+        events::send(framework, &failure);
+    }
+    for status in statuses {
+        deliver(framework, status);
+    }
+    if !ended.failure_first {
+        events::send(framework, &failure);
+    }
     let a = &mut registry.agents[agent];
     a.used_cpus -= released.0;
     a.used_mem -= released.1;

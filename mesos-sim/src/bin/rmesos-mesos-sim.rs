@@ -51,6 +51,11 @@ struct Args {
     /// ignored (it starts its own ZooKeeper).
     #[arg(long)]
     real: bool,
+    /// Agents run executors as the agents' own user, whatever the
+    /// framework's (Mesos' `--no-switch_user`); by default an executor of
+    /// a user this machine does not know ends unstarted, as on Mesos.
+    #[arg(long)]
+    no_switch_user: bool,
     /// Stop when standard input closes (so a parent that dies stops it too).
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -92,6 +97,7 @@ async fn run_simulated(args: &Args) -> anyhow::Result<()> {
         agents: args.agents,
         heartbeat_interval: Duration::from_secs_f64(args.heartbeat_seconds.max(0.01)),
         allocation_interval: Duration::from_millis(args.allocation_interval_ms.max(1)),
+        switch_user: !args.no_switch_user,
         ..ClusterConfig::default()
     })
     .await?;

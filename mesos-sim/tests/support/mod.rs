@@ -45,7 +45,9 @@ pub fn subscribe_call(id: Option<&str>) -> Call {
         r#type: Some(call::Type::Subscribe as i32),
         subscribe: Some(call::Subscribe {
             framework_info: FrameworkInfo {
-                user: "tester".into(),
+                // An account of every Linux machine: the simulated agents,
+                // like Mesos', run executors only for users they know.
+                user: "root".into(),
                 name: "sim-test".into(),
                 id: id.map(|v| FrameworkId { value: v.into() }),
                 failover_timeout: Some(3600.0),

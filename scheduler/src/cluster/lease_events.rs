@@ -1,6 +1,7 @@
 //! The engine's dealings with Mesos about leases: offers turned into
 //! leases, lease status updates, executors lost (their partitions back in
-//! the queue, their leases killed) and leases given back.
+//! the queue, their leases killed) and leases given back; a lease an agent
+//! ends for want of the framework's user fails the job at once.
 
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use rmesos_common::wire::v1::{AgentId, Offer, TaskId, TaskState, TaskStatus};
 
 use super::acquire::{Want, acquire};
 use super::engine_loop::EngineLoop;
-use crate::driver::is_terminal;
+use super::user_refused::refused_user;
+use crate::driver::{current_os_user, is_terminal};
 use crate::engine::JobError;
 
 impl EngineLoop {
@@ -94,6 +96,12 @@ impl EngineLoop {
         let state = TaskState::try_from(status.state).unwrap_or(TaskState::TaskUnknown);
         let task_id = status.task_id.value.as_str();
         self.board.lease_state(task_id, state);
+        let ours = self.book.owner(task_id).is_some() || self.book.was_released(task_id);
+        if ours && is_terminal(state) {
+            // Its executor may be gone already: Mesos tells of the executor
+            // before the lease.
+            self.check_refused_user(status);
+        }
         if self.book.owner(task_id).is_none() {
             if !self.book.was_released(task_id) && !is_terminal(state) {
                 // A task of an earlier run of this framework: not wanted.
@@ -131,6 +139,20 @@ impl EngineLoop {
             .is_some_and(|e| e.leases.is_empty());
         if empty {
             self.lose_executor(&executor_id, &what).await;
+        }
+    }
+
+    /// Fails the running job at once when an agent says it cannot run
+    /// tasks as the framework's user: no retry could succeed.
+    fn check_refused_user(&mut self, status: &TaskStatus) {
+        let framework = &self.options.driver.framework;
+        let user = framework.user.clone().unwrap_or_else(current_os_user);
+        let Some(error) = refused_user(status, &user) else {
+            return;
+        };
+        tracing::error!(lease = %status.task_id.value, "{error}");
+        if let Some(current) = &mut self.current {
+            current.job.fail(JobError::Cluster(error));
         }
     }
 

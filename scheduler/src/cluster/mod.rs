@@ -21,6 +21,7 @@ mod offer_pool;
 mod options;
 mod session;
 mod status;
+mod user_refused;
 
 pub use blocking::BlockingCluster;
 pub use options::{ClusterOptions, RetryPolicy, Speculation, TaskResources};

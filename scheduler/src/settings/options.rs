@@ -47,6 +47,7 @@ impl SessionSettings {
         let framework = &mut options.driver.framework;
         framework.name = self.app_name.clone();
         framework.roles = vec![self.role.clone()];
+        framework.user = self.user.as_ref().map(|user| user.0.clone());
         framework.principal = self.principal.clone();
         if let Some(file) = &self.secret_file {
             let principal = self
@@ -143,6 +144,7 @@ mod tests {
         assert_eq!(options.data_server.bind, data.bind);
         assert_eq!(options.driver.framework.name, "rmesos");
         assert_eq!(options.driver.framework.roles, vec!["*".to_owned()]);
+        assert_eq!(options.driver.framework.user, None, "the driver's OS user");
     }
 
     #[test]
@@ -150,6 +152,7 @@ mod tests {
         let given = settings(&[
             ("appName", "analysis"),
             ("role", "analytics"),
+            ("user", "root"),
             ("task_cpus", "0.5"),
             ("task_mem_mb", "128"),
             ("executor_cpus", "0.25"),
@@ -168,6 +171,7 @@ mod tests {
         let options = given.cluster_options().unwrap();
         assert_eq!(options.driver.framework.name, "analysis");
         assert_eq!(options.driver.framework.roles, vec!["analytics".to_owned()]);
+        assert_eq!(options.driver.framework.user.as_deref(), Some("root"));
         assert_eq!(options.resources.task_cpus, 0.5);
         assert_eq!(options.resources.task_mem_mb, 128.0);
         assert_eq!(options.resources.executor_cpus, 0.25);

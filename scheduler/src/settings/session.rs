@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use rmesos_common::duration::Timeout;
 
-use super::values::{AtLeastOne, BindAddr, Master, Port, Positive, Switch};
+use super::values::{AtLeastOne, BindAddr, Master, Port, Positive, Switch, UserName};
 use crate::ui::UiBind;
 
 /// A session's settings (defaults filled in).
@@ -50,6 +50,13 @@ pub struct SessionSettings {
     /// Role to receive offers for.
     #[arg(long, value_name = "ROLE", env = "RMESOS_ROLE", default_value = "*")]
     pub role: String,
+
+    /// OS user the agents run the executors as (FrameworkInfo.user). An
+    /// agent with --switch_user (Mesos' default) fails every task of a user
+    /// it has no account for: then give one it has (often root) [default:
+    /// the user running this process].
+    #[arg(long, value_name = "USER", env = "RMESOS_USER")]
+    pub user: Option<UserName>,
 
     /// Framework principal (for authentication and authorization).
     #[arg(long, value_name = "P", env = "RMESOS_PRINCIPAL")]

@@ -143,6 +143,36 @@ impl fmt::Display for Port {
     }
 }
 
+/// An OS user name, as the agents look it up: not empty, and no blank,
+/// `/` or `:` (which no account name holds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(pub String);
+
+impl FromStr for UserName {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<UserName, String> {
+        if text.is_empty() {
+            return Err("a user name cannot be empty".into());
+        }
+        if text
+            .chars()
+            .any(|c| c.is_whitespace() || c == '/' || c == ':')
+        {
+            return Err(format!(
+                "'{text}' is not a user name (it holds a blank, '/' or ':')"
+            ));
+        }
+        Ok(UserName(text.to_owned()))
+    }
+}
+
+impl fmt::Display for UserName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A master URL as the user wrote it (Python shows it as
 /// `Context.master`), checked when used (`url`): the parser's message
 /// masks credentials, which a refused value shown by clap would not.
@@ -200,6 +230,10 @@ mod tests {
         assert!("65536".parse::<Port>().is_err());
         assert!("0.0.0.0:7077".parse::<BindAddr>().is_ok());
         assert!("localhost:7077".parse::<BindAddr>().is_err());
+        assert_eq!("jovyan".parse::<UserName>(), Ok(UserName("jovyan".into())));
+        for bad in ["", "a b", "../root", "root:0"] {
+            assert!(bad.parse::<UserName>().is_err(), "{bad:?}");
+        }
     }
 
     #[test]
