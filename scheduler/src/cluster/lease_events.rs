@@ -102,6 +102,11 @@ impl EngineLoop {
             // before the lease.
             self.check_refused_user(status);
         }
+        if is_terminal(state) && self.book.take_lost_unstarted(task_id) {
+            // Mesos told of the executor's exit first; this is why it never ran.
+            let what = format!("lease {task_id} ended: {} ({})", state.as_str_name(), describe(status));
+            self.count_lease_failure(what);
+        }
         if self.book.owner(task_id).is_none() {
             if !self.book.was_released(task_id) && !is_terminal(state) {
                 // A task of an earlier run of this framework: not wanted.
@@ -130,8 +135,7 @@ impl EngineLoop {
         let what = format!("its lease {task_id} ended: {} ({why})", state.as_str_name());
         tracing::warn!(executor = %executor_id, "{what}");
         if !lease.running {
-            self.lease_failures.0 += 1;
-            self.lease_failures.1 = what.clone();
+            self.count_lease_failure(what.clone());
         }
         let empty = self
             .book
@@ -154,6 +158,11 @@ impl EngineLoop {
         if let Some(current) = &mut self.current {
             current.job.fail(JobError::Cluster(error));
         }
+    }
+
+    fn count_lease_failure(&mut self, what: String) {
+        self.lease_failures.0 += 1;
+        self.lease_failures.1 = what;
     }
 
     /// Fails the running job when leases keep ending before they run
@@ -180,7 +189,7 @@ impl EngineLoop {
     /// Forgets an executor: closes its channel, kills its leases, and puts
     /// its attempts back in the queue; `lost` says whether that is news.
     async fn drop_executor(&mut self, executor_id: &str, reason: &str, lost: bool) {
-        let Some(entry) = self.book.remove_executor(executor_id) else {
+        let Some(entry) = self.book.remove_executor(executor_id, lost) else {
             return;
         };
         self.data.forget_executor(executor_id);

@@ -75,6 +75,9 @@ pub struct LeaseBook {
     lease_owner: HashMap<String, String>,
     /// Leases given back or of forgotten executors: their updates are expected.
     released: HashSet<String>,
+    /// Of those, the ones of an executor lost before they ran: their end
+    /// (which Mesos sends after the executor's) says why it never started.
+    lost_unstarted: HashSet<String>,
     executors_started: u64,
     leases_started: u64,
 }
@@ -86,6 +89,7 @@ impl LeaseBook {
             executors: HashMap::new(),
             lease_owner: HashMap::new(),
             released: HashSet::new(),
+            lost_unstarted: HashSet::new(),
             executors_started: 0,
             leases_started: 0,
         }
@@ -200,12 +204,22 @@ impl LeaseBook {
     }
 
     /// Forgets an executor; its remaining leases' updates are expected.
-    pub fn remove_executor(&mut self, executor_id: &str) -> Option<ExecutorEntry> {
+    /// When it was `lost`, those that never ran are remembered as such.
+    pub fn remove_executor(&mut self, executor_id: &str, lost: bool) -> Option<ExecutorEntry> {
         let entry = self.executors.remove(executor_id)?;
-        for task_id in entry.leases.keys() {
+        for (task_id, lease) in &entry.leases {
             self.lease_owner.remove(task_id);
             self.released.insert(task_id.clone());
+            if lost && !lease.running {
+                self.lost_unstarted.insert(task_id.clone());
+            }
         }
         Some(entry)
+    }
+
+    /// Whether `task_id` belonged to an executor lost before the lease
+    /// ran (answered once: the lease's end is counted once).
+    pub fn take_lost_unstarted(&mut self, task_id: &str) -> bool {
+        self.lost_unstarted.remove(task_id)
     }
 }
