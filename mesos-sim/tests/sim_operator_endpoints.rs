@@ -221,10 +221,7 @@ async fn an_executor_still_being_fetched_at_teardown_is_shut_down() {
     call_ok(&url, &stream, &call).await;
     let agent = agent_state(&url, 0).await;
     let starting = find(&agent["frameworks"], &fid).expect("its executor is starting");
-    assert_eq!(
-        starting["executors"][0]["queued_tasks"][0]["task_id"]["value"],
-        "t1"
-    );
+    assert_eq!(starting["executors"][0]["queued_tasks"][0]["id"], "t1");
 
     teardown(&url, &stream, &fid).await;
     // The download completes only now: the executor starts after the
