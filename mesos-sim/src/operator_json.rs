@@ -54,6 +54,12 @@ pub fn task(id: &str, task: &Task, framework_id: &str, agent_id: &str) -> Value 
         "slave_id": agent_id,
         "state": task_state(task.state),
         "resources": resources(task.cpus, task.mem, None),
+        "role": task.role,
+        "statuses": task
+            .statuses
+            .iter()
+            .map(|(state, time)| json!({"state": task_state(*state), "timestamp": time}))
+            .collect::<Vec<_>>(),
     })
 }
 

@@ -239,7 +239,7 @@ pub fn executor_gone(
         if terminal(task.state) {
             continue;
         }
-        task.state = state as i32;
+        task.set_state(state as i32);
         released.0 += task.cpus;
         released.1 += task.mem;
         statuses.push(task_status(
