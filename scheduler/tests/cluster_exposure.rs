@@ -7,11 +7,12 @@
 //! its executor ends saying so and the job fails.
 
 mod cluster_support;
+mod exposure_support;
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use cluster_support::*;
+use exposure_support::*;
 use rmesos_scheduler::dataserver::MISMATCH_MESSAGE;
 use serde_json::Value;
 
@@ -43,60 +44,6 @@ async fn operator_bodies(setup: &Setup) -> Vec<(String, String)> {
     bodies
 }
 
-/// Every string anywhere in `value`.
-fn strings(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(list) => list.iter().for_each(|v| strings(v, out)),
-        Value::Object(map) => {
-            for (key, v) in map {
-                out.push(key.clone());
-                strings(v, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The paths to try from `text`: the path of each URL in it and any
-/// absolute path, each cut at every `/` (every prefix), and the same
-/// without a query.
-fn candidate_paths(text: &str, out: &mut BTreeSet<String>) {
-    for word in text.split(|c: char| c.is_whitespace() || "\"'<>();|,".contains(c)) {
-        let path = match word.split_once("://") {
-            Some((_, rest)) => match rest.find('/') {
-                Some(at) => &rest[at..],
-                None => continue,
-            },
-            None if word.starts_with('/') => word,
-            None => continue,
-        };
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        for (at, _) in path.match_indices('/') {
-            out.insert(path[..at + 1].to_owned());
-            out.insert(path[..at].to_owned());
-        }
-        out.insert(path.to_owned());
-    }
-}
-
-/// Every run of 32 or more hex digits in `text` (a token is 64).
-fn hex_runs(text: &str) -> BTreeSet<String> {
-    let mut runs = BTreeSet::new();
-    let mut current = String::new();
-    for c in text.chars().chain(std::iter::once(' ')) {
-        if c.is_ascii_hexdigit() {
-            current.push(c.to_ascii_lowercase());
-        } else {
-            if current.len() >= 32 {
-                runs.insert(current.clone());
-            }
-            current.clear();
-        }
-    }
-    runs
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nothing_mesos_shows_opens_rows_or_channels() {
     init_tracing();
@@ -106,65 +53,31 @@ async fn nothing_mesos_shows_opens_rows_or_channels() {
     let fetch = data.executor_fetch();
     let sha256 = fetch.sha256.clone().expect("the executor is served");
     // The session token, as a channel URL shows it.
-    let probe = data.expect_executor("probe");
+    let channel = data.expect_executor("probe");
     data.forget_executor("probe");
-    let session_token = probe.expose().split('/').nth(3).unwrap().to_owned();
+    let session_token = channel.expose().split('/').nth(3).unwrap().to_owned();
     assert_eq!(session_token.len(), 64);
 
     let values = rows(200_000, 4);
     let (job, _recorder) = submit_running(&cluster, values.clone(), 4, ("exposed", 400), 1).await;
     let bodies = operator_bodies(&setup).await;
 
-    let mut paths = BTreeSet::new();
     for (url, body) in &bodies {
         assert!(
             !body.contains(&session_token),
             "{url} shows the session token"
         );
-        for run in hex_runs(body) {
-            assert_eq!(run, sha256, "{url} shows a token-like {run}");
-        }
-        let mut found = Vec::new();
-        strings(&serde_json::from_str(body).unwrap(), &mut found);
-        found.iter().for_each(|s| candidate_paths(s, &mut paths));
     }
-    let executor_path = format!("/executor/{sha256}/rmesos-executor");
-    assert!(
-        paths.contains(&executor_path),
-        "the executor's URI is shown, as Mesos shows it: {paths:?}"
-    );
-
+    let paths = paths_shown(&bodies, &sha256);
     let (host, port) = data.advertised();
-    let client = reqwest::Client::new();
-    let mut tried = 0;
-    for path in &paths {
-        let url = format!("http://{host}:{port}{path}");
-        for post in [false, true] {
-            let request = match post {
-                true => client.post(&url).body("{}"),
-                false => client.get(&url),
-            };
-            let status = request
-                .send()
-                .await
-                .expect("the data server answers")
-                .status();
-            tried += 1;
-            let allowed = !post && path == &executor_path;
-            assert!(
-                allowed || status == 404,
-                "{} {path}: {status}",
-                if post { "POST" } else { "GET" }
-            );
-        }
-    }
+    let tried = probe(&format!("http://{host}:{port}"), &paths, &sha256).await;
     assert!(tried > 20, "only {tried} requests");
     let stats = job.wait().await.expect("the job");
     assert_close(&stats, &expected(&values, 4));
     cluster.shutdown().await.expect("teardown");
 }
 
-/// Waits for `path` to hold `needle`.
+/// Waits until one of the files `paths()` lists holds `needle`; its text.
 async fn wait_for_text(paths: impl Fn() -> Vec<std::path::PathBuf>, needle: &str) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {

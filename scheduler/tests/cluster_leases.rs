@@ -7,7 +7,6 @@
 mod cluster_support;
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use cluster_support::*;
 use rmesos_common::wire::v1::TaskState;
