@@ -59,7 +59,7 @@ pub fn checked_command(file: &str, sha256: &str) -> String {
     )
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use std::process::Command;
 
