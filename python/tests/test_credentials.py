@@ -18,8 +18,8 @@ UNREACHABLE = [
 
 
 def assert_hidden(text):
+    # The user name may show (zk://alice:***@...), the password never.
     assert PASSWORD not in text, text
-    assert "alice" not in text, text
 
 
 def raised(call):
@@ -70,7 +70,7 @@ def test_a_connected_context_and_its_failed_jobs_hide_the_password(simulated_clu
                         data_bind="127.0.0.1:0", ui_bind="127.0.0.1:0")
     try:
         assert sc.master == master
-        assert "***@" in repr(sc), repr(sc)
+        assert "***@" in repr(sc) and PASSWORD not in repr(sc), repr(sc)
         for shown in [repr(sc), str(sc), f"{sc}", repr(sc.parallelize(np.ones((4, 2)), 2))]:
             assert_hidden(shown)
         bad = tmp_path / "bad.csv"
