@@ -81,6 +81,19 @@ pub struct Task {
     pub mem: f64,
     /// `framework id/executor id` of the executor running it.
     pub executor: Option<String>,
+    /// The role its resources are allocated to.
+    pub role: String,
+    /// Its states after the first, with their Unix times, as Mesos lists
+    /// a task's status updates.
+    pub statuses: Vec<(i32, f64)>,
+}
+
+impl Task {
+    /// Moves the task to `state`, remembering when.
+    pub fn set_state(&mut self, state: i32) {
+        self.state = state;
+        self.statuses.push((state, unix_now()));
+    }
 }
 
 pub struct Agent {

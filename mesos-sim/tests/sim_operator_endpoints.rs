@@ -3,7 +3,9 @@
 //! redirects to the leader) list subscribed and failed-over frameworks
 //! under `frameworks` and torn-down ones under `completed_frameworks`;
 //! `/slave(1)/state` shows a torn-down framework's executors ending, also
-//! one that was still being fetched when the teardown came.
+//! one that was still being fetched when the teardown came. As in Mesos,
+//! the master shows each executor's command with the fetcher's URIs, the
+//! agent does not, and neither shows a task's data.
 
 mod support;
 
@@ -60,6 +62,12 @@ async fn wait_for_agent(
     }
 }
 
+/// Whether `state` holds the tasks' data (`hang`, raw or base64).
+fn shows_data(state: &Value) -> bool {
+    let text = state.to_string();
+    text.contains("hang") || text.contains("aGFuZw")
+}
+
 async fn one_agent(zk: &ZooKeeperServer, path: &str) -> SimCluster {
     cluster(zk, path, |c| c.agents = 1).await
 }
@@ -92,13 +100,24 @@ async fn a_torn_down_framework_moves_to_completed_and_its_executor_ends() {
     assert_eq!(active["failover_timeout"], 3600.0);
     assert_eq!(active["tasks"][0]["id"], "t1");
     assert_eq!(active["tasks"][0]["state"], "TASK_RUNNING");
+    let statuses = active["tasks"][0]["statuses"].as_array().unwrap();
+    assert_eq!(statuses.last().unwrap()["state"], "TASK_RUNNING");
+    assert!(statuses.last().unwrap()["timestamp"].as_f64().unwrap() > 0.0);
+    assert!(active["tasks"][0]["role"].is_string());
     assert_eq!(active["executors"][0]["executor_id"], "test-executor");
     assert_eq!(active["executors"][0]["slave_id"], "sim-agent-S0");
+    let command = &active["executors"][0]["command"];
+    assert_eq!(command["uris"][0]["value"], uri.as_str(), "{command:#}");
+    assert!(command["uris"][0]["executable"].is_boolean(), "{command:#}");
+    assert!(command["value"].is_string() && command["argv"].is_array());
+    assert!(!shows_data(&state), "a task's data is shown");
     assert_eq!(state["completed_frameworks"], Value::Array(vec![]));
     let agent = agent_state(&url, 0).await;
     let on_agent = find(&agent["frameworks"], &fid).expect("the agent runs it");
     assert_eq!(on_agent["executors"][0]["id"], "test-executor");
     assert_eq!(on_agent["executors"][0]["tasks"][0]["id"], "t1");
+    assert!(on_agent["executors"][0].get("command").is_none());
+    assert!(!shows_data(&agent), "a task's data is shown");
 
     teardown(&url, &stream, &fid).await;
     let state = get_json(&format!("{url}/master/state")).await;
@@ -221,10 +240,7 @@ async fn an_executor_still_being_fetched_at_teardown_is_shut_down() {
     call_ok(&url, &stream, &call).await;
     let agent = agent_state(&url, 0).await;
     let starting = find(&agent["frameworks"], &fid).expect("its executor is starting");
-    assert_eq!(
-        starting["executors"][0]["queued_tasks"][0]["task_id"]["value"],
-        "t1"
-    );
+    assert_eq!(starting["executors"][0]["queued_tasks"][0]["id"], "t1");
 
     teardown(&url, &stream, &fid).await;
     // The download completes only now: the executor starts after the

@@ -184,7 +184,10 @@ class Context:
 
     def __repr__(self) -> str:
         state = "stopped" if self._stopped else "active"
-        return f"rmesos.Context(master={self.master!r}, appName={self.appName!r}, {state})"
+        # The master may carry credentials (zk://user:password@...): shown
+        # redacted, as in every message.
+        master = _rmesos.redact_master(self.master)
+        return f"rmesos.Context(master={master!r}, appName={self.appName!r}, {state})"
 
 
 def _check_slices(n: Optional[int]) -> Optional[int]:

@@ -126,11 +126,19 @@ fn check_master(master: &str) -> PyResult<usize> {
     }
 }
 
+/// `master` with any credentials (`user:password@`) replaced by `***`,
+/// for reprs and messages.
+#[pyfunction]
+fn redact_master(master: &str) -> String {
+    redact(master)
+}
+
 #[pymodule]
 fn _rmesos(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(col_stats_array, m)?)?;
     m.add_function(wrap_pyfunction!(col_stats_file, m)?)?;
     m.add_function(wrap_pyfunction!(check_master, m)?)?;
+    m.add_function(wrap_pyfunction!(redact_master, m)?)?;
     m.add_function(wrap_pyfunction!(dataset::check_file, m)?)?;
     m.add(
         "DEFAULT_CLUSTER_PARTITIONS",

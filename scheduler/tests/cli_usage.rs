@@ -157,6 +157,8 @@ fn credentials_in_a_master_url_are_never_shown() {
         "zk://alice:hunter2@127.0.0.1:9/mesos",
         "zk://alice:hunter2@127.0.0.1:9/mesos/",
         "zk://alice:hunter2@/mesos",
+        "http://alice:hunter2@127.0.0.1:9",
+        "http://alice:hunter2@127.0.0.1:9:9",
     ] {
         let output = submit(&["--master", url, "--connect-timeout", "1", s(&inputs.csv)]);
         assert_ne!(output.status.code(), Some(0));
@@ -166,6 +168,60 @@ fn credentials_in_a_master_url_are_never_shown() {
             err.contains("127.0.0.1:9") || err.contains("bad --master"),
             "stderr: {err}"
         );
+    }
+}
+
+/// Every failure `rmesos-submit` can have with a master URL holding a
+/// password (unreachable, a bad option beside it, a bad input, the URL in
+/// the environment, debug logging on) keeps the password out of its
+/// output.
+#[test]
+fn no_failure_shows_a_master_password() {
+    const PASSWORD: &str = "S3cretPassw0rd";
+    let inputs = inputs();
+    for url in [
+        format!("zk://alice:{PASSWORD}@127.0.0.1:9/mesos"),
+        format!("http://alice:{PASSWORD}@127.0.0.1:9"),
+    ] {
+        let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+            (
+                vec!["--master", &url, "--connect-timeout", "1", s(&inputs.csv)],
+                None,
+            ),
+            (
+                vec!["--master", &url, "--task-cpus", "lots", s(&inputs.csv)],
+                None,
+            ),
+            (
+                vec!["--master", &url, "--connect-timeout", "-1", s(&inputs.csv)],
+                None,
+            ),
+            (vec!["--master", &url, "no-such-input.csv"], None),
+            (vec!["--master", &url, s(&inputs.txt)], None),
+            (vec!["--connect-timeout", "1", s(&inputs.csv)], Some(&url)),
+        ];
+        for (args, master_env) in runs {
+            for log in [None, Some("debug")] {
+                let mut command = Command::new(env!("CARGO_BIN_EXE_rmesos-submit"));
+                command.args(&args).env_remove("RMESOS_MASTER");
+                match log {
+                    Some(level) => command.env("RUST_LOG", level),
+                    None => command.env_remove("RUST_LOG"),
+                };
+                if let Some(master) = master_env {
+                    command.env("RMESOS_MASTER", master);
+                }
+                let output = command.output().expect("rmesos-submit runs");
+                assert_ne!(output.status.code(), Some(0), "{args:?}");
+                let all = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    stderr(&output)
+                );
+                assert!(!all.contains(PASSWORD), "{args:?} {log:?} shows it: {all}");
+                assert!(!all.contains("panicked"), "{all}");
+            }
+        }
     }
 }
 

@@ -70,13 +70,9 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
         .expect("job");
     assert_close(&stats, &expected(&values, 3));
 
-    // The executor's URL carries the token as its first path segment.
-    let fetch = cluster.data_server().executor_fetch();
-    let url = fetch
-        .uri
-        .expect("the executor is served")
-        .expose()
-        .to_owned();
+    // A channel URL carries the session token as its first path segment.
+    let data = cluster.data_server();
+    let url = data.expect_executor("probe").expose().to_owned() + "/events";
     let (base, rest) = url.split_at(url.find("//").unwrap() + 2);
     let (host, path) = rest.split_once('/').unwrap();
     let (token, tail) = path.split_once('/').unwrap();
@@ -97,6 +93,8 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
     }
     let response = client.get(&url).send().await.unwrap();
     assert_eq!(response.status(), 200);
+    drop(response);
+    data.forget_executor("probe");
     cluster.shutdown().await.expect("teardown");
 
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();

@@ -14,7 +14,7 @@ use rmesos_common::stats::ColumnSummary;
 use rmesos_common::task::{DataUrl, encode_rows, summarize_served_rows};
 use rmesos_scheduler::dataserver::{
     DataServer, DataServerConfig, ExecutorSource, ExecutorUri, FETCHED_EXECUTOR_NAME,
-    local_ip_towards,
+    checked_command, local_ip_towards, sha256_of_file,
 };
 
 fn loopback_config(executor: ExecutorSource) -> DataServerConfig {
@@ -156,8 +156,15 @@ async fn every_bad_request_is_an_empty_404_and_counted() {
     let good = published.url(0..10);
     let token = token_of(&good);
     let base = format!("http://{}", server.local_addr());
-    let other_token = token_of(&other.publish("job-1", values, 2).url(0..10));
+    let other_token = token_of(&other.publish("job-1", values.clone(), 2).url(0..10));
+    let second_job = server.publish("job-2", values, 2);
+    let second_token = token_of(&second_job.url(0..10));
+    let session_token = token_of(&server.expect_executor("e-1"));
     let bad_urls = vec![
+        // The session's token and another job's open no rows of job-1.
+        with_token(&good, &session_token),
+        with_token(&good, &second_token),
+        format!("{base}/executor/{}/rmesos-executor", "0".repeat(64)),
         with_token(&good, &"0".repeat(64)),
         with_token(&good, &other_token),
         with_token(&good, &one_char_changed(&token, 0)),
@@ -248,15 +255,32 @@ async fn the_executor_file_is_served_byte_identical() {
     let path = dir.path().join("some-build-of-the-executor");
     let content: Vec<u8> = (0..700_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
     std::fs::write(&path, &content).unwrap();
-    let server = start(ExecutorSource::Serve(path)).await;
+    let server = start(ExecutorSource::Serve(path.clone())).await;
 
     let fetch = server.executor_fetch();
-    assert_eq!(fetch.command, format!("./{FETCHED_EXECUTOR_NAME}"));
+    let sha256 = sha256_of_file(&path).unwrap();
+    assert_eq!(fetch.sha256.as_deref(), Some(sha256.as_str()));
+    assert_eq!(
+        fetch.command,
+        checked_command(FETCHED_EXECUTOR_NAME, &sha256)
+    );
     let Some(ExecutorUri::Served(url)) = &fetch.uri else {
         panic!("expected a served URI, got {fetch:?}");
     };
-    assert!(url.expose().ends_with("/executor/rmesos-executor"), "{url}");
-    let (status, length, body) = get(url.expose()).await;
+    // No token: the binary is public, its digest names it.
+    let base = format!("http://{}", server.local_addr());
+    assert_eq!(url, &format!("{base}/executor/{sha256}/rmesos-executor"));
+    for other in [
+        format!(
+            "{base}/executor/{}/rmesos-executor",
+            one_char_changed(&sha256, 5)
+        ),
+        format!("{base}/executor/{sha256}/other"),
+        format!("{base}/executor/rmesos-executor"),
+    ] {
+        assert_eq!(get(&other).await.0, StatusCode::NOT_FOUND, "{other}");
+    }
+    let (status, length, body) = get(url).await;
     assert_eq!(
         (status, length),
         (StatusCode::OK, Some(content.len() as u64))
@@ -266,9 +290,10 @@ async fn the_executor_file_is_served_byte_identical() {
     assert_eq!((stats.served, stats.bytes_sent), (1, content.len() as u64));
 
     let command = fetch.command_info();
-    assert_eq!(command.value.as_deref(), Some("./rmesos-executor"));
+    assert_eq!(command.value.as_deref(), Some(fetch.command.as_str()));
+    assert_eq!(command.shell, Some(true));
     let uri = &command.uris[0];
-    assert_eq!(uri.value, url.expose());
+    assert_eq!(&uri.value, url);
     assert_eq!((uri.executable, uri.extract), (Some(true), Some(false)));
     assert_eq!(uri.output_file.as_deref(), Some(FETCHED_EXECUTOR_NAME));
 }
@@ -280,7 +305,11 @@ async fn other_executor_sources_make_their_own_command() {
         .await
         .executor_fetch();
     assert_eq!(fetch.uri, Some(ExecutorUri::User(uri.into())));
-    assert_eq!(fetch.command, "./rmesos-executor");
+    assert_eq!(
+        fetch.command, "./rmesos-executor",
+        "unchecked: the digest is unknown"
+    );
+    assert_eq!(fetch.sha256, None);
     assert_eq!(
         fetch.command_info().uris[0].output_file.as_deref(),
         Some(FETCHED_EXECUTOR_NAME)

@@ -3,12 +3,18 @@
 //! the README's CLI examples, a served and a `--shared` 1e6 x 16 job,
 //! the leading master of three SIGKILLed mid-job, an agent and its
 //! executors SIGKILLed mid-job, a SIGKILLed driver whose framework Mesos
-//! removes after `--failover-timeout`, teardown at the end of a
-//! session, and a `--user` the agents have no account for failing the job
-//! at once with the agent's message. Without real Mesos each test says loudly that it skipped.
+//! removes after `--failover-timeout`, teardown at the end of a session,
+//! a `--user` the agents have no account for failing the job at once with
+//! the agent's message, and nothing the operator endpoints show during a
+//! served job opening rows or channels. Without real Mesos each test says
+//! loudly that it skipped.
 
+mod exposure_support;
 mod real_mesos_support;
 
+use std::time::Duration;
+
+use exposure_support::*;
 use real_mesos_support::*;
 use rmesos_mesos_sim::real_mesos::RealMesosConfig;
 
@@ -235,4 +241,48 @@ async fn a_user_the_agents_do_not_know_fails_the_job_at_once_saying_so() {
     let framework = framework(&frameworks, "no-user").expect("the framework");
     assert_eq!(framework["user"], user, "{framework:#}");
     assert!(elapsed < Duration::from_secs(30), "{elapsed:?}: {stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_the_operator_endpoints_show_opens_rows_or_channels() {
+    // Every partition takes 300 ms more: the job runs while we look.
+    let config = RealMesosConfig {
+        executor_env: vec![("RMESOS_TEST_PARTITION_DELAY_MS".into(), "300".into())],
+        ..RealMesosConfig::default()
+    };
+    let Some(turn) = real_mesos("exposure", config).await else {
+        return;
+    };
+    let mesos = &turn.mesos;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, want) = dataset(&dir, 100_000);
+    let (mut child, _) = spawn_running(mesos, "exposed", &["--partitions", "32", &path]).await;
+    let mut bodies = Vec::new();
+    for path in ["/master/state", "/master/frameworks"] {
+        let body = mesos.leader_json(path).await.unwrap();
+        bodies.push((path.to_owned(), body.to_string()));
+    }
+    for agent in mesos.agent_urls() {
+        let url = format!("{agent}/slave(1)/state");
+        let body = mesos.get_json(&url).await.unwrap();
+        bodies.push((url, body.to_string()));
+    }
+    // The data server's address and the binary's digest, from the
+    // executor's URI as the master shows it.
+    let state: serde_json::Value = serde_json::from_str(&bodies[0].1).unwrap();
+    let executor = &framework(&state, "exposed").unwrap()["executors"][0];
+    let uri = executor["command"]["uris"][0]["value"].as_str().unwrap();
+    let (base, rest) = uri.split_once("/executor/").expect("a served executor");
+    let sha256 = rest.split('/').next().unwrap().to_owned();
+    let paths = paths_shown(&bodies, &sha256);
+    assert!(probe(base, &paths, &sha256).await > 20);
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the job ended too soon"
+    );
+
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_matches(&success_json(&output), &want);
 }

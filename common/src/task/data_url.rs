@@ -1,5 +1,6 @@
-//! `DataUrl`: a URL on the driver's data server. Its first path segment is
-//! the framework's secret token, so it prints with the token masked.
+//! `DataUrl`: a secret URL on the driver's data server. Its first path
+//! segment is a token (the session's, or one job's for its rows), so it
+//! prints with the token masked.
 
 use std::fmt;
 

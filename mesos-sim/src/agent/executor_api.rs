@@ -204,7 +204,7 @@ fn take_update(shared: &Shared, agent: usize, key: &str, mut status: TaskStatus)
             if !terminal(task.state) && terminal(status.state) {
                 released = (task.cpus, task.mem);
             }
-            task.state = status.state;
+            task.set_state(status.state);
         }
         let already = status.uuid.is_some()
             && framework

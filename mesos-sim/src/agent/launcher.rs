@@ -252,7 +252,7 @@ pub fn executor_gone(shared: &Shared, agent: usize, key: &str, ended: &Ended) {
         if terminal(task.state) {
             continue;
         }
-        task.state = ended.state as i32;
+        task.set_state(ended.state as i32);
         released.0 += task.cpus;
         released.1 += task.mem;
         statuses.push(task_status(

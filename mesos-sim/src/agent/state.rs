@@ -96,7 +96,8 @@ fn framework_fields(registry: &Registry, fid: &str) -> Map<String, Value> {
     object
 }
 
-/// An executor's common fields: id, name, sandbox, resources, type, and
+/// An executor's common fields: id, name, sandbox, resources, role,
+/// labels, type (not its command: an agent does not show it), and
 /// its tasks as `(tasks, queued_tasks, completed_tasks)` arrays.
 fn executor_fields(
     shared: &Shared,
@@ -108,6 +109,7 @@ fn executor_fields(
     let mut object = operator_json::executor_info(info, fid);
     let id = object.remove("executor_id").unwrap_or_default();
     object.remove("framework_id");
+    object.remove("command");
     object.insert("id".into(), id);
     object.insert("source".into(), json!(""));
     let directory = shared.sandbox(&a.id, fid, &info.executor_id.value);
@@ -153,11 +155,7 @@ fn running_executor(shared: &Shared, registry: &Registry, a: &Agent, run: &Execu
             }
         }
     }
-    let queued: Vec<Value> = run
-        .queued
-        .iter()
-        .map(|task| json!({"name": task.name, "task_id": {"value": task.task_id.value}}))
-        .collect();
+    let queued: Vec<Value> = run.queued.iter().map(operator_json::queued_task).collect();
     let mut object = executor_fields(shared, a, fid, &run.info, [running, queued, completed]);
     object.insert("resources".into(), resources(cpus, mem, None));
     Value::Object(object)

@@ -66,7 +66,7 @@ fn lose_tasks(
             .collect();
         for task in &lost {
             if let Some(t) = f.tasks.get_mut(task) {
-                t.state = state as i32;
+                t.set_state(state as i32);
             }
             let mut status = task_status(task, &agent_id, state, Some(reason), message, false);
             status.source = Some(task_status::Source::Master as i32);
@@ -152,7 +152,7 @@ pub fn agent_reregistered(registry: &mut Registry, agent: usize) {
             .collect();
         for task in back.into_iter().filter(|_| is_aware) {
             if let Some(t) = f.tasks.get_mut(&task) {
-                t.state = TaskState::TaskRunning as i32;
+                t.set_state(TaskState::TaskRunning as i32);
             }
             let mut status = task_status(
                 &task,

@@ -416,7 +416,7 @@ fn kill_task(registry: &mut Registry, fid: &str, task: &str) {
     agent.used_mem -= t.mem;
     let f = framework(registry, fid);
     if let Some(t) = f.tasks.get_mut(task) {
-        t.state = TaskState::TaskKilled as i32;
+        t.set_state(TaskState::TaskKilled as i32);
     }
     deliver(
         f,
@@ -450,7 +450,7 @@ pub(super) fn teardown(registry: &mut Registry, fid: &str) {
     let f = framework(registry, fid);
     let mut released = Vec::new();
     for task in f.tasks.values_mut().filter(|t| !terminal(t.state)) {
-        task.state = TaskState::TaskKilled as i32;
+        task.set_state(TaskState::TaskKilled as i32);
         released.push((task.agent, task.cpus, task.mem));
     }
     f.removed = true;

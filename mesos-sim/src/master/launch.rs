@@ -8,7 +8,8 @@ use rmesos_common::wire::v1::{TaskInfo, TaskState, framework_info, offer, task_s
 use super::calls::{CallError, StartExecutor, add_filter, framework, refuse_for};
 use super::task_validation::{scalar, validate_offers, validate_task};
 use crate::events::{deliver, task_status};
-use crate::registry::{ExecutorRun, Registry, Task, executor_key};
+use crate::operator_json::role_of;
+use crate::registry::{ExecutorRun, Registry, Task, executor_key, unix_now};
 
 /// ACCEPT: the offers are validated as a whole (on failure every task is
 /// lost or dropped), then each LAUNCH task on its own (an invalid one gets
@@ -148,6 +149,8 @@ fn launch(
                 cpus: 0.0,
                 mem: 0.0,
                 executor: None,
+                role: role_of(&task.resources).unwrap_or_default(),
+                statuses: vec![(TaskState::TaskFailed as i32, unix_now())],
             },
         );
         deliver(f, status);
@@ -155,6 +158,7 @@ fn launch(
     };
     let key = executor_key(fid, &executor.executor_id.value);
     let name = task.name.clone();
+    let role = role_of(&task.resources).unwrap_or_default();
     let (cpus, mem) = (
         scalar(&task.resources, "cpus"),
         scalar(&task.resources, "mem"),
@@ -205,6 +209,8 @@ fn launch(
             cpus,
             mem,
             executor: Some(key),
+            role,
+            statuses: Vec::new(),
         },
     );
     start

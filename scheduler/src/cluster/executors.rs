@@ -29,7 +29,6 @@ pub fn executor_command(fetch: &ExecutorFetch, data_timeout: Duration) -> Comman
 
 #[cfg(test)]
 mod tests {
-    use rmesos_common::task::DataUrl;
     use rmesos_common::wire::v1::ExecutorInfo;
 
     use super::*;
@@ -37,11 +36,13 @@ mod tests {
     use crate::dataserver::ExecutorUri;
 
     fn fetch() -> ExecutorFetch {
+        let sha256 = "ab".repeat(32);
         ExecutorFetch {
-            uri: Some(ExecutorUri::Served(DataUrl::new(
-                "http://driver:7077/tok/executor/rmesos-executor",
+            uri: Some(ExecutorUri::Served(format!(
+                "http://driver:7077/executor/{sha256}/rmesos-executor"
             ))),
-            command: "./rmesos-executor".into(),
+            command: crate::dataserver::checked_command("rmesos-executor", &sha256),
+            sha256: Some(sha256),
         }
     }
 
@@ -66,7 +67,10 @@ mod tests {
             vec![("RMESOS_DATA_TIMEOUT_SECS".to_owned(), "2.5".to_owned())]
         );
         let command = info.command.as_ref().unwrap();
-        assert_eq!(command.value.as_deref(), Some("./rmesos-executor"));
+        let value = command.value.as_deref().unwrap();
+        assert!(value.contains(&"ab".repeat(32)), "{value}");
+        assert!(value.ends_with("exec ./rmesos-executor"), "{value}");
+        assert_eq!(command.shell, Some(true));
         assert_eq!(command.uris.len(), 1, "the fetch URI is kept");
 
         let info = book(None).add_executor("agent-1", Vec::new());

@@ -104,7 +104,11 @@ impl EngineLoop {
         }
         if is_terminal(state) && self.book.take_lost_unstarted(task_id) {
             // Mesos told of the executor's exit first; this is why it never ran.
-            let what = format!("lease {task_id} ended: {} ({})", state.as_str_name(), describe(status));
+            let what = format!(
+                "lease {task_id} ended: {} ({})",
+                state.as_str_name(),
+                describe(status)
+            );
             self.count_lease_failure(what);
         }
         if self.book.owner(task_id).is_none() {

@@ -2,11 +2,14 @@
 //! that gives executors what they cannot get from the agent they run on.
 //!
 //! - The `rmesos-executor` binary, for the Mesos fetcher
-//!   (`GET /<token>/executor/rmesos-executor`), unless the agents fetch it
-//!   from elsewhere or have it installed (`ExecutorSource`).
+//!   (`GET /executor/<sha256>/rmesos-executor`, no token: the URL shows in
+//!   Mesos' state endpoints and the binary is no secret; the launch
+//!   command checks the digest, see `executor_check`), unless the agents
+//!   fetch it from elsewhere or have it installed (`ExecutorSource`).
 //! - The rows of in-memory datasets, published per job
-//!   (`GET /<token>/jobs/<job_id>/rows/<start>-<end>`, the job id
-//!   percent-encoded, the range half-open): the rows,
+//!   (`GET /<job token>/jobs/<job_id>/rows/<start>-<end>`, under a random
+//!   token of that job alone, which dies with its `PublishedRows`; the job
+//!   id percent-encoded, the range half-open): the rows,
 //!   row-major, each value a little-endian float64, nothing else (the
 //!   stream `rmesos_common::task::summarize_served_rows` reads), encoded
 //!   chunk by chunk from the shared `Arc<[f64]>` with `Content-Length` set.
@@ -15,11 +18,14 @@
 //!   `rmesos_common::lease`): each executor of the session reads its
 //!   partitions from a message stream and posts results and heartbeats.
 //!
-//! The first path segment is a random per-server token, compared in
-//! constant time. Every other request (wrong or missing token, unknown
-//! path or job, rows out of range, a method other than GET) is answered
-//! 404 with an empty body and counted. URLs leave as `DataUrl`, which
-//! masks the token when printed; logs mask it too.
+//! The first path segment of a channel URL is a random per-server
+//! (session) token, that of a rows URL the job's token, both compared in
+//! constant time. These URLs travel only to executors, over their
+//! channels and in lease tasks' `TaskInfo.data`, which Mesos never shows.
+//! Every other request (wrong or missing token, unknown path or job, rows
+//! out of range, a method other than GET) is answered 404 with an empty
+//! body and counted. URLs leave as `DataUrl`, which masks the token when
+//! printed; logs mask it too.
 //!
 //! This is a leaf: it knows nothing of the driver or the job engine. The
 //! server stops when its `DataServer` is dropped.
@@ -27,6 +33,7 @@
 mod advertise;
 mod channel;
 mod config;
+mod executor_check;
 mod executor_fetch;
 mod executor_source;
 mod published;
@@ -47,6 +54,7 @@ use tokio::sync::oneshot;
 pub use advertise::local_ip_towards;
 pub use channel::{AttemptOutcome, ChannelEvent, ExecutorLink};
 pub use config::DataServerConfig;
+pub use executor_check::{MISMATCH_MESSAGE, checked_command, sha256_of_file};
 pub use executor_fetch::{ExecutorFetch, ExecutorUri, FETCHED_EXECUTOR_NAME};
 pub use executor_source::{
     EXECUTOR_FILE_NAME, EXECUTOR_PATH_ENV, EXECUTOR_URI_ENV, ExecutorSource, ExecutorSourceError,
@@ -58,6 +66,19 @@ use advertise::Advertise;
 use published::Jobs;
 use shared::Shared;
 use token::Token;
+
+/// The SHA-256 of the executor binary to serve, naming the file on errors.
+async fn served_digest(path: &std::path::Path) -> io::Result<String> {
+    executor_source::check_servable(path).await?;
+    let owned = path.to_owned();
+    let digest = tokio::task::spawn_blocking(move || sha256_of_file(&owned))
+        .await
+        .map_err(io::Error::other)?;
+    digest.map_err(|e| {
+        let what = format!("hashing the executor binary {}: {e}", path.display());
+        io::Error::new(e.kind(), what)
+    })
+}
 
 /// A running data server. Dropping it stops the server: the listener
 /// closes at once, requests in flight finish.
@@ -71,11 +92,13 @@ pub struct DataServer {
 
 impl DataServer {
     /// Binds `config.bind` and starts serving on the current tokio runtime.
-    /// A `Serve` executor must be a readable file now.
+    /// A `Serve` executor must be a readable file now: its SHA-256 is
+    /// computed here, once.
     pub async fn start(config: DataServerConfig) -> io::Result<DataServer> {
-        if let ExecutorSource::Serve(path) = &config.executor {
-            executor_source::check_servable(path).await?;
-        }
+        let executor_sha256 = match &config.executor {
+            ExecutorSource::Serve(path) => Some(served_digest(path).await?),
+            _ => None,
+        };
         let bind = config.bind;
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
             io::Error::new(e.kind(), format!("binding the data server to {bind}: {e}"))
@@ -85,6 +108,7 @@ impl DataServer {
             token: Token::generate(),
             advertise: Advertise::new(config.advertise_host, config.advertise_port, local_addr),
             executor: config.executor,
+            executor_sha256,
             jobs: Jobs::default(),
             counters: Default::default(),
             channels: channel::Channels::new(config.heartbeat),
@@ -131,20 +155,25 @@ impl DataServer {
     pub fn executor_fetch(&self) -> ExecutorFetch {
         let fetched = || format!("./{FETCHED_EXECUTOR_NAME}");
         match &self.shared.executor {
-            ExecutorSource::Serve(_) => ExecutorFetch {
-                uri: Some(ExecutorUri::Served(
-                    self.shared
-                        .url(&format!("executor/{FETCHED_EXECUTOR_NAME}")),
-                )),
-                command: fetched(),
-            },
+            ExecutorSource::Serve(_) => {
+                let sha256 = self.shared.executor_sha256.clone().unwrap_or_default();
+                ExecutorFetch {
+                    uri: Some(ExecutorUri::Served(self.shared.executor_url(&sha256))),
+                    command: checked_command(FETCHED_EXECUTOR_NAME, &sha256),
+                    sha256: Some(sha256),
+                }
+            }
+            // The driver does not know what a user-hosted URI or an
+            // installed path holds: run unchecked.
             ExecutorSource::Uri(uri) => ExecutorFetch {
                 uri: Some(ExecutorUri::User(uri.clone())),
                 command: fetched(),
+                sha256: None,
             },
             ExecutorSource::AgentPath(path) => ExecutorFetch {
                 uri: None,
                 command: path.clone(),
+                sha256: None,
             },
         }
     }

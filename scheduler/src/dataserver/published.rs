@@ -1,6 +1,12 @@
 //! The partitions' source data the server may stream: each job's rows,
-//! published under its job id, and the `PublishedRows` guard that makes
-//! their URLs and unpublishes them when dropped.
+//! published under its job id with a random token of that publication
+//! alone, and the `PublishedRows` guard that makes their URLs and
+//! unpublishes them (the token dies with them) when dropped.
+//!
+//! Rows URLs carry the job's token, not the session's: a rows URL seen
+//! where it should not be (an executor's log, say) exposes one job's rows
+//! while that job runs and nothing else, and the session token need not
+//! travel in partition specs.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,12 +18,15 @@ use rmesos_common::task::DataUrl;
 
 use super::segment;
 use super::shared::Shared;
+use super::token::Token;
 
 /// One job's rows as published.
 #[derive(Clone)]
 pub(crate) struct Published {
     pub(crate) rows: Arc<[f64]>,
     pub(crate) ncols: usize,
+    /// The first path segment of this publication's URLs.
+    pub(crate) token: Token,
     /// Which `publish` call this is, so an old guard never removes a newer
     /// publication of the same job id.
     publication: u64,
@@ -53,11 +62,12 @@ impl Jobs {
         self.lock().get(job_id).cloned()
     }
 
-    fn insert(&self, job_id: &str, rows: Arc<[f64]>, ncols: usize) -> u64 {
+    fn insert(&self, job_id: &str, rows: Arc<[f64]>, ncols: usize, token: Token) -> u64 {
         let publication = self.publications.fetch_add(1, Ordering::Relaxed);
         let published = Published {
             rows,
             ncols,
+            token,
             publication,
         };
         self.lock().insert(job_id.to_owned(), published);
@@ -79,6 +89,7 @@ impl Jobs {
 pub struct PublishedRows {
     state: Arc<Shared>,
     job_id: String,
+    token: Token,
     publication: u64,
     nrows: u64,
 }
@@ -102,20 +113,23 @@ impl PublishedRows {
             rows.len()
         );
         let nrows = (rows.len() / ncols) as u64;
-        let publication = state.jobs.insert(job_id, rows, ncols);
+        let token = Token::generate();
+        let publication = state.jobs.insert(job_id, rows, ncols, token.clone());
         PublishedRows {
             state,
             job_id: job_id.to_owned(),
+            token,
             publication,
             nrows,
         }
     }
 
-    /// The URL that streams rows `rows` (half-open) of this job.
+    /// The URL that streams rows `rows` (half-open) of this job, under
+    /// the job's token: only for executors, over their channels.
     pub fn url(&self, rows: Range<u64>) -> DataUrl {
         let job = segment::encode(&self.job_id);
-        self.state
-            .url(&format!("jobs/{job}/rows/{}-{}", rows.start, rows.end))
+        let path = format!("jobs/{job}/rows/{}-{}", rows.start, rows.end);
+        self.state.url_under(&self.token, &path)
     }
 
     pub fn job_id(&self) -> &str {

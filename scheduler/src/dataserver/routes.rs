@@ -1,5 +1,6 @@
 //! The request handler: every request goes through one fallback that
-//! checks the method and the token, then routes the rest of the path.
+//! checks the method and the token (the session's, or for rows the job's;
+//! none for the public executor binary), then routes the rest of the path.
 //! Whatever does not match exactly is answered 404 with an empty body, the
 //! same answer for every mistake, and logged with the token masked.
 
@@ -21,7 +22,8 @@ use super::executor_fetch::FETCHED_EXECUTOR_NAME;
 use super::executor_source::ExecutorSource;
 use super::rows_body::rows_body;
 use super::segment;
-use super::shared::Shared;
+use super::shared::{EXECUTOR_PATH, Shared};
+use super::token::Token;
 
 /// Read size when streaming the executor binary.
 const FILE_CHUNK_BYTES: usize = 256 * 1024;
@@ -36,7 +38,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// What a well-formed, authenticated path asks for.
 enum Target {
     Executor,
+    /// A job's rows, if `token` is that job's.
     Rows {
+        token: String,
         job_id: String,
         rows: Range<u64>,
     },
@@ -61,7 +65,11 @@ async fn handle(
 ) -> Response {
     let response = match parse(&shared, &method, uri.path()) {
         Some(Target::Executor) => serve_executor(&shared).await,
-        Some(Target::Rows { job_id, rows }) => serve_rows(&shared, &job_id, rows),
+        Some(Target::Rows {
+            token,
+            job_id,
+            rows,
+        }) => serve_rows(&shared, &token, &job_id, rows),
         Some(Target::Channel { executor_id, call }) => {
             serve_channel(&shared, &executor_id, call, body).await
         }
@@ -78,27 +86,36 @@ async fn handle(
     }
 }
 
-/// The target of `GET /<token>/executor/rmesos-executor`,
-/// `GET /<token>/jobs/<job_id>/rows/<start>-<end>` or one of an executor's
-/// channel calls under `/<token>/executors/<executor_id>/`; `None` otherwise.
+/// The target of `GET /executor/<sha256>/rmesos-executor`,
+/// `GET /<job token>/jobs/<job_id>/rows/<start>-<end>` or one of an
+/// executor's channel calls under `/<token>/executors/<executor_id>/`;
+/// `None` otherwise. The session token opens no rows.
 fn parse(shared: &Shared, method: &Method, path: &str) -> Option<Target> {
     let mut segments = path.strip_prefix('/')?.split('/');
-    if !shared.token.matches(segments.next()?) {
-        return None;
-    }
+    let first = segments.next()?;
     let rest: Vec<&str> = segments.collect();
     let get = method == Method::GET;
     let post = method == Method::POST;
+    if first == EXECUTOR_PATH {
+        let sha256 = shared.executor_sha256.as_deref()?;
+        let asked = [sha256, FETCHED_EXECUTOR_NAME];
+        return (get && rest == asked).then_some(Target::Executor);
+    }
+    if let ["jobs", job, "rows", range] = rest.as_slice() {
+        return get
+            .then(|| {
+                Some(Target::Rows {
+                    token: first.to_owned(),
+                    job_id: segment::decode(job).filter(|id| !id.is_empty())?,
+                    rows: parse_range(range)?,
+                })
+            })
+            .flatten();
+    }
+    if !shared.token.matches(first) {
+        return None;
+    }
     let call = match rest.as_slice() {
-        ["executor", name] if get && *name == FETCHED_EXECUTOR_NAME => {
-            return Some(Target::Executor);
-        }
-        ["jobs", job, "rows", range] if get => {
-            return Some(Target::Rows {
-                job_id: segment::decode(job).filter(|id| !id.is_empty())?,
-                rows: parse_range(range)?,
-            });
-        }
         ["executors", _, path] if get && *path == EVENTS_PATH => ChannelCall::Events,
         ["executors", _, path] if post && *path == HEARTBEAT_PATH => ChannelCall::Heartbeat,
         ["executors", _, "attempts", attempt, kind] if post => ChannelCall::Report {
@@ -163,10 +180,10 @@ fn plain_number(digits: &str) -> Option<u64> {
 }
 
 /// Streams rows `rows` of a published job; `None` if the job is not
-/// published or the range exceeds its rows.
-fn serve_rows(shared: &Shared, job_id: &str, rows: Range<u64>) -> Option<Response> {
+/// published, `token` is not its token or the range exceeds its rows.
+fn serve_rows(shared: &Shared, token: &str, job_id: &str, rows: Range<u64>) -> Option<Response> {
     let published = shared.jobs.get(job_id)?;
-    if rows.end > published.nrows() {
+    if !published.token.matches(token) || rows.end > published.nrows() {
         return None;
     }
     let start = usize::try_from(rows.start).ok()? * published.ncols;
@@ -214,8 +231,9 @@ fn octet_stream(bytes: u64, body: Body) -> Response {
     (StatusCode::OK, headers, body).into_response()
 }
 
-/// `path` fit for a log line: its first segment (the token, or a guess at
-/// it) as `***`, any other copy of the token too, and cut to a length.
+/// `path` fit for a log line: its first segment (a token, or a guess at
+/// one) as `***`, any other segment shaped like a token (a job's) or
+/// holding the session token too, and cut to a length.
 fn masked_path(shared: &Shared, path: &str) -> String {
     let after_token = path
         .strip_prefix('/')
@@ -225,7 +243,15 @@ fn masked_path(shared: &Shared, path: &str) -> String {
         None if path.len() > 1 => "/***".to_owned(),
         None => path.to_owned(),
     };
-    let scrubbed = masked.replace(shared.token.expose(), "***");
+    let scrubbed = masked
+        .split('/')
+        .map(|segment| match Token::looks_like(segment) {
+            true => "***",
+            false => segment,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+        .replace(shared.token.expose(), "***");
     match scrubbed.char_indices().nth(LOGGED_PATH_CHARS) {
         Some((cut, _)) => format!("{}...", &scrubbed[..cut]),
         None => scrubbed,

@@ -1,6 +1,7 @@
-//! The per-framework access token: the first path segment of every
-//! data-server URL. Generated from 32 random bytes, written as lowercase
-//! hex, compared in constant time, and never formatted.
+//! The access tokens: the first path segment of every secret data-server
+//! URL, the session's (channels) or one published job's (its rows).
+//! Generated from 32 random bytes, written as lowercase hex, compared in
+//! constant time, and never formatted.
 
 use std::fmt;
 
@@ -11,6 +12,7 @@ use subtle::ConstantTimeEq;
 const TOKEN_BYTES: usize = 32;
 
 /// The secret path segment. `Debug` prints a placeholder.
+#[derive(Clone)]
 pub(crate) struct Token(String);
 
 impl Token {
@@ -25,6 +27,12 @@ impl Token {
     /// the length (always 64) is no secret.
     pub(crate) fn matches(&self, candidate: &str) -> bool {
         self.0.as_bytes().ct_eq(candidate.as_bytes()).into()
+    }
+
+    /// Whether `text` has a token's shape (64 hex digits, any case), to
+    /// keep it out of logs.
+    pub(crate) fn looks_like(text: &str) -> bool {
+        text.len() == TOKEN_BYTES * 2 && text.bytes().all(|b| b.is_ascii_hexdigit())
     }
 
     /// The token text, only for building URLs and scrubbing logs.
