@@ -69,11 +69,23 @@ impl FakeAgent {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Sends `event` on the current subscription.
+    /// Sends `event` on the current subscription. A subscription just
+    /// taken may still be replacing one whose executor side is gone: the
+    /// event waits (a few seconds at most) for a live one.
     pub fn send(&self, event: Event) {
-        let body = Encoding::Protobuf.encode(&event).unwrap();
-        let stream = self.state().stream.clone().expect("a subscription");
-        stream.send(encode_record_to_bytes(&body)).unwrap();
+        let body = encode_record_to_bytes(&Encoding::Protobuf.encode(&event).unwrap());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let stream = self.state().stream.clone();
+            if stream.is_some_and(|s| s.send(body.clone()).is_ok()) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no live subscription to send on"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 
     /// Ends the current subscription's stream (as an agent restart does).
