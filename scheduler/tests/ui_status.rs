@@ -48,11 +48,12 @@ async fn get_json(client: &reqwest::Client, url: &str) -> Value {
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {body}"))
 }
 
-/// The data server's token: the first path segment of the executor URL.
+/// The data server's session token: the first path segment of an
+/// executor's channel URL (the executor binary's URL carries none).
 fn data_token(cluster: &Cluster) -> String {
-    let fetch = cluster.data_server().executor_fetch();
-    let uri = fetch.uri.expect("the executor is served");
-    let url = reqwest::Url::parse(uri.expose()).unwrap();
+    let channel = cluster.data_server().expect_executor("token-probe");
+    cluster.data_server().forget_executor("token-probe");
+    let url = reqwest::Url::parse(channel.expose()).unwrap();
     url.path_segments().unwrap().next().unwrap().to_owned()
 }
 
