@@ -20,7 +20,7 @@ use support::fake_agent::{
     ExecutorProcess, FakeAgent, RecordedCall, acknowledge_all, kill, launch, launch_group,
     task_info, updates, updates_of,
 };
-use support::{LogOnFailure, csv_source, spec, values, write_csv, write_npy};
+use support::{LogOnFailure, assert_state, csv_source, spec, values, write_csv, write_npy};
 
 const HEARTBEAT: Duration = Duration::from_millis(200);
 
@@ -84,16 +84,6 @@ impl Setup {
     fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log.0).unwrap()
     }
-}
-
-fn assert_state(status: &TaskStatus, state: TaskState) {
-    assert_eq!(
-        status.state,
-        state as i32,
-        "{:?}: {:?}",
-        TaskState::try_from(status.state),
-        status.message
-    );
 }
 
 fn failure_in(status: &TaskStatus) -> TaskFailure {

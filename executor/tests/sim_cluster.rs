@@ -22,19 +22,9 @@ use support::driver::FakeDriver;
 use support::scheduler::{
     DEADLINE, EXECUTOR_ID, Scheduler, cluster, cluster_with, executor_log, task, task_with_env,
 };
-use support::{LogOnFailure, csv_source, spec, values, write_csv, write_npy};
+use support::{LogOnFailure, assert_state, csv_source, spec, values, write_csv, write_npy};
 
 const HEARTBEAT: Duration = Duration::from_millis(200);
-
-fn assert_state(status: &TaskStatus, state: TaskState) {
-    assert_eq!(
-        status.state,
-        state as i32,
-        "{:?}: {:?}",
-        TaskState::try_from(status.state),
-        status.message
-    );
-}
 
 /// The result must be exactly what computing `spec` here gives.
 fn assert_like_local(summary: &ColumnSummary, spec: &PartitionSpec, rows: u64) {

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
 use rmesos_common::readers::CsvOptions;
+use rmesos_common::wire::v1::{TaskState, TaskStatus};
 
 /// Shows the executor's log when the test fails (it lives in a temporary
 /// directory that is gone afterwards).
@@ -34,6 +35,17 @@ impl Drop for LogOnFailure {
 }
 
 /// Deterministic test values: `rows` x `cols`, row-major.
+/// Asserts `status` is in `state`, showing its message when not.
+pub fn assert_state(status: &TaskStatus, state: TaskState) {
+    assert_eq!(
+        status.state,
+        state as i32,
+        "{:?}: {:?}",
+        TaskState::try_from(status.state),
+        status.message
+    );
+}
+
 pub fn values(rows: usize, cols: usize) -> Vec<f64> {
     (0..rows * cols)
         .map(|i| ((i * 7919) % 1000) as f64 / 10.0 - 40.0)

@@ -69,47 +69,25 @@ fn rows(plan: Plan) -> Vec<Row> {
                 "{} x 16 served in {many} partitions",
                 millions(plan.many_rows)
             ),
-            Box::new(move |f| {
-                f.many.map(|d| {
-                    format!(
-                        "{} ({:.0} partitions/s)",
-                        secs(d),
-                        many as f64 / d.as_secs_f64()
-                    )
-                })
-            }),
+            Box::new(move |f| f.many.map(|d| rate(d, many))),
         ),
         (
             format!(
                 "{} x 16 in {many} partitions, leading master killed at 30% (kill → end)",
                 millions(plan.many_rows)
             ),
-            Box::new(|f| {
-                f.many_failover
-                    .map(|(all, after)| format!("{} ({})", secs(all), secs(after)))
-            }),
+            Box::new(|f| f.many_failover.map(faulted)),
         ),
         (
             format!("{tiny} partitions of 2 rows"),
-            Box::new(move |f| {
-                f.tiny.map(|d| {
-                    format!(
-                        "{} ({:.0} partitions/s)",
-                        secs(d),
-                        tiny as f64 / d.as_secs_f64()
-                    )
-                })
-            }),
+            Box::new(move |f| f.tiny.map(|d| rate(d, tiny))),
         ),
         (
             format!(
                 "{} x 16 in {many} partitions, an agent and its executors killed at 10% (kill → end)",
                 millions(plan.many_rows)
             ),
-            Box::new(|f| {
-                f.agent_loss
-                    .map(|(all, after)| format!("{} ({})", secs(all), secs(after)))
-            }),
+            Box::new(|f| f.agent_loss.map(faulted)),
         ),
         (
             format!("failover: leader killed → session subscribed again (median of {failovers})"),
@@ -119,6 +97,17 @@ fn rows(plan: Plan) -> Vec<Row> {
             }),
         ),
     ]
+}
+
+/// A job's time and its rate of `partitions`.
+fn rate(d: Duration, partitions: u32) -> String {
+    let per_second = f64::from(partitions) / d.as_secs_f64();
+    format!("{} ({per_second:.0} partitions/s)", secs(d))
+}
+
+/// A faulted job's whole time and, in brackets, from the fault to its end.
+fn faulted((all, after): (Duration, Duration)) -> String {
+    format!("{} ({})", secs(all), secs(after))
 }
 
 fn median(sorted: &[Duration]) -> Option<Duration> {

@@ -111,9 +111,7 @@ impl Runner {
     fn link_input(&mut self, news: LinkNews) -> Input<StopReply> {
         match news {
             LinkNews::Opened(endpoint) => Input::Opened { endpoint },
-            LinkNews::Failed(err) if err.is_transient() || not_serving_yet(&err) => {
-                Input::SubscribeFailed(err.to_string())
-            }
+            LinkNews::Failed(err) if err.is_transient() => Input::SubscribeFailed(err.to_string()),
             LinkNews::Failed(err) => {
                 self.refusal = Some(DriverError::from_subscribe(err));
                 Input::SubscribeRefused
@@ -230,13 +228,4 @@ fn stop_result(answer: StopAnswer) -> Result<(), DriverError> {
             "the driver stopped before the teardown could be sent".into(),
         )),
     }
-}
-
-/// A 404 from a master's scheduler endpoint: a real master answers so
-/// while it starts (its HTTP server is up before the master process has
-/// installed its routes), seen when a restarted master is detected as the
-/// leader. It is worth retrying; an address that never serves the API
-/// ends as the first connection's timeout, which names the last problem.
-fn not_serving_yet(err: &TransportError) -> bool {
-    matches!(err, TransportError::UnexpectedStatus { status, .. } if status.as_u16() == 404)
 }

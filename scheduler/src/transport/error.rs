@@ -117,7 +117,7 @@ impl TransportError {
 
     /// True when trying again later (perhaps at another master) can succeed:
     /// network trouble, timeouts, an unavailable or non-leading master, a
-    /// broken stream. False for answers that repeat until something is
+    /// broken stream, a master still starting (404). False for answers that repeat until something is
     /// changed by hand (credentials, encoding, a malformed call).
     pub fn is_transient(&self) -> bool {
         match self {
@@ -129,7 +129,14 @@ impl TransportError {
             | Self::TooManyRedirects { .. }
             | Self::NotSubscribed
             | Self::BadStreamId { .. } => true,
-            Self::UnexpectedStatus { status, .. } => status.is_server_error(),
+            // A real master answers 404 while it starts: its HTTP server
+            // is up before the master process has installed its routes
+            // (seen when a restarted master is detected as the leader).
+            // An address that never serves the API ends as the first
+            // connection's timeout, which names the last problem.
+            Self::UnexpectedStatus { status, .. } => {
+                status.is_server_error() || *status == StatusCode::NOT_FOUND
+            }
             _ => false,
         }
     }
@@ -180,7 +187,7 @@ mod tests {
 
     #[test]
     fn only_retryable_answers_are_transient() {
-        let transient = [503, 500, 502];
+        let transient = [503, 500, 502, 404];
         let permanent = [400, 401, 403, 405, 406, 415, 501, 418];
         for code in transient {
             let status = StatusCode::from_u16(code).unwrap();
