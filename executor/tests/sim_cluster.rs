@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
 use rmesos_common::stats::ColumnSummary;
 use rmesos_common::task::{FailureKind, TaskFailure, encode_rows, summarize_served_rows};
-use rmesos_common::wire::v1::{TaskState, TaskStatus};
+use rmesos_common::wire::v1::TaskState;
 use rmesos_mesos_sim::SimCluster;
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use support::data_server::{DataServer, TOKEN};
