@@ -195,10 +195,15 @@ async fn max_cpus_caps_the_leases() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_slow_agents_partitions_get_copies_elsewhere() {
     init_tracing();
-    // Every partition on agent 0 takes 60 s; the job must not.
+    // Every partition on agent 0 takes 60 s; the job must not. Those on
+    // agent 1 take 300 ms, so that agent 0's executor is up and holds
+    // partitions (32 take agent 1 alone about 5 s) however slowly it starts.
     let setup = start_sim(2, |c| {
         c.agent_cpus = 2.2;
-        c.executor_env = vec![(0, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "60000".into())];
+        c.executor_env = vec![
+            (0, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "60000".into()),
+            (1, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "300".into()),
+        ];
     })
     .await;
     let hurried = SessionSettings {
@@ -206,11 +211,11 @@ async fn a_slow_agents_partitions_get_copies_elsewhere() {
         ..settings()
     };
     let cluster = connect(&setup, hurried).await;
-    let values = rows(16_000, 2);
-    run_exact(&cluster, &values, 2, "speculated", 16).await;
+    let values = rows(32_000, 2);
+    run_exact(&cluster, &values, 2, "speculated", 32).await;
     let board = cluster.status().snapshot();
     let job = board.jobs.back().unwrap();
-    assert!(job.attempts_started > 16, "copies were started: {job:?}");
+    assert!(job.attempts_started > 32, "copies were started: {job:?}");
     let cancelled = job
         .tasks
         .values()
@@ -227,7 +232,8 @@ async fn a_slow_agents_partitions_get_copies_elsewhere() {
     // Without speculation the same job waits for the slow agent.
     let plain = SessionSettings {
         speculation: "off".parse().unwrap(),
-        job_timeout: Some("3s".parse().unwrap()),
+        // Agent 1 alone would be done in about 5 s.
+        job_timeout: Some("12s".parse().unwrap()),
         ..settings()
     };
     let second = connect(&setup, plain).await;
