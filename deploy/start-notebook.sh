@@ -24,7 +24,11 @@
 #       (Mesos' default) have no account for: root works with agents that
 #       know only root; set a user every agent has to run as that user.
 #   RMESOS_SECRET_FILE: a host file holding the framework's secret; mounted
-#       read-only. RMESOS_APP_NAME, RMESOS_PRINCIPAL, RMESOS_ROLE,
+#       read-only. It goes to masters only over https (RMESOS_MASTER_SCHEME=https)
+#       unless RMESOS_SECRET_OVER_HTTP=on.
+#   RMESOS_MASTER_CA_FILE: a host PEM file of the CA of https masters;
+#       mounted read-only. RMESOS_MASTER_SCHEME, RMESOS_SECRET_OVER_HTTP,
+#       RMESOS_DATA_TLS, RMESOS_APP_NAME, RMESOS_PRINCIPAL, RMESOS_ROLE,
 #       RMESOS_TASK_CPUS, RMESOS_TASK_MEM_MB, RMESOS_EXECUTOR_CPUS,
 #       RMESOS_EXECUTOR_MEM_MB, RMESOS_MAX_CPUS, RMESOS_IDLE_TIMEOUT_SECS,
 #       RMESOS_SPECULATION, RMESOS_MAX_ATTEMPTS,
@@ -49,6 +53,7 @@ DATA_DIR=${DATA_DIR:-/data}
 DATA_SOURCE=${DATA_SOURCE:-$DATA_DIR}
 WORK_VOLUME=${WORK_VOLUME:-$NAME-work}
 SECRET_IN_CONTAINER=/run/secrets/rmesos-secret
+CA_IN_CONTAINER=/run/secrets/rmesos-masters-ca.pem
 
 fail() {
     echo "start-notebook: $*" >&2
@@ -96,8 +101,16 @@ if [ -n "${RMESOS_SECRET_FILE:-}" ]; then
         --env "RMESOS_SECRET_FILE=$SECRET_IN_CONTAINER"
     )
 fi
+if [ -n "${RMESOS_MASTER_CA_FILE:-}" ]; then
+    [ -r "$RMESOS_MASTER_CA_FILE" ] || fail "RMESOS_MASTER_CA_FILE=$RMESOS_MASTER_CA_FILE is not readable"
+    args+=(
+        --volume "$(realpath "$RMESOS_MASTER_CA_FILE"):$CA_IN_CONTAINER:ro"
+        --env "RMESOS_MASTER_CA_FILE=$CA_IN_CONTAINER"
+    )
+fi
 # Passed by name: the values stay out of this host's process list.
-for name in RMESOS_APP_NAME RMESOS_PRINCIPAL RMESOS_ROLE RMESOS_TASK_CPUS \
+for name in RMESOS_MASTER_SCHEME RMESOS_SECRET_OVER_HTTP RMESOS_DATA_TLS \
+    RMESOS_APP_NAME RMESOS_PRINCIPAL RMESOS_ROLE RMESOS_TASK_CPUS \
     RMESOS_TASK_MEM_MB RMESOS_EXECUTOR_CPUS RMESOS_EXECUTOR_MEM_MB RMESOS_MAX_CPUS \
     RMESOS_IDLE_TIMEOUT_SECS RMESOS_SPECULATION RMESOS_MAX_ATTEMPTS \
     RMESOS_JOB_TIMEOUT_SECS RMESOS_CONNECT_TIMEOUT_SECS RMESOS_DATA_TIMEOUT_SECS \

@@ -5,7 +5,7 @@
 //! Each lease's `TaskInfo.data` is a [`LeaseGrant`]: how many partitions it
 //! may run at once and where the executor's *channel* on the driver's data
 //! server is. (Mesos never shows `TaskInfo.data` in its state endpoints,
-//! unlike `ExecutorInfo`.) Over the channel, all plain HTTP requests from
+//! unlike `ExecutorInfo`.) Over the channel, all requests from
 //! the executor to the driver (the driver may sit behind NAT; the agents
 //! can always reach it, since they fetch from it):
 //!
@@ -54,6 +54,11 @@ pub struct LeaseGrant {
     pub slots: u32,
     /// How often each side of the channel sends a heartbeat.
     pub heartbeat_ms: u64,
+    /// The SHA-256 (hex) of the data server's certificate, which the
+    /// executor pins for the channel and every rows URL; `None` when the
+    /// data server speaks plain HTTP (`--data-tls off`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_sha256: Option<String>,
 }
 
 impl LeaseGrant {
@@ -134,6 +139,7 @@ mod tests {
             channel: DataUrl::new("http://d:1/tok/executors/e-1"),
             slots: 3,
             heartbeat_ms: 500,
+            server_sha256: Some("ab".repeat(32)),
         };
         assert_eq!(LeaseGrant::from_bytes(&grant.to_bytes()), Ok(grant.clone()));
         assert_eq!(grant.silence_limit(), Duration::from_millis(1500));

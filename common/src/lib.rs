@@ -10,7 +10,8 @@
 //! travels from driver to executor (`partition`), and the rest of the
 //! driver-executor exchange: data-server URLs, served rows, failure reports
 //! (`task`); the lease grant and the driver-executor channel of
-//! coarse-grained execution (`lease`).
+//! coarse-grained execution (`lease`), and the executors' trust in the
+//! data server's certificate, pinned by its SHA-256 (`pinned_tls`).
 
 pub mod backoff;
 pub mod deadline;
@@ -18,6 +19,7 @@ pub mod duration;
 pub mod lease;
 pub mod limits;
 pub mod partition;
+pub mod pinned_tls;
 pub mod readers;
 pub mod stats;
 pub mod task;

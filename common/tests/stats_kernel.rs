@@ -299,3 +299,13 @@ fn one_infinite_row_has_zero_variance() {
     let s = summarize(&[f64::INFINITY, f64::NEG_INFINITY], 2).finish();
     assert_eq!(s.variance().unwrap(), vec![0.0, 0.0]);
 }
+
+#[test]
+fn a_column_count_too_large_for_memory_is_an_error_not_an_abort() {
+    assert_eq!(ColumnSummary::try_new(3).unwrap(), ColumnSummary::new(3));
+    for ncols in [usize::MAX / 8, 1 << 60] {
+        let error = ColumnSummary::try_new(ncols).unwrap_err();
+        assert_eq!(error, StatsError::TooManyColumns { ncols });
+        assert!(error.to_string().contains(&ncols.to_string()), "{error}");
+    }
+}

@@ -100,11 +100,13 @@ fn spec() -> impl Strategy<Value = PartitionSpec> {
 }
 
 fn grant() -> impl Strategy<Value = LeaseGrant> {
-    (1u32..64, 1u64..10_000).prop_map(|(slots, heartbeat_ms)| LeaseGrant {
+    let pin = prop::option::of("[0-9a-f]{64}");
+    (1u32..64, 1u64..10_000, pin).prop_map(|(slots, heartbeat_ms, server_sha256)| LeaseGrant {
         version: LEASE_GRANT_VERSION,
-        channel: DataUrl::new("http://d:1/t/executors/e-1"),
+        channel: DataUrl::new("https://d:1/t/executors/e-1"),
         slots,
         heartbeat_ms,
+        server_sha256,
     })
 }
 

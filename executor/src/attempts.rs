@@ -159,7 +159,7 @@ mod tests {
 
     fn work(delay: Option<Duration>) -> (Work, mpsc::UnboundedReceiver<Outcome>) {
         let (outcomes, received) = mpsc::unbounded_channel();
-        let data = DataClient::new(Duration::from_secs(1)).unwrap();
+        let data = DataClient::new(reqwest::Client::new(), Duration::from_secs(1));
         (
             Work {
                 data,

@@ -29,9 +29,6 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-/// Bound on opening a TCP connection to the driver (the data timeout
-/// bounds it too, when shorter).
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The first wait before reconnecting or retrying a report.
 const FIRST_RETRY: Duration = Duration::from_millis(100);
 /// The longest wait between reconnects or report retries.
@@ -86,15 +83,13 @@ enum StreamEnd {
 }
 
 impl Channel {
-    /// Starts the client for `grant`'s channel: the event stream and the
-    /// heartbeats. What the driver says arrives on the receiver.
+    /// Starts the client for `grant`'s channel (`http`: see
+    /// `driver_http`): the event stream and the heartbeats. What the driver says arrives on the receiver.
     pub fn start(
         grant: &LeaseGrant,
+        http: reqwest::Client,
         data_timeout: Duration,
-    ) -> reqwest::Result<(Channel, mpsc::UnboundedReceiver<FromDriver>)> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT.min(data_timeout))
-            .build()?;
+    ) -> (Channel, mpsc::UnboundedReceiver<FromDriver>) {
         let (to_runner, from_driver) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
             http,
@@ -116,7 +111,7 @@ impl Channel {
         );
         tokio::spawn(listen(Arc::clone(&inner)));
         tokio::spawn(heartbeats(Arc::clone(&inner)));
-        Ok((Channel { inner }, from_driver))
+        (Channel { inner }, from_driver)
     }
 
     /// The channel's URL (print it, it is redacted).
@@ -453,8 +448,10 @@ mod tests {
             channel: DataUrl::new("http://127.0.0.1:9/s3cr3t/executors/e-1/"),
             slots: 1,
             heartbeat_ms: 60_000,
+            server_sha256: None,
         };
-        let (channel, _from_driver) = Channel::start(&grant, Duration::from_secs(60)).unwrap();
+        let http = reqwest::Client::new();
+        let (channel, _from_driver) = Channel::start(&grant, http, Duration::from_secs(60));
         let url = channel.inner.at(&result_path(4));
         assert_eq!(
             url.expose(),

@@ -113,7 +113,7 @@ mod tests {
                 ncols: 1 << 40,
             },
         };
-        let client = DataClient::new(std::time::Duration::from_secs(1)).unwrap();
+        let client = DataClient::new(reqwest::Client::new(), std::time::Duration::from_secs(1));
         let failure = compute(&spec, &client, CancellationToken::new())
             .await
             .unwrap_err();

@@ -13,7 +13,9 @@ use rmesos_common::wire::v1::{TaskInfo, TaskState};
 use tokio::time::Instant;
 
 use crate::channel::Channel;
+use crate::driver_http::driver_client;
 use crate::runner::{Closing, DriverLink, Exit, Runner};
+use crate::served::DataClient;
 
 /// Longest time kept back from the shutdown grace period, so that the
 /// executor is gone before the agent kills it.
@@ -84,8 +86,10 @@ impl Runner {
             }
             return Ok(());
         }
-        let (channel, messages) = Channel::start(grant, self.config.data_timeout)
-            .map_err(|e| format!("cannot build an HTTP client for the driver channel: {e}"))?;
+        let timeout = self.config.data_timeout;
+        let http = driver_client(grant.server_sha256.as_deref(), timeout)?;
+        let (channel, messages) = Channel::start(grant, http.clone(), timeout);
+        self.work.data = DataClient::new(http, timeout);
         self.driver = Some(DriverLink { channel, messages });
         Ok(())
     }

@@ -11,6 +11,8 @@
 //! - `leasing`: LAUNCH and KILL of leases, SHUTDOWN, the driver gone,
 //!   exiting once no lease remains.
 //! - `channel`: the driver's channel (events, heartbeats, reports).
+//! - `driver_http`: the client for the driver's data server, pinning its
+//!   certificate.
 //! - `work`, `attempts`: assignments and cancellations, the attempts
 //!   being computed, their reports.
 //! - `compute`: a partition spec into its summary or failure report.
@@ -27,6 +29,7 @@ pub mod attempts;
 pub mod channel;
 pub mod compute;
 pub mod config;
+pub mod driver_http;
 pub mod leases;
 mod leasing;
 pub mod runner;

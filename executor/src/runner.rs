@@ -103,12 +103,13 @@ pub struct Runner {
 
 /// Runs the executor until it exits.
 pub async fn run(config: Config) -> Exit {
-    let clients =
-        AgentClient::new(&config).and_then(|a| Ok((a, DataClient::new(config.data_timeout)?)));
-    let (agent, data) = match clients {
-        Ok(clients) => clients,
+    let agent = match AgentClient::new(&config) {
+        Ok(agent) => agent,
         Err(error) => return Exit::Setup(format!("cannot build an HTTP client: {error}")),
     };
+    // Replaced, with the data server's certificate pin, by the first
+    // lease's grant: no partition can arrive before it.
+    let data = DataClient::new(reqwest::Client::new(), config.data_timeout);
     if let Some(delay) = config.partition_delay {
         tracing::warn!(
             ?delay,

@@ -19,10 +19,6 @@ use rmesos_common::task::{
 use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
 
-/// Bound on opening a TCP connection to the data server (the data timeout
-/// bounds it too, when shorter).
-const DATA_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The HTTP client for data servers (shared by all tasks) and how long it
 /// waits for bytes.
 #[derive(Debug, Clone)]
@@ -32,11 +28,10 @@ pub struct DataClient {
 }
 
 impl DataClient {
-    pub fn new(idle_timeout: Duration) -> reqwest::Result<DataClient> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(DATA_CONNECT_TIMEOUT)
-            .build()?;
-        Ok(DataClient { http, idle_timeout })
+    /// Reads with `http` (see `driver_http`), waiting up to
+    /// `idle_timeout` for bytes.
+    pub fn new(http: reqwest::Client, idle_timeout: Duration) -> DataClient {
+        DataClient { http, idle_timeout }
     }
 }
 

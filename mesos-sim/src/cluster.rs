@@ -17,6 +17,7 @@ use zookeeper_client::{Acls, Client, CreateMode};
 use crate::config::{ClusterConfig, UpdateFaults};
 use crate::master::http::{MasterContext, scheduler};
 use crate::registry::{Agent, ClusterSnapshot, Registry};
+use crate::tls::TlsListener;
 
 /// What every master and the allocator share.
 pub struct Shared {
@@ -27,6 +28,8 @@ pub struct Shared {
     work_dir: tempfile::TempDir,
     /// Asks the allocator for an allocation now (see `master::allocator`).
     pub allocation_wanted: tokio::sync::Notify,
+    /// With `config.master_tls`: the masters' certificate and CA.
+    master_tls: Option<crate::tls::MasterTls>,
 }
 
 impl Shared {
@@ -133,11 +136,17 @@ impl SimCluster {
                 completed_frameworks: std::collections::VecDeque::new(),
             });
         }
+        let work_dir = tempfile::tempdir()?;
+        let master_tls = match config.master_tls {
+            true => Some(crate::tls::MasterTls::generate(work_dir.path())?),
+            false => None,
+        };
         let shared = Arc::new(Shared {
             config,
             registry: Mutex::new(registry),
             ports: Mutex::new(Vec::new()),
-            work_dir: tempfile::tempdir()?,
+            master_tls,
+            work_dir,
             allocation_wanted: tokio::sync::Notify::new(),
         });
         let agents = agent_listeners
@@ -199,8 +208,13 @@ impl SimCluster {
                 index,
                 shared: Arc::clone(&self.shared),
             });
+        let tls = self.shared.master_tls.as_ref().map(|tls| tls.acceptor());
         let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app).await {
+            let served = match tls {
+                Some(acceptor) => axum::serve(TlsListener::new(listener, acceptor), app).await,
+                None => axum::serve(listener, app).await,
+            };
+            if let Err(error) = served {
                 tracing::warn!(%error, "simulated master stopped");
             }
         });
@@ -247,6 +261,16 @@ impl SimCluster {
         )
     }
 
+    /// With `master_tls`: the PEM file of the CA the masters' certificate
+    /// comes from.
+    pub fn master_ca_file(&self) -> Option<&std::path::Path> {
+        self.shared
+            .master_tls
+            .as_ref()
+            .map(|tls| tls.ca_file.as_path())
+    }
+
+    /// The masters' base URLs.
     pub fn master_urls(&self) -> Vec<String> {
         let ports = self
             .shared
@@ -254,9 +278,14 @@ impl SimCluster {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let scheme = if self.shared.master_tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         ports
             .iter()
-            .map(|p| format!("http://127.0.0.1:{p}"))
+            .map(|p| format!("{scheme}://127.0.0.1:{p}"))
             .collect()
     }
 

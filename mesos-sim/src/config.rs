@@ -62,6 +62,9 @@ pub struct ClusterConfig {
     /// `--switch_user`, on by default): a user this machine has no account
     /// for ends them unstarted (see `agent::user`). Off: `--no-switch_user`.
     pub switch_user: bool,
+    /// Masters serve https with a certificate from a CA made for the
+    /// cluster (`SimCluster::master_ca_file`). Off by default.
+    pub master_tls: bool,
 }
 
 impl Default for ClusterConfig {
@@ -80,6 +83,7 @@ impl Default for ClusterConfig {
             authentication: None,
             executor_env: Vec::new(),
             switch_user: true,
+            master_tls: false,
         }
     }
 }

@@ -34,6 +34,7 @@ mod operator_json;
 pub mod real_mesos;
 pub mod registry;
 mod schema;
+pub mod tls;
 mod wire_check;
 pub mod zookeeper;
 

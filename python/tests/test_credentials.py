@@ -52,6 +52,17 @@ def test_bad_settings_hide_the_password(master, _kind):
         assert_hidden(all_text(raised(lambda: rmesos.Context(master, **keywords))))
 
 
+def test_a_secret_refused_over_plain_http_hides_the_password(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("framework-secret-value\n")
+    error = raised(lambda: rmesos.Context(UNREACHABLE[0][0], principal="p",
+                                          secret_file=str(secret), ui_bind="off"))
+    assert isinstance(error, ValueError), error
+    assert "--secret-over-http on" in str(error) and "***" in str(error), error
+    assert_hidden(all_text(error))
+    assert "framework-secret-value" not in all_text(error)
+
+
 def test_bad_master_urls_hide_the_password():
     for master in [f"zk://alice:{PASSWORD}@", f"zk://alice:{PASSWORD}@host:notaport/mesos",
                    f"http://alice:{PASSWORD}@host:5050:7", f"ftp://alice:{PASSWORD}@host/x"]:

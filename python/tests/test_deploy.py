@@ -263,7 +263,8 @@ def test_launcher_hands_every_cli_variable_to_the_container(tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("s\n")
     values = {name: "1" for name in names}
-    values.update(RMESOS_MASTER=ZK, RMESOS_SECRET_FILE=secret, RMESOS_ADVERTISE_HOST="nb",
+    values.update(RMESOS_MASTER=ZK, RMESOS_SECRET_FILE=secret, RMESOS_MASTER_CA_FILE=secret,
+                  RMESOS_ADVERTISE_HOST="nb",
                   RMESOS_DATA_BIND="ignored", RMESOS_ADVERTISE_PORT="ignored",
                   RMESOS_UI_BIND="ignored")
     result, runs = run_launcher(tmp_path, **values)

@@ -1,6 +1,8 @@
 //! Secrets on a real cluster run: the framework secret (HTTP Basic against
-//! an authenticating master) and the data server's token never reach the
-//! logs, and data URLs with a wrong or missing token give nothing.
+//! an authenticating master, over https with a private CA: the masters
+//! found in ZooKeeper are spoken to with `--master-scheme https`) and the
+//! data server's token never reach the logs, and data URLs with a wrong
+//! or missing token give nothing.
 
 mod cluster_support;
 
@@ -9,6 +11,7 @@ use std::num::{NonZeroU32, NonZeroUsize};
 use std::sync::{Arc, Mutex};
 
 use cluster_support::*;
+use rmesos_common::pinned_tls::pinned_client_config;
 use rmesos_mesos_sim::Credential;
 use rmesos_scheduler::engine::Dataset;
 use rmesos_scheduler::settings::SessionSettings;
@@ -44,8 +47,11 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
             principal: "analytics".into(),
             secret: SECRET.into(),
         });
+        c.master_tls = true;
     })
     .await;
+    let ca_file = setup.sim.master_ca_file().expect("the masters speak TLS");
+    assert!(setup.sim.master_urls()[0].starts_with("https://"));
     let dir = tempfile::tempdir().unwrap();
     let secret_file = dir.path().join("secret");
     std::fs::write(&secret_file, format!("{SECRET}\n")).unwrap();
@@ -54,6 +60,8 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
         SessionSettings {
             principal: Some("analytics".into()),
             secret_file: Some(secret_file),
+            master_scheme: "https".parse().unwrap(),
+            master_ca_file: Some(ca_file.to_owned()),
             ..settings()
         },
     )
@@ -77,7 +85,13 @@ async fn no_secret_or_token_in_logs_and_wrong_tokens_get_nothing() {
     let (host, path) = rest.split_once('/').unwrap();
     let (token, tail) = path.split_once('/').unwrap();
     assert!(token.len() >= 32, "token {} chars", token.len());
-    let client = reqwest::Client::new();
+    let pin = data
+        .certificate_sha256()
+        .expect("rows and channels over TLS");
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(pinned_client_config(pin).unwrap())
+        .build()
+        .unwrap();
     let mut flipped = token.to_owned().into_bytes();
     flipped[0] = if flipped[0] == b'a' { b'b' } else { b'a' };
     let flipped = String::from_utf8(flipped).unwrap();

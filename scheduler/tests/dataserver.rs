@@ -17,9 +17,12 @@ use rmesos_scheduler::dataserver::{
     checked_command, local_ip_towards, sha256_of_file,
 };
 
+/// Plain HTTP, so that these tests read the served bytes with any client;
+/// TLS has its own tests (`dataserver_tls.rs`).
 fn loopback_config(executor: ExecutorSource) -> DataServerConfig {
     DataServerConfig {
         bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        tls: false,
         ..DataServerConfig::new(executor)
     }
 }

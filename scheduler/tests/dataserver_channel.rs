@@ -12,6 +12,7 @@ use futures::StreamExt;
 use reqwest::{Client, StatusCode};
 use rmesos_common::lease::{DriverMessage, failure_path, result_path};
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
+use rmesos_common::pinned_tls::pinned_client_config;
 use rmesos_common::stats::ColumnSummary;
 use rmesos_common::task::{FailureKind, TaskFailure};
 use rmesos_common::wire::recordio::RecordIoDecoder;
@@ -31,8 +32,15 @@ async fn start(heartbeat: Duration) -> DataServer {
     DataServer::start(config).await.expect("data server starts")
 }
 
-fn client() -> Client {
-    Client::builder().no_proxy().build().expect("client")
+/// A client as executors make it: pinning the server's certificate (TLS
+/// is on by default).
+fn client(server: &DataServer) -> Client {
+    let pin = server.certificate_sha256().expect("TLS is on");
+    Client::builder()
+        .no_proxy()
+        .use_preconfigured_tls(pinned_client_config(pin).expect("a valid pin"))
+        .build()
+        .expect("client")
 }
 
 async fn next_event(events: &mut UnboundedReceiver<ChannelEvent>) -> ChannelEvent {
@@ -77,7 +85,11 @@ async fn an_announced_executor_talks_over_its_channel() {
         channel.redacted()
     );
 
-    let response = client().get(format!("{base}/events")).send().await.unwrap();
+    let response = client(&server)
+        .get(format!("{base}/events"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let mut reader = MessageReader {
         response,
@@ -112,7 +124,7 @@ async fn an_announced_executor_talks_over_its_channel() {
     // Reports and heartbeats become events.
     let mut summary = ColumnSummary::new(2);
     summary.add_rows(&[1.0, 2.0, 3.0, 4.0]).unwrap();
-    let posted = client()
+    let posted = client(&server)
         .post(format!("{base}/{}", result_path(1)))
         .body(summary.to_bytes())
         .send()
@@ -128,7 +140,7 @@ async fn an_announced_executor_talks_over_its_channel() {
         other => panic!("not the result: {other:?}"),
     }
     let failure = TaskFailure::new(FailureKind::BadInput, "line 3 of x.csv: not a number");
-    client()
+    client(&server)
         .post(format!("{base}/{}", failure_path(2)))
         .body(failure.to_bytes())
         .send()
@@ -142,7 +154,7 @@ async fn an_announced_executor_talks_over_its_channel() {
         } => assert_eq!(got, failure),
         other => panic!("not the failure: {other:?}"),
     }
-    let beat = client()
+    let beat = client(&server)
         .post(format!("{base}/heartbeat"))
         .send()
         .await
@@ -168,18 +180,18 @@ async fn unknown_and_forgotten_executors_get_404() {
     let base = channel.expose().to_owned();
     let other = base.replace("/e-1", "/e-2");
     for url in [format!("{other}/events"), format!("{base}/nothing")] {
-        let status = client().get(&url).send().await.unwrap().status();
+        let status = client(&server).get(&url).send().await.unwrap().status();
         assert_eq!(status, StatusCode::NOT_FOUND, "GET {url}");
     }
     // Reports go by POST only.
-    let get = client()
+    let get = client(&server)
         .get(format!("{base}/{}", result_path(1)))
         .send()
         .await;
     assert_eq!(get.unwrap().status(), StatusCode::NOT_FOUND);
     server.forget_executor("e-1");
     for path in ["heartbeat".to_owned(), result_path(1)] {
-        let status = client()
+        let status = client(&server)
             .post(format!("{base}/{path}"))
             .send()
             .await
@@ -187,7 +199,11 @@ async fn unknown_and_forgotten_executors_get_404() {
             .status();
         assert_eq!(status, StatusCode::NOT_FOUND, "POST {path}");
     }
-    let events = client().get(format!("{base}/events")).send().await.unwrap();
+    let events = client(&server)
+        .get(format!("{base}/events"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(events.status(), StatusCode::NOT_FOUND);
 }
 
@@ -196,7 +212,11 @@ async fn a_dropped_link_ends_the_stream() {
     let server = start(Duration::from_secs(30)).await;
     let mut events = server.channel_events().unwrap();
     let base = server.expect_executor("e-1").expose().to_owned();
-    let response = client().get(format!("{base}/events")).send().await.unwrap();
+    let response = client(&server)
+        .get(format!("{base}/events"))
+        .send()
+        .await
+        .unwrap();
     let ChannelEvent::Connected { link, .. } = next_event(&mut events).await else {
         panic!("connected first");
     };

@@ -98,9 +98,7 @@ async fn leader_killed_mid_job_the_job_finishes_exactly_with_the_same_framework(
     let id_before = framework(&state, "failover").unwrap()["id"].clone();
     let killed = turn.mesos.kill_leader().await.unwrap();
 
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let output = child.output().await;
     assert_matches(&success_json(&output), &want);
     let frameworks = turn.mesos.leader_json("/master/frameworks").await.unwrap();
     let known: Vec<_> = ["frameworks", "completed_frameworks"]
@@ -169,13 +167,11 @@ async fn agent_killed_mid_job_the_job_finishes_exactly_before_mesos_notices() {
     let executors = turn.mesos.kill_agent(index);
     assert!(executors > 0, "the agent ran the job's executor");
     assert!(
-        child.try_wait().unwrap().is_none(),
+        child.child.try_wait().unwrap().is_none(),
         "the job ended before the kill"
     );
 
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let output = child.output().await;
     assert_matches(&success_json(&output), &want);
 }
 
@@ -189,8 +185,8 @@ async fn a_killed_driver_is_removed_after_its_failover_timeout() {
     let (path, _) = dataset(&dir, 200_000);
     let args = ["--failover-timeout", "3", "--partitions", "64", &path];
     let (mut child, _) = spawn_running(mesos, "dead-driver", &args).await;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.child.kill().unwrap();
+    child.child.wait().unwrap();
 
     let state = mesos
         .wait_for_state("the framework removed", WAIT, |s| {
@@ -277,12 +273,10 @@ async fn nothing_the_operator_endpoints_show_opens_rows_or_channels() {
     let paths = paths_shown(&bodies, &sha256);
     assert!(probe(base, &paths, &sha256).await > 20);
     assert!(
-        child.try_wait().unwrap().is_none(),
+        child.child.try_wait().unwrap().is_none(),
         "the job ended too soon"
     );
 
-    let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap();
+    let output = child.output().await;
     assert_matches(&success_json(&output), &want);
 }

@@ -14,6 +14,8 @@ pub enum StatsError {
     ColumnMismatch { left: usize, right: usize },
     #[error("row data of {len} values is not a whole number of rows of {ncols} columns")]
     RaggedRows { len: usize, ncols: usize },
+    #[error("a summary of {ncols} columns does not fit in this machine's memory")]
+    TooManyColumns { ncols: usize },
 }
 
 /// A partial summary of some rows of an N x D table: everything needed to
@@ -69,6 +71,30 @@ impl ColumnSummary {
             sum_sq: vec![0.0; ncols],
             scratch: RunState::default(),
         }
+    }
+
+    /// `new` for a column count that comes from input: memory that
+    /// cannot be had is an error, not an abort of the process.
+    pub fn try_new(ncols: usize) -> Result<Self, StatsError> {
+        fn filled<T: Clone>(n: usize, value: T) -> Result<Vec<T>, StatsError> {
+            let mut values = Vec::new();
+            values
+                .try_reserve_exact(n)
+                .map_err(|_| StatsError::TooManyColumns { ncols: n })?;
+            values.resize(n, value);
+            Ok(values)
+        }
+        Ok(ColumnSummary {
+            count: 0,
+            mean: filled(ncols, 0.0)?,
+            m2: filled(ncols, 0.0)?,
+            nnz: filled(ncols, 0)?,
+            min: filled(ncols, f64::NAN)?,
+            max: filled(ncols, f64::NAN)?,
+            norm_l1: filled(ncols, 0.0)?,
+            sum_sq: filled(ncols, 0.0)?,
+            scratch: RunState::default(),
+        })
     }
 
     pub fn ncols(&self) -> usize {

@@ -44,7 +44,7 @@ pub fn summarize_served_rows(
     let block_rows = (BLOCK_BYTES / row_bytes).max(1);
     let mut buffer = vec![0u8; block_rows * row_bytes];
     let mut values = vec![0f64; block_rows * ncols];
-    let mut summary = ColumnSummary::new(ncols);
+    let mut summary = ColumnSummary::try_new(ncols)?;
     let mut got = 0u64;
     while got < expected {
         let want = (expected - got).min(buffer.len() as u64) as usize;

@@ -128,6 +128,7 @@ impl FakeDriver {
             channel: self.channel(),
             slots,
             heartbeat_ms: self.heartbeat.as_millis() as u64,
+            server_sha256: None,
         }
         .to_bytes()
     }

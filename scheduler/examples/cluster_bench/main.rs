@@ -15,6 +15,7 @@ mod memory;
 mod mid_job;
 mod session;
 mod table;
+mod tls_cost;
 
 use clap::{Parser, ValueEnum};
 
@@ -43,6 +44,10 @@ struct Args {
     /// Leave out the simulator's memory figures (1 GiB datasets).
     #[arg(long)]
     no_memory: bool,
+    /// Leave out the cost of TLS on the data server (two more sessions,
+    /// 1 GiB served 8 times).
+    #[arg(long)]
+    no_tls_cost: bool,
     /// Measure one cluster only.
     #[arg(long, value_enum)]
     only: Option<Only>,
@@ -71,10 +76,12 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut columns = Vec::new();
     let mut memory_rows = None;
+    let mut real_rows = None;
     if args.only != Some(Only::Real) {
         eprintln!("simulated cluster: starting");
         let target = Target::simulated().await?;
-        let (figures, rows) = run_on(target, plan, !args.no_memory).await;
+        let with_tls = !args.no_tls_cost && args.only == Some(Only::Simulated);
+        let (figures, rows) = run_on(target, plan, !args.no_memory, with_tls).await;
         memory_rows = rows;
         columns.push(Column {
             name: "simulated cluster",
@@ -84,7 +91,11 @@ async fn main() -> anyhow::Result<()> {
     if args.only != Some(Only::Simulated) {
         eprintln!("real Mesos 1.12: starting");
         let figures = match Target::real().await {
-            Ok(Ok(target)) => Ok(run_on(target, plan, false).await.0),
+            Ok(Ok(target)) => {
+                let (figures, rows) = run_on(target, plan, false, !args.no_tls_cost).await;
+                real_rows = rows;
+                Ok(figures)
+            }
             Ok(Err(why)) => Err(format!("real Mesos is not installed: {why}")),
             Err(error) => Err(format!("real Mesos did not start: {error:#}")),
         };
@@ -105,7 +116,11 @@ async fn main() -> anyhow::Result<()> {
         clusters::ZK_SESSION_TIMEOUT,
     );
     if let Some(rows) = memory_rows {
-        println!();
+        println!("\nOn the simulated cluster:\n");
+        table::print_pairs(&rows);
+    }
+    if let Some(rows) = real_rows {
+        println!("\nOn real Mesos 1.12:\n");
         table::print_pairs(&rows);
     }
     Ok(())
@@ -118,10 +133,11 @@ async fn run_on(
     mut target: Target,
     plan: Plan,
     with_memory: bool,
+    with_tls_cost: bool,
 ) -> (Figures, Option<memory::Rows>) {
     let mut figures = Figures::default();
     let mut rows = None;
-    match session::connect(&target.zk_url()).await {
+    match session::connect(&target.zk_url(), &[]).await {
         Err(error) => figures.error = Some(format!("no session: {error:#}")),
         Ok(cluster) => {
             measure::measure(&mut target, &cluster, plan, &mut figures).await;
@@ -137,6 +153,12 @@ async fn run_on(
             if let Err(error) = cluster.shutdown().await {
                 eprintln!("the session did not stop cleanly: {error}");
             }
+        }
+    }
+    if with_tls_cost && figures.error.is_none() {
+        match tls_cost::tls_cost(&target).await {
+            Ok(tls) => rows.get_or_insert_with(Vec::new).extend(tls),
+            Err(e) => eprintln!("TLS cost figures failed: {e:#}"),
         }
     }
     target.shutdown().await;

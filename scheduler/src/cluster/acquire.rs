@@ -24,12 +24,14 @@ pub struct LeaseLaunch {
     pub cpus: f64,
 }
 
-/// What the session wants from offers now.
+/// What the session wants from offers now, and what its grants say.
 #[derive(Debug, Clone, Copy)]
-pub struct Want {
+pub struct Want<'a> {
     /// More slots wanted than held.
     pub slots: u32,
     pub heartbeat_ms: u64,
+    /// The data server's certificate pin (see `LeaseGrant`).
+    pub server_sha256: Option<&'a str>,
 }
 
 /// Leases to launch on `offers` (at most one per offer); records them
@@ -38,7 +40,7 @@ pub struct Want {
 pub fn acquire(
     offers: &[Offer],
     book: &mut LeaseBook,
-    want: Want,
+    want: Want<'_>,
     resources: &TaskResources,
     mut channel_for: impl FnMut(&str) -> DataUrl,
 ) -> Vec<LeaseLaunch> {
@@ -93,6 +95,7 @@ pub fn acquire(
             channel: channel_for(&executor_id),
             slots,
             heartbeat_ms: want.heartbeat_ms,
+            server_sha256: want.server_sha256.map(str::to_owned),
         };
         let task = TaskInfo {
             name: format!("rmesos lease: {slots} partition slot(s)"),
@@ -145,10 +148,11 @@ mod tests {
         }
     }
 
-    fn want(slots: u32) -> Want {
+    fn want(slots: u32) -> Want<'static> {
         Want {
             slots,
             heartbeat_ms: 1000,
+            server_sha256: None,
         }
     }
 

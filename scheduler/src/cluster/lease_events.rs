@@ -18,11 +18,12 @@ use crate::engine::JobError;
 impl EngineLoop {
     pub(super) async fn on_offers(&mut self, offers: Vec<Offer>) {
         let more = self.wanted_slots().saturating_sub(self.book.held_slots());
+        let data = &self.data;
         let want = Want {
             slots: more,
-            heartbeat_ms: self.data.heartbeat().as_millis() as u64,
+            heartbeat_ms: data.heartbeat().as_millis() as u64,
+            server_sha256: data.certificate_sha256(),
         };
-        let data = &self.data;
         let launches = acquire(
             &offers,
             &mut self.book,

@@ -91,6 +91,9 @@ impl Default for Speculation {
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
     pub master: MasterUrl,
+    /// Speak https to the masters found in ZooKeeper (a fixed master's
+    /// URL says its own scheme).
+    pub master_https: bool,
     pub detector: DetectorOptions,
     pub driver: DriverConfig,
     pub resources: TaskResources,
@@ -125,6 +128,7 @@ impl ClusterOptions {
     pub fn new(master: MasterUrl, data_server: DataServerConfig) -> ClusterOptions {
         ClusterOptions {
             master,
+            master_https: false,
             detector: DetectorOptions::default(),
             driver: DriverConfig::default(),
             resources: TaskResources::default(),
@@ -139,5 +143,10 @@ impl ClusterOptions {
             failover_timeout: DEFAULT_FAILOVER_TIMEOUT,
             data_server,
         }
+    }
+
+    /// Whether the masters are spoken to over https.
+    pub fn speaks_https(&self) -> bool {
+        self.master_https || matches!(&self.master, MasterUrl::Fixed(fixed) if fixed.tls)
     }
 }

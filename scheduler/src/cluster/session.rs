@@ -103,7 +103,11 @@ impl Cluster {
                 source,
             })?;
         let data = Arc::new(data);
-        let leaders = detected_leader(options.master.clone(), options.detector, false);
+        let leaders = detected_leader(
+            options.master.clone(),
+            options.detector,
+            options.speaks_https(),
+        );
         let Driver {
             handle,
             mut events,

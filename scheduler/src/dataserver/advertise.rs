@@ -52,13 +52,13 @@ impl Advertise {
         (host.clone(), self.port)
     }
 
-    /// `http://host:port`, an IPv6 literal in brackets.
-    pub(crate) fn base_url(&self) -> String {
+    /// `<scheme>://host:port`, an IPv6 literal in brackets.
+    pub(crate) fn base_url(&self, scheme: &str) -> String {
         let (host, port) = self.host_and_port();
         if host.contains(':') && !host.starts_with('[') {
-            format!("http://[{host}]:{port}")
+            format!("{scheme}://[{host}]:{port}")
         } else {
-            format!("http://{host}:{port}")
+            format!("{scheme}://{host}:{port}")
         }
     }
 }
@@ -107,11 +107,11 @@ mod tests {
         let plain = Advertise::new(None, None, bound("127.0.0.1:4040"));
         assert_eq!(plain.host_and_port(), ("127.0.0.1".into(), 4040));
         plain.learn_host("10.0.0.5".into());
-        assert_eq!(plain.base_url(), "http://10.0.0.5:4040");
+        assert_eq!(plain.base_url("http"), "http://10.0.0.5:4040");
 
         let configured = Advertise::new(Some("driver".into()), Some(80), bound("127.0.0.1:4040"));
         configured.learn_host("10.0.0.5".into());
-        assert_eq!(configured.base_url(), "http://driver:80");
+        assert_eq!(configured.base_url("https"), "https://driver:80");
     }
 
     #[test]
@@ -119,6 +119,6 @@ mod tests {
         let any = Advertise::new(None, None, bound("0.0.0.0:1"));
         assert_eq!(any.host_and_port().0, machine_hostname());
         let v6 = Advertise::new(None, None, bound("[::1]:7"));
-        assert_eq!(v6.base_url(), "http://[::1]:7");
+        assert_eq!(v6.base_url("http"), "http://[::1]:7");
     }
 }

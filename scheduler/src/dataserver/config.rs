@@ -23,6 +23,9 @@ pub struct DataServerConfig {
     /// How often the driver and each executor tell each other they are
     /// alive on the executor's channel (three missed: gone).
     pub heartbeat: Duration,
+    /// Serve rows and channels over TLS with a certificate made for the
+    /// session, which executors pin. Default on.
+    pub tls: bool,
 }
 
 impl DataServerConfig {
@@ -34,6 +37,7 @@ impl DataServerConfig {
             advertise_port: None,
             executor,
             heartbeat: Duration::from_secs(1),
+            tls: true,
         }
     }
 }

@@ -18,6 +18,11 @@
 //!   `rmesos_common::lease`): each executor of the session reads its
 //!   partitions from a message stream and posts results and heartbeats.
 //!
+//! With TLS on (the default), rows and channels are served only over TLS
+//! with a certificate made for the session, whose SHA-256 the executors
+//! pin (it travels in the lease grants); plain HTTP on the same port
+//! reaches only the executor binary (see `listener`).
+//!
 //! The first path segment of a channel URL is a random per-server
 //! (session) token, that of a rows URL the job's token, both compared in
 //! constant time. These URLs travel only to executors, over their
@@ -36,12 +41,14 @@ mod config;
 mod executor_check;
 mod executor_fetch;
 mod executor_source;
+mod listener;
 mod published;
 mod routes;
 mod rows_body;
 mod segment;
 mod shared;
 mod stats;
+mod tls;
 mod token;
 
 use std::io;
@@ -63,8 +70,10 @@ pub use published::PublishedRows;
 pub use stats::DataServerStats;
 
 use advertise::Advertise;
+use listener::{DataListener, DataPeer};
 use published::Jobs;
 use shared::Shared;
+use tls::SessionCertificate;
 use token::Token;
 
 /// The SHA-256 of the executor binary to serve, naming the file on errors.
@@ -104,6 +113,13 @@ impl DataServer {
             io::Error::new(e.kind(), format!("binding the data server to {bind}: {e}"))
         })?;
         let local_addr = listener.local_addr()?;
+        let certificate = if config.tls {
+            Some(SessionCertificate::generate()?)
+        } else {
+            None
+        };
+        let tls = certificate.as_ref().map(|c| c.server_config.clone());
+        let listener = DataListener::start(listener, tls)?;
         let shared = Arc::new(Shared {
             token: Token::generate(),
             advertise: Advertise::new(config.advertise_host, config.advertise_port, local_addr),
@@ -112,13 +128,14 @@ impl DataServer {
             jobs: Jobs::default(),
             counters: Default::default(),
             channels: channel::Channels::new(config.heartbeat),
+            certificate,
         });
         let (shutdown, stopped) = oneshot::channel::<()>();
-        let server = axum::serve(listener, routes::router(shared.clone())).with_graceful_shutdown(
-            async move {
-                let _ = stopped.await;
-            },
-        );
+        let routes =
+            routes::router(shared.clone()).into_make_service_with_connect_info::<DataPeer>();
+        let server = axum::serve(listener, routes).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
         tokio::spawn(async move {
             if let Err(e) = server.await {
                 tracing::error!(error = %e, "the data server stopped");
@@ -126,7 +143,8 @@ impl DataServer {
         });
         let (host, port) = shared.advertise.host_and_port();
         let advertised = format!("{host}:{port}");
-        tracing::info!(%local_addr, %advertised, "data server listening");
+        let tls = shared.certificate.is_some();
+        tracing::info!(%local_addr, %advertised, tls, "data server listening");
         Ok(DataServer {
             shared,
             local_addr,
@@ -204,6 +222,12 @@ impl DataServer {
     /// What the executors say on their channels; `None` after the first call.
     pub fn channel_events(&self) -> Option<tokio::sync::mpsc::UnboundedReceiver<ChannelEvent>> {
         self.shared.channels.take_events()
+    }
+
+    /// The SHA-256 (hex) of the certificate executors pin; `None` with TLS
+    /// off.
+    pub fn certificate_sha256(&self) -> Option<&str> {
+        self.shared.certificate.as_ref().map(|c| c.sha256.as_str())
     }
 
     /// The heartbeat interval of the executors' channels.

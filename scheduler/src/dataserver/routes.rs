@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ use rmesos_common::lease::{EVENTS_PATH, HEARTBEAT_PATH};
 
 use super::executor_fetch::FETCHED_EXECUTOR_NAME;
 use super::executor_source::ExecutorSource;
+use super::listener::DataPeer;
 use super::rows_body::rows_body;
 use super::segment;
 use super::shared::{EXECUTOR_PATH, Shared};
@@ -59,11 +60,16 @@ enum ChannelCall {
 
 async fn handle(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<DataPeer>,
     method: Method,
     uri: Uri,
     body: Body,
 ) -> Response {
-    let response = match parse(&shared, &method, uri.path()) {
+    let target = parse(&shared, &method, uri.path());
+    // With TLS on, plain HTTP reaches only the public executor binary.
+    let allowed =
+        peer.tls || shared.certificate.is_none() || matches!(target, Some(Target::Executor));
+    let response = match target.filter(|_| allowed) {
         Some(Target::Executor) => serve_executor(&shared).await,
         Some(Target::Rows {
             token,
@@ -80,7 +86,8 @@ async fn handle(
         None => {
             shared.counters.rejected();
             let path = masked_path(&shared, uri.path());
-            tracing::warn!(%method, %path, "data server rejected a request");
+            let (peer, tls) = (peer.addr, peer.tls);
+            tracing::warn!(%method, %path, %peer, tls, "data server rejected a request");
             StatusCode::NOT_FOUND.into_response()
         }
     }

@@ -21,4 +21,4 @@ pub use options::SettingsError;
 pub use rmesos_common::duration::Timeout;
 pub use session::SessionSettings;
 pub use table::{SettingField, fields, readme_table};
-pub use values::{AtLeastOne, BindAddr, Master, Port, Positive, Switch, UserName};
+pub use values::{AtLeastOne, BindAddr, Master, Port, Positive, Scheme, Switch, UserName};

@@ -31,6 +31,12 @@ pub enum SettingsError {
     Executor(#[from] crate::dataserver::ExecutorSourceError),
     #[error("a framework secret file needs a principal (RMESOS_PRINCIPAL / --principal)")]
     SecretWithoutPrincipal,
+    #[error(
+        "the framework secret would go to the masters over plain http ({master}), in clear: \
+         use https masters (--master-scheme https / RMESOS_MASTER_SCHEME for zk://, or an \
+         https:// master URL), or allow it with --secret-over-http on / RMESOS_SECRET_OVER_HTTP"
+    )]
+    SecretOverHttp { master: String },
 }
 
 impl SessionSettings {
@@ -59,6 +65,9 @@ impl SessionSettings {
                 secret: Secret::from_file(file)?,
             });
         }
+        options.master_https = self.master_scheme.https;
+        options.driver.transport.ca_file = self.master_ca_file.clone();
+        self.check_secret_scheme(&options)?;
         let resources = &mut options.resources;
         resources.task_cpus = self.task_cpus.get();
         resources.task_mem_mb = self.task_mem_mb.get();
@@ -90,6 +99,23 @@ impl SessionSettings {
         Ok(options)
     }
 
+    /// A framework secret goes over plain http only when the user said so.
+    fn check_secret_scheme(&self, options: &ClusterOptions) -> Result<(), SettingsError> {
+        if options.driver.transport.credentials.is_none() || options.speaks_https() {
+            return Ok(());
+        }
+        let master = super::master::redact(&self.master.to_string());
+        if !self.secret_over_http.0 {
+            return Err(SettingsError::SecretOverHttp { master });
+        }
+        tracing::warn!(
+            %master,
+            "the framework secret goes to the masters over plain http \
+             (--secret-over-http on): anyone on the path can read it"
+        );
+        Ok(())
+    }
+
     /// The data server: where it listens, how agents reach it, and the
     /// executor it hands them.
     fn data_server(&self) -> Result<DataServerConfig, SettingsError> {
@@ -103,6 +129,7 @@ impl SessionSettings {
         data.bind = self.data_bind.0;
         data.advertise_host = self.advertise_host.clone();
         data.advertise_port = self.advertise_port.map(|port| port.0);
+        data.tls = self.data_tls.0;
         Ok(data)
     }
 }
@@ -145,6 +172,49 @@ mod tests {
         assert_eq!(options.driver.framework.name, "rmesos");
         assert_eq!(options.driver.framework.roles, vec!["*".to_owned()]);
         assert_eq!(options.driver.framework.user, None, "the driver's OS user");
+        assert!(options.data_server.tls, "rows over TLS by default");
+        assert!(!options.speaks_https(), "masters in ZooKeeper: http");
+    }
+
+    #[test]
+    fn the_secret_goes_over_plain_http_only_when_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("secret");
+        std::fs::write(&file, "hunter2-secret\n").unwrap();
+        let file = file.to_str().unwrap();
+        let with_secret = |pairs: &[(&str, &str)]| {
+            let mut all = vec![("principal", "p"), ("secret_file", file)];
+            all.extend_from_slice(pairs);
+            settings(&all).cluster_options()
+        };
+        for master in ["zk://zk-user:zk-pass@zk1:2181/mesos", "http://master:5050"] {
+            let error = with_secret(&[("master", master)]).unwrap_err();
+            let text = error.to_string();
+            assert!(
+                matches!(error, SettingsError::SecretOverHttp { .. }),
+                "{text}"
+            );
+            assert!(
+                text.contains("--master-scheme https") && text.contains("--secret-over-http on")
+            );
+            assert!(
+                !text.contains("hunter2") && !text.contains("zk-pass"),
+                "{text}"
+            );
+            assert!(with_secret(&[("master", master), ("secret_over_http", "on")]).is_ok());
+        }
+        let zk_https = [
+            ("master", "zk://zk1:2181/mesos"),
+            ("master_scheme", "https"),
+        ];
+        assert!(with_secret(&zk_https).is_ok());
+        assert!(with_secret(&[("master", "https://master:5050")]).is_ok());
+        // No secret, nothing to protect.
+        assert!(
+            settings(&[("master", "http://master:5050")])
+                .cluster_options()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -165,6 +235,9 @@ mod tests {
             ("data_bind", "127.0.0.1:7077"),
             ("advertise_host", "driver.example"),
             ("advertise_port", "7078"),
+            ("data_tls", "off"),
+            ("master_scheme", "https"),
+            ("master_ca_file", "/etc/ssl/masters.pem"),
             ("ui_bind", "off"),
         ]);
         assert_eq!(given.ui_bind, UiBind::Off);
@@ -187,6 +260,12 @@ mod tests {
             Some("driver.example")
         );
         assert_eq!(options.data_server.advertise_port, Some(7078));
+        assert!(!options.data_server.tls);
+        assert!(options.speaks_https());
+        assert_eq!(
+            options.driver.transport.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/masters.pem"))
+        );
         let moved = settings(&[("ui_bind", "127.0.0.1:0")]);
         assert_eq!(moved.ui_bind, UiBind::At("127.0.0.1:0".parse().unwrap()));
     }

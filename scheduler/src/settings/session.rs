@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use rmesos_common::duration::Timeout;
 
-use super::values::{AtLeastOne, BindAddr, Master, Port, Positive, Switch, UserName};
+use super::values::{AtLeastOne, BindAddr, Master, Port, Positive, Scheme, Switch, UserName};
 use crate::ui::UiBind;
 
 /// A session's settings (defaults filled in).
@@ -58,6 +58,22 @@ pub struct SessionSettings {
     #[arg(long, value_name = "USER", env = "RMESOS_USER")]
     pub user: Option<UserName>,
 
+    /// Scheme of the masters found in ZooKeeper: http or https (an
+    /// http(s)://host:port master says its own). A redirect from https to
+    /// http is refused.
+    #[arg(
+        long,
+        value_name = "http|https",
+        env = "RMESOS_MASTER_SCHEME",
+        default_value = "http"
+    )]
+    pub master_scheme: Scheme,
+
+    /// PEM file of CA certificates trusted for https masters, besides the
+    /// system's.
+    #[arg(long, value_name = "FILE", env = "RMESOS_MASTER_CA_FILE")]
+    pub master_ca_file: Option<PathBuf>,
+
     /// Framework principal (for authentication and authorization).
     #[arg(long, value_name = "P", env = "RMESOS_PRINCIPAL")]
     pub principal: Option<String>,
@@ -66,6 +82,16 @@ pub struct SessionSettings {
     /// logged); needs a principal.
     #[arg(long, value_name = "FILE", env = "RMESOS_SECRET_FILE")]
     pub secret_file: Option<PathBuf>,
+
+    /// Send the framework secret to masters over plain http: off refuses
+    /// (it would cross the network in clear); on allows it, with a warning.
+    #[arg(
+        long,
+        value_name = "on|off",
+        env = "RMESOS_SECRET_OVER_HTTP",
+        default_value = "off"
+    )]
+    pub secret_over_http: Switch,
 
     /// CPUs per partition slot: a lease of k slots holds k times this.
     #[arg(
@@ -186,6 +212,18 @@ pub struct SessionSettings {
         default_value = "0.0.0.0:0"
     )]
     pub data_bind: BindAddr,
+
+    /// Serve rows and the executors' channels over TLS, with a
+    /// certificate made for the session that executors pin (its SHA-256
+    /// travels in the lease grants): on, or off (for benchmarks and
+    /// debugging).
+    #[arg(
+        long,
+        value_name = "on|off",
+        env = "RMESOS_DATA_TLS",
+        default_value = "on"
+    )]
+    pub data_tls: Switch,
 
     /// Host name or IP agents reach this process at [default: the local
     /// address of the connection to the master].

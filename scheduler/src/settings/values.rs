@@ -66,6 +66,30 @@ impl fmt::Display for Switch {
     }
 }
 
+/// The scheme masters are spoken to with: http or https.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scheme {
+    pub https: bool,
+}
+
+impl FromStr for Scheme {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Scheme, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "http" => Ok(Scheme { https: false }),
+            "https" => Ok(Scheme { https: true }),
+            _ => Err(format!("'{text}' is neither http nor https")),
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.https { "https" } else { "http" })
+    }
+}
+
 /// A whole number of 1 or more (attempts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct AtLeastOne(u32);

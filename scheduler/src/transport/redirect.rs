@@ -45,6 +45,14 @@ pub fn resolve_location(current: &Url, location: &str) -> Result<Url, String> {
         // Bare `host:port[/path]`: not a URL on its own, so borrow the scheme.
         Url::parse(&format!("{}://{location}", current.scheme())).map_err(|e| e.to_string())?
     };
+    // A master must not move a client from TLS to plain HTTP: that would
+    // hand the stream, and the framework secret, to anyone on the path.
+    if current.scheme() == "https" && resolved.scheme() != "https" {
+        return Err(format!(
+            "it moves from https to {}: refused, a redirect may not drop TLS",
+            resolved.scheme()
+        ));
+    }
     let mut endpoint = resolved;
     if endpoint.path().is_empty() || endpoint.path() == "/" {
         endpoint.set_path(current.path());
@@ -58,6 +66,18 @@ mod tests {
 
     fn current(url: &str) -> Url {
         Url::parse(url).unwrap()
+    }
+
+    #[test]
+    fn a_redirect_from_https_to_http_is_refused() {
+        let https = current("https://m1:5050/api/v1/scheduler");
+        let error = resolve_location(&https, "http://m2:5050/api/v1/scheduler").unwrap_err();
+        assert!(error.contains("may not drop TLS"), "{error}");
+        let same = resolve_location(&https, "//m2:5050/api/v1/scheduler").unwrap();
+        assert_eq!(same.as_str(), "https://m2:5050/api/v1/scheduler");
+        let http = current("http://m1:5050/api/v1/scheduler");
+        let upgrade = resolve_location(&http, "https://m2:5050/api/v1/scheduler").unwrap();
+        assert_eq!(upgrade.scheme(), "https");
     }
 
     #[test]

@@ -79,15 +79,39 @@ pub async fn submit(master: &str, args: &[&str]) -> Output {
 }
 
 /// Starts `rmesos-submit` in the background.
-pub fn spawn_submit(master: &str, args: &[&str]) -> Child {
-    submit_command(master, args)
+pub fn spawn_submit(master: &str, args: &[&str]) -> RunningSubmit {
+    // Its log goes to a file: a pipe nobody reads while the test works
+    // (probing the data server, say) would fill and stop the process.
+    let stderr = tempfile::NamedTempFile::new().expect("a file for its log");
+    let child = submit_command(master, args)
+        .stderr(stderr.reopen().expect("the log file"))
         .spawn()
-        .expect("rmesos-submit starts")
+        .expect("rmesos-submit starts");
+    RunningSubmit { child, stderr }
+}
+
+/// An `rmesos-submit` running in the background, its stderr in a file.
+pub struct RunningSubmit {
+    pub child: Child,
+    stderr: tempfile::NamedTempFile,
+}
+
+impl RunningSubmit {
+    /// Waits for the end: its status, stdout and stderr.
+    pub async fn output(self) -> Output {
+        let RunningSubmit { child, stderr } = self;
+        let mut output = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .expect("no panic")
+            .expect("rmesos-submit ends");
+        output.stderr = std::fs::read(stderr.path()).unwrap_or_default();
+        output
+    }
 }
 
 /// Starts `rmesos-submit --name name args...` and returns once Mesos shows
 /// a task of its framework running, with the master's state then.
-pub async fn spawn_running(mesos: &RealMesos, name: &str, args: &[&str]) -> (Child, Value) {
+pub async fn spawn_running(mesos: &RealMesos, name: &str, args: &[&str]) -> (RunningSubmit, Value) {
     let mut all = vec!["--name", name];
     all.extend_from_slice(args);
     let child = spawn_submit(&mesos.zk_url(), &all);

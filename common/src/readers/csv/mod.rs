@@ -156,7 +156,8 @@ impl CsvFile {
         let len = self.layout.len;
         let (start, end) = (bytes.start.min(len), bytes.end.min(len));
         if start >= end {
-            return Ok(ColumnSummary::new(self.cols()));
+            return ColumnSummary::try_new(self.cols())
+                .map_err(|e| ReadError::summary(&self.layout.path, e));
         }
         let io = |e| ReadError::io(&self.layout.path, e);
         let file = File::open(&self.layout.path).map_err(io)?;

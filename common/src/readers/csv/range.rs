@@ -50,7 +50,8 @@ pub(crate) fn summarize_lines(
     layout: &CsvLayout,
     lines: Range<u64>,
 ) -> Result<ColumnSummary, ReadError> {
-    let mut summary = ColumnSummary::new(layout.cols);
+    let mut summary =
+        ColumnSummary::try_new(layout.cols).map_err(|e| ReadError::summary(&layout.path, e))?;
     visit_lines(layout, lines, &mut summary)?;
     Ok(summary)
 }

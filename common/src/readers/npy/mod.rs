@@ -156,7 +156,8 @@ impl NpyFile {
         window_bytes: usize,
     ) -> Result<ColumnSummary, ReadError> {
         let cols = self.cols();
-        let mut summary = ColumnSummary::new(cols);
+        let mut summary =
+            ColumnSummary::try_new(cols).map_err(|e| ReadError::summary(&self.path, e))?;
         let end = rows.end.min(self.rows());
         let start = rows.start.min(end);
         // The data fits in the file's length, so every row index fits in usize.
