@@ -80,6 +80,10 @@ elif kind == "empty":
     np.save(path, x)
 elif kind == "load_csv":
     x = np.loadtxt(path, delimiter=",", ndmin=2)
+elif kind == "corr":
+    x = np.load(path)
+    print(json.dumps({"corr": [encode(row) for row in np.corrcoef(x, rowvar=False)]}))
+    sys.exit(0)
 else:
     sys.exit(f"unknown kind {kind}")
 print(json.dumps(stats(x)))
@@ -307,6 +311,50 @@ fn empty_input_prints_count_zero_and_says_so() {
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("count: 0\n"));
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("empty") && err.contains("undefined"), "{err}");
+}
+
+#[test]
+fn corr_matches_numpy_in_json_and_shows_in_the_table() {
+    let dir = Dir::new();
+    let path = dir.path("corr.npy");
+    let expected = numpy(&["npy", s(&path), "6", "3000", "4", "float64"]);
+    let want = numpy(&["corr", s(&path)]);
+    for args in [
+        &["--master", "local"][..],
+        &["--master", "local[2]", "--partitions", "7"],
+    ] {
+        let mut all = vec!["--corr"];
+        all.extend_from_slice(args);
+        all.push(s(&path));
+        let actual = submit_json(&all);
+        assert_eq!(actual["count"], expected["count"], "{args:?}");
+        for i in 0..4 {
+            for j in 0..4 {
+                let got = actual["corr"][i][j].as_f64().unwrap();
+                let w = want["corr"][i][j].as_f64().unwrap();
+                assert!(
+                    (got - w).abs() <= 1e-9,
+                    "{args:?} corr[{i}][{j}]: {got} vs {w}"
+                );
+            }
+        }
+    }
+    let output = submit(&["--corr", s(&path)]);
+    assert_eq!(output.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&output.stdout);
+    let section = table
+        .split("pearson correlation:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no correlation section in {table}"));
+    let first: Vec<&str> = section.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(first[0], "0", "{table}");
+    let shown: f64 = first[2].parse().unwrap();
+    assert!(
+        close(shown, want["corr"][0][1].as_f64().unwrap(), 1e-9),
+        "{table}"
+    );
+    // Without --corr, no matrix.
+    assert!(submit_json(&[s(&path)]).get("corr").is_none());
 }
 
 /// Asserts exit 2 and a message naming `path` and each of `needles`.

@@ -1,7 +1,7 @@
 //! `ColumnStats`: the finished per-column statistics, with the semantics of
 //! Spark's `MultivariateStatisticalSummary`.
 
-use super::{ColumnSummary, StatsError};
+use super::{ColumnSummary, Correlation, StatsError};
 
 /// Finished per-column statistics: every statistic but `count` is an error
 /// on an empty dataset.
@@ -78,5 +78,16 @@ impl ColumnStats {
             .iter()
             .map(|s| s.sqrt())
             .collect())
+    }
+
+    /// The Pearson correlation matrix, when the job asked for it.
+    pub fn correlation(&self) -> Result<Correlation, StatsError> {
+        let summary = self.nonempty("correlation")?;
+        summary
+            .extras
+            .comoments
+            .as_ref()
+            .map(|c| c.correlation())
+            .ok_or(StatsError::NotComputed("correlation"))
     }
 }
