@@ -231,3 +231,181 @@ fn truncated_or_padded_parts_are_malformed() {
     unknown[17 + 7 * 16] = 0x80;
     assert!(ColumnSummary::from_bytes(&unknown).is_err());
 }
+
+// --- Quantile sketches ---------------------------------------------------
+
+fn quantile_request(eps: f64) -> StatsRequest {
+    StatsRequest {
+        corr: false,
+        quantile_error: Some(eps),
+    }
+}
+
+/// Asserts the value returned for each probability has a rank within
+/// `eps * n` of `ceil(p * n)` among `values` (NaN skipped): some rank in
+/// `[#(< v) + 1, #(<= v)]` lies within the bound.
+fn assert_rank_bound(values: &[f64], got: &[f64], probabilities: &[f64], eps: f64) {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    for (&p, &v) in probabilities.iter().zip(got) {
+        if sorted.is_empty() {
+            assert!(v.is_nan());
+            continue;
+        }
+        let below = sorted.partition_point(|&x| x < v) as f64;
+        let upto = sorted.partition_point(|&x| x <= v) as f64;
+        let target = (p * n).ceil().max(1.0);
+        let slack = eps * n;
+        let ok = below + 1.0 <= target + slack && upto >= target - slack;
+        assert!(
+            ok && upto > below,
+            "p={p}: {v} has ranks {}..={upto}, target {target} +- {slack} (n={n})",
+            below + 1.0
+        );
+        if p == 0.0 {
+            assert_eq!(v, sorted[0]);
+        }
+        if p == 1.0 {
+            assert_eq!(v, sorted[sorted.len() - 1]);
+        }
+    }
+}
+
+const PROBABILITIES: [f64; 9] = [0.0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1.0];
+
+/// Adversarial columns: sorted, reverse-sorted, all ties, one huge
+/// outlier, few distinct values, and NaN sprinkled in.
+fn adversarial(kind: u8, n: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..n)
+        .map(|i| match kind % 6 {
+            0 => i as f64,
+            1 => (n - i) as f64,
+            2 => 42.0,
+            3 => {
+                if i == n / 2 {
+                    1e300
+                } else {
+                    (next() % 1000) as f64 / 7.0
+                }
+            }
+            4 => (next() % 3) as f64,
+            _ => {
+                if next() % 5 == 0 {
+                    f64::NAN
+                } else {
+                    (next() % 100_000) as f64 - 5e4
+                }
+            }
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn quantiles_keep_the_rank_bound_for_any_partitioning_and_order(
+        kind in 0u8..6,
+        n in 1usize..60_000,
+        eps in prop::sample::select(vec![0.0, 0.001, 0.01, 0.05, 0.2]),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+        order in proptest::collection::vec(any::<prop::sample::Index>(), 0..8),
+        seed in any::<u64>(),
+    ) {
+        let values = adversarial(kind, n, seed);
+        let request = quantile_request(eps);
+        let mut bounds: Vec<usize> = cuts.iter().map(|c| c.index(n + 1)).collect();
+        bounds.extend([0, n]);
+        bounds.sort_unstable();
+        let mut parts: Vec<ColumnSummary> = bounds
+            .windows(2)
+            .map(|w| summarize(&values[w[0]..w[1]], 1, &request))
+            .collect();
+        let in_order = {
+            let mut all = ColumnSummary::with_request(1, &request).unwrap();
+            for part in &parts {
+                all.merge(part).unwrap();
+            }
+            all
+        };
+        let mut shuffled = ColumnSummary::with_request(1, &request).unwrap();
+        for pick in order {
+            if parts.is_empty() {
+                break;
+            }
+            shuffled.merge(&parts.remove(pick.index(parts.len()))).unwrap();
+        }
+        for part in parts {
+            shuffled.merge(&part).unwrap();
+        }
+        for merged in [in_order, shuffled] {
+            let got = merged.finish().quantiles(&PROBABILITIES).unwrap();
+            let column: Vec<f64> = got.iter().map(|row| row[0]).collect();
+            assert_rank_bound(&values, &column, &PROBABILITIES, eps);
+        }
+    }
+
+    #[test]
+    fn codec_round_trips_with_sketches(kind in 0u8..6, n in 0usize..20_000, seed in any::<u64>()) {
+        let values = adversarial(kind, n, seed);
+        let s = summarize(&values, 1, &quantile_request(0.01));
+        let back = ColumnSummary::from_bytes(&s.to_bytes()).unwrap();
+        prop_assert_eq!(&back, &s);
+        prop_assert!(back.answers(&quantile_request(0.01)).is_ok());
+        prop_assert!(back.answers(&quantile_request(0.02)).is_err());
+    }
+}
+
+#[test]
+fn exact_when_the_error_is_zero() {
+    let values = adversarial(5, 10_001, 7);
+    let s = summarize(&values, 1, &quantile_request(0.0));
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let got = s.finish().quantiles(&PROBABILITIES).unwrap();
+    for (p, row) in PROBABILITIES.iter().zip(got) {
+        let rank = ((p * sorted.len() as f64).ceil() as usize).max(1);
+        assert_eq!(row[0], sorted[rank - 1], "p={p}");
+    }
+}
+
+#[test]
+fn the_sketch_size_is_bounded_by_the_error_not_the_rows() {
+    let eps = 0.01;
+    let mut sizes = Vec::new();
+    for n in [100_000usize, 1_000_000] {
+        let values: Vec<f64> = (0..n).map(|i| ((i * 7919) % n) as f64).collect();
+        let s = summarize(&values, 1, &quantile_request(eps));
+        let stats = s.finish();
+        let sketch = &stats.sketches().unwrap().columns()[0];
+        sizes.push(sketch.len());
+        let k = (66.0 / eps) as usize;
+        let levels = ((n as f64 / k as f64).log2().ceil() as usize) + 1;
+        assert!(sketch.len() <= k * levels, "n={n}: {} items", sketch.len());
+    }
+    // Ten times the rows, at most a few more levels of items.
+    assert!(sizes[1] < sizes[0] * 3, "{sizes:?}");
+}
+
+#[test]
+fn an_all_nan_column_gives_nan_and_a_bad_sketch_is_refused() {
+    let s = summarize(&[f64::NAN, 1.0, f64::NAN, 2.0], 2, &quantile_request(0.1));
+    let got = s.finish().quantiles(&[0.5]).unwrap();
+    assert!(got[0][0].is_nan());
+    // Column 1 is [1, 2]: the median is the ceil(0.5 * 2) = 1st smallest.
+    assert_eq!(got[0][1], 1.0);
+    let mut bytes = summarize(&[1.0, 2.0, 3.0], 1, &quantile_request(0.1)).to_bytes();
+    // The sketch's count (after parts byte and relative error) claims 4 values in 3 rows.
+    let at = 17 + 7 * 8 + 1 + 8;
+    bytes[at] = 4;
+    let err = ColumnSummary::from_bytes(&bytes).unwrap_err();
+    assert!(err.to_string().contains("column 0"), "{err}");
+}

@@ -73,7 +73,8 @@ fn master_info() -> impl Strategy<Value = MasterInfo> {
 fn summary() -> impl Strategy<Value = ColumnSummary> {
     (
         1usize..5,
-        prop::collection::vec(-1e6f64..1e6, 0..40),
+        // Enough values for sketches of error 1 (66 items a level) to compact.
+        prop::collection::vec(-1e6f64..1e6, 0..400),
         request(),
     )
         .prop_map(|(ncols, values, request)| {
@@ -85,10 +86,14 @@ fn summary() -> impl Strategy<Value = ColumnSummary> {
 }
 
 fn request() -> impl Strategy<Value = StatsRequest> {
-    any::<bool>().prop_map(|corr| StatsRequest {
-        corr,
-        quantile_error: None,
-    })
+    (
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![0.0, 0.05, 1.0])),
+    )
+        .prop_map(|(corr, quantile_error)| StatsRequest {
+            corr,
+            quantile_error,
+        })
 }
 
 fn spec() -> impl Strategy<Value = PartitionSpec> {
@@ -155,11 +160,12 @@ proptest! {
     fn the_summary_codec_never_panics(summary in summary(), edits in mutations()) {
         let bytes = summary.to_bytes();
         let back = ColumnSummary::from_bytes(&bytes).unwrap();
-        prop_assert_eq!(back.count(), summary.count());
+        prop_assert_eq!(&back, &summary);
         if let Ok(decoded) = ColumnSummary::from_bytes(&mutate(bytes, edits)) {
             // Whatever decodes is a summary that can be used.
             let stats = decoded.finish();
             let _ = stats.correlation();
+            let _ = stats.quantiles(&[0.0, 0.5, 1.0]);
             let mut merged = ColumnSummary::new(decoded.ncols());
             let _ = merged.merge(&decoded);
             let _ = merged.merge(&decoded.clone());

@@ -2,7 +2,8 @@
 //! dict of a job call (`{"corr": True, "probabilities": [...],
 //! "relative_error": 0.001}`) becomes the job's `StatsRequest`, and the
 //! finished results are added to the result dict (`corr`, a D x D array;
-//! `zero_variance`, the columns whose correlations are NaN).
+//! `zero_variance`, the columns whose correlations are NaN; `quantiles`,
+//! P x D).
 
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -70,8 +71,14 @@ impl JobExtras {
             dict.set_item("corr", flat.reshape([corr.ncols, corr.ncols])?)?;
             dict.set_item("zero_variance", corr.zero_variance)?;
         }
-        if !self.probabilities.is_empty() {
-            return Err(PyValueError::new_err("quantiles are not computed yet"));
+        if self.request.quantile_error.is_some() {
+            let rows = stats
+                .quantiles(&self.probabilities)
+                .map_err(crate::stats_failed)?;
+            let ncols = stats.ncols();
+            let flat: Vec<f64> = rows.into_iter().flatten().collect();
+            let array = PyArray1::from_vec(py, flat).reshape([self.probabilities.len(), ncols])?;
+            dict.set_item("quantiles", array)?;
         }
         Ok(())
     }

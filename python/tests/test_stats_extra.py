@@ -109,3 +109,125 @@ def test_corr_of_a_dataframe_keeps_its_numeric_columns(rng):
                               "b": rng.integers(0, 9, size=500)})
     got = rmesos.corr(frame)
     np.testing.assert_allclose(got, frame[["a", "b"]].corr().to_numpy(), atol=1e-12)
+
+
+# --- Approximate quantiles -------------------------------------------------
+
+
+def _assert_rank_bound(x, got, probabilities, error):
+    """Each value's rank range among the column's non-NaN values meets
+    ceil(p * n) +- error * n, and 0 and 1 give the exact min and max."""
+    for j in range(x.shape[1]):
+        column = np.sort(x[:, j][~np.isnan(x[:, j])])
+        n = len(column)
+        for i, p in enumerate(probabilities):
+            v = got[i, j]
+            below = np.searchsorted(column, v, side="left")
+            upto = np.searchsorted(column, v, side="right")
+            target = max(1.0, math.ceil(p * n))
+            assert upto > below, f"p={p} column {j}: {v} is not a value of the column"
+            assert below + 1 <= target + error * n and upto >= target - error * n, (p, j, v, below, upto)
+        if probabilities[0] == 0.0:
+            assert got[0, j] == column[0]
+        if probabilities[-1] == 1.0:
+            assert got[-1, j] == column[-1]
+
+
+PROBS = [0.0, 0.01, 0.25, 0.5, 0.75, 0.99, 1.0]
+
+
+@pytest.mark.parametrize("error", [0.0, 0.001, 0.01, 0.1])
+@pytest.mark.parametrize("slices", [1, 5])
+def test_quantiles_keep_sparks_rank_bound(rng, error, slices):
+    n = 50_000
+    x = np.column_stack([
+        np.arange(n, dtype=float),                 # sorted
+        np.arange(n, 0, -1, dtype=float),          # reverse sorted
+        np.full(n, 3.0),                           # all ties
+        np.where(np.arange(n) == 7, 1e300, rng.normal(size=n)),  # one huge outlier
+        rng.integers(0, 4, size=n).astype(float),  # few distinct values
+    ])
+    got = rmesos.quantiles(x, PROBS, relative_error=error, partitions=slices)
+    assert got.shape == (len(PROBS), 5)
+    _assert_rank_bound(x, got, PROBS, error)
+
+
+def test_exact_quantiles_match_numpys_inverted_cdf(rng):
+    x = rng.normal(size=(10_001, 3))
+    got = rmesos.quantiles(x, [0.1, 0.5, 0.9], relative_error=0)
+    np.testing.assert_array_equal(got, np.quantile(x, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf"))
+
+
+def test_approx_quantile_skips_nan_and_checks_arguments(sc, rng):
+    x = rng.normal(size=(2000, 2))
+    x[::3, 0] = np.nan
+    ds = sc.parallelize(x, 4)
+    got = ds.approxQuantile([0.0, 0.5, 1.0], 0.01)
+    _assert_rank_bound(x, got, [0.0, 0.5, 1.0], 0.01)
+    assert got[0, 0] == np.nanmin(x[:, 0]) and got[2, 0] == np.nanmax(x[:, 0])
+    for bad in ([1.5], [-0.1], []):
+        with pytest.raises(ValueError, match="probabilit"):
+            ds.approxQuantile(bad, 0.01)
+    with pytest.raises(ValueError, match="relativeError"):
+        ds.approxQuantile([0.5], 2)
+
+
+def test_quantiles_of_a_file_dataset(sc, rng, tmp_path):
+    x = rng.exponential(size=(30_000, 3))
+    path = tmp_path / "x.csv"
+    np.savetxt(path, x, delimiter=",", fmt="%.17g")
+    got = sc.csv_file(path, numSlices=4).approxQuantile(PROBS, 0.005)
+    _assert_rank_bound(np.loadtxt(path, delimiter=",", ndmin=2), got, PROBS, 0.005)
+
+
+# --- describe() and pandas -------------------------------------------------
+
+
+@needs_pandas
+def test_describe_matches_pandas_on_a_dataframe(rng):
+    frame = pandas.DataFrame({"price": rng.normal(100, 5, size=4001), "name": ["a"] * 4001,
+                              "qty": rng.integers(0, 50, size=4001), "flag": [True] * 4001})
+    got = rmesos.describe(frame, relative_error=0)
+    want = frame.describe()
+    assert list(got.index) == list(want.index) == ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
+    assert list(got.columns) == ["price", "qty"]
+    for row in ["count", "mean", "std", "min", "max"]:
+        np.testing.assert_allclose(got.loc[row], want.loc[row], rtol=1e-9)
+    # pandas interpolates between neighbours; rmesos returns data values
+    # (Spark's convention), so each quartile lies between the two.
+    values = frame[["price", "qty"]].to_numpy(dtype=float)
+    for q, row in [(0.25, "25%"), (0.5, "50%"), (0.75, "75%")]:
+        low = np.quantile(values, q, axis=0, method="lower")
+        high = np.quantile(values, q, axis=0, method="higher")
+        assert ((got.loc[row] >= low) & (got.loc[row] <= high)).all(), row
+
+
+@needs_pandas
+def test_describe_of_an_array_and_a_dataset_and_summary_to_pandas(sc, rng):
+    x = rng.normal(size=(3000, 3))
+    got = rmesos.describe(x)
+    assert list(got.columns) == [0, 1, 2]
+    np.testing.assert_allclose(got.loc["std"], x.std(axis=0, ddof=1), rtol=1e-9)
+    from_dataset = rmesos.describe(sc.parallelize(x, 3))
+    np.testing.assert_allclose(from_dataset.to_numpy(), got.to_numpy(), rtol=1e-12)
+    frame = pandas.DataFrame(x, columns=["a", "b", "c"])
+    summary = Statistics.colStats(sc.parallelize(frame))
+    assert summary.columns == ["a", "b", "c"]
+    table = summary.to_pandas()
+    assert list(table.columns) == ["a", "b", "c"]
+    np.testing.assert_allclose(table.loc["mean"], x.mean(axis=0), rtol=1e-9)
+    assert table.loc["count", "a"] == 3000
+    assert "a" in repr(summary)
+    np.testing.assert_allclose(rmesos.col_stats(frame).variance(), x.var(axis=0, ddof=1), rtol=1e-9)
+    _assert_rank_bound(x, rmesos.quantiles(frame, [0.5]), [0.5], 0.001)
+
+
+def test_describe_without_pandas_is_a_dict_of_arrays(monkeypatch, rng):
+    from rmesos import _frames
+
+    monkeypatch.setattr(_frames, "pandas_module", lambda: None)
+    x = rng.normal(size=(500, 2))
+    got = rmesos.describe(x)
+    assert list(got["index"]) == ["count", "mean", "std", "min", "25%", "50%", "75%", "max"]
+    np.testing.assert_allclose(got[1][1], x[:, 1].mean(), rtol=1e-9)
+    assert got[0][3] == x[:, 0].min() and got[0][7] == x[:, 0].max()

@@ -80,6 +80,15 @@ elif kind == "empty":
     np.save(path, x)
 elif kind == "load_csv":
     x = np.loadtxt(path, delimiter=",", ndmin=2)
+elif kind == "ranks":
+    # For each quantile in the CLI's JSON output (argv[3], parsed here so
+    # that every digit counts), the count of values below it and at most
+    # it, per column.
+    x = np.load(path)
+    values = json.loads(sys.argv[3])["quantiles"]["values"]
+    print(json.dumps([[[int((x[:, j] < v).sum()), int((x[:, j] <= v).sum())]
+                       for j, v in enumerate(row)] for row in values]))
+    sys.exit(0)
 elif kind == "corr":
     x = np.load(path)
     print(json.dumps({"corr": [encode(row) for row in np.corrcoef(x, rowvar=False)]}))
@@ -355,6 +364,77 @@ fn corr_matches_numpy_in_json_and_shows_in_the_table() {
     );
     // Without --corr, no matrix.
     assert!(submit_json(&[s(&path)]).get("corr").is_none());
+}
+
+#[test]
+fn quantiles_keep_sparks_rank_bound_against_numpy_ranks() {
+    let dir = Dir::new();
+    let path = dir.path("q.npy");
+    let expected = numpy(&["npy", s(&path), "8", "20000", "3", "float64"]);
+    let n = expected["count"].as_f64().unwrap();
+    for (error, partitions) in [("0.01", "1"), ("0.001", "7"), ("0", "3")] {
+        let output = submit(&[
+            "--format",
+            "json",
+            "--quantiles",
+            "0,0.1,0.5,0.9,1",
+            "--relative-error",
+            error,
+            "--partitions",
+            partitions,
+            s(&path),
+        ]);
+        assert_eq!(output.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&output.stdout);
+        let actual: Value = serde_json::from_str(&text).unwrap();
+        let quantiles = &actual["quantiles"];
+        assert_eq!(
+            quantiles["probabilities"],
+            serde_json::json!([0.0, 0.1, 0.5, 0.9, 1.0])
+        );
+        // serde_json may parse a float one unit in the last place off, so
+        // numpy reads the output itself.
+        let ranks = numpy(&["ranks", s(&path), &text]);
+        let slack = error.parse::<f64>().unwrap() * n;
+        for (i, p) in [0.0, 0.1, 0.5, 0.9, 1.0].iter().enumerate() {
+            let target = (p * n).ceil().max(1.0);
+            for j in 0..3 {
+                let below = ranks[i][j][0].as_f64().unwrap();
+                let upto = ranks[i][j][1].as_f64().unwrap();
+                assert!(
+                    below + 1.0 <= target + slack && upto >= target - slack,
+                    "E={error} p={p} column {j}: ranks {below}+1..={upto}, target {target}"
+                );
+            }
+        }
+        // 0 and 1 are the exact min and max: each has its own rank.
+        for j in 0..3 {
+            assert_eq!(ranks[0][j][0], 0, "E={error}: the min has nothing below");
+            assert_eq!(
+                ranks[4][j][1], expected["count"],
+                "E={error}: nothing above the max"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_quantile_options_are_usage_errors() {
+    let dir = Dir::new();
+    let path = dir.path("q.npy");
+    numpy(&["npy", s(&path), "8", "10", "2", "float64"]);
+    for args in [
+        &["--quantiles", "1.5"][..],
+        &["--quantiles", "0.5,x"],
+        &["--quantiles", "0.5", "--relative-error", "2"],
+        &["--relative-error", "0.1"],
+    ] {
+        let mut all = args.to_vec();
+        all.push(s(&path));
+        let output = submit(&all);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
 }
 
 /// Asserts exit 2 and a message naming `path` and each of `needles`.

@@ -1,8 +1,8 @@
 //! Jobs on the simulated Mesos cluster (real ZooKeeper, real executor
 //! processes fetched from the driver's data server): the seed's rows (with
 //! and without the Pearson matrix), a 1e6 x 16 dataset in memory and on
-//! shared storage, several jobs on one subscription, bad input, and
-//! cancellation.
+//! shared storage (with the Pearson matrix and quantiles), several jobs on
+//! one subscription, bad input, and cancellation.
 
 mod cluster_support;
 
@@ -121,7 +121,7 @@ async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
     let recorder = Recorder::default();
     let corr_request = StatsRequest {
         corr: true,
-        quantile_error: None,
+        quantile_error: Some(0.01),
     };
     let shared_plan = plan(&Dataset::Npy(path), "big-shared", 32).with_request(corr_request);
     let stats = cluster
@@ -130,8 +130,9 @@ async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
         .expect("the shared job succeeds");
     assert_close(&stats, &want);
     assert_eq!(recorder.partitions_done(), 32);
-    // The executors read the file and computed the co-moments: the same
-    // partitions merged along the same tree give the local answer exactly.
+    // The executors read the file and computed the co-moments and the
+    // quantile sketches: the same partitions merged along the same tree
+    // give the local answer exactly.
     let local = rmesos_scheduler::local::LocalRunner::new(std::num::NonZeroUsize::MIN)
         .run(&shared_plan, &rmesos_scheduler::engine::NoProgress)
         .unwrap();
@@ -139,6 +140,12 @@ async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
         stats.correlation().unwrap(),
         local.correlation().unwrap(),
         "cluster and local Pearson matrices differ"
+    );
+    let probabilities = [0.0, 0.1, 0.5, 0.9, 1.0];
+    assert_eq!(
+        stats.quantiles(&probabilities).unwrap(),
+        local.quantiles(&probabilities).unwrap(),
+        "cluster and local quantiles differ"
     );
 
     // Spread over the agents, one executor per agent, reused by both jobs.

@@ -4,6 +4,7 @@
 //! with them, and carried after them in version 2 of the summary codec.
 
 use super::comoments::CoMoments;
+use super::quantiles::QuantileSketches;
 use super::request::StatsRequest;
 use super::summary::StatsError;
 
@@ -15,6 +16,7 @@ pub const MAX_CORR_COLUMNS: usize = 8192;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Extras {
     pub comoments: Option<CoMoments>,
+    pub quantiles: Option<QuantileSketches>,
 }
 
 impl Extras {
@@ -32,18 +34,27 @@ impl Extras {
         } else {
             None
         };
-        Ok(Extras { comoments })
+        let quantiles = request
+            .quantile_error
+            .map(|eps| QuantileSketches::new(ncols, eps));
+        Ok(Extras {
+            comoments,
+            quantiles,
+        })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.comoments.is_none()
+        self.comoments.is_none() && self.quantiles.is_none()
     }
 
     /// What these parts hold, for messages: e.g. "the correlation part".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if self.comoments.is_some() {
-            parts.push("co-moments");
+            parts.push("co-moments".to_owned());
+        }
+        if let Some(q) = &self.quantiles {
+            parts.push(format!("quantile sketches of relative error {}", q.eps));
         }
         if parts.is_empty() {
             "no optional parts".to_owned()
@@ -57,11 +68,15 @@ impl Extras {
         if let Some(comoments) = &mut self.comoments {
             comoments.add_rows(rows);
         }
+        if let Some(quantiles) = &mut self.quantiles {
+            quantiles.add_rows(rows);
+        }
     }
 
     /// True when `other` holds the same kinds of parts.
     pub fn matches(&self, other: &Extras) -> bool {
-        self.comoments.is_some() == other.comoments.is_some()
+        let eps = |e: &Extras| e.quantiles.as_ref().map(|q| q.eps.to_bits());
+        self.comoments.is_some() == other.comoments.is_some() && eps(self) == eps(other)
     }
 
     /// Errs unless `other` holds the same parts (results of one job do).
@@ -80,10 +95,16 @@ impl Extras {
         if let (Some(mine), Some(theirs)) = (&mut self.comoments, &other.comoments) {
             mine.merge(theirs);
         }
+        if let (Some(mine), Some(theirs)) = (&mut self.quantiles, &other.quantiles) {
+            mine.merge(theirs);
+        }
     }
 
     /// NaN-aware equality, bit for bit.
     pub fn same(&self, other: &Extras) -> bool {
+        if self.quantiles != other.quantiles {
+            return false;
+        }
         match (&self.comoments, &other.comoments) {
             (None, None) => true,
             (Some(a), Some(b)) => {

@@ -1,7 +1,7 @@
 //! Column statistics: the one-pass kernel, the mergeable partial summary,
 //! the finished statistics with Spark's `MultivariateStatisticalSummary`
 //! semantics, the optional parts a job may ask for (co-moments for Pearson
-//! correlation), and the versioned binary form partial summaries travel in.
+//! correlation, quantile sketches), and the versioned binary form partial summaries travel in.
 
 mod codec;
 mod codec_extras;
@@ -13,6 +13,7 @@ mod kernel_avx2;
 mod kernel_portable;
 #[cfg(test)]
 mod kernel_tests;
+mod quantiles;
 mod request;
 mod sink;
 #[allow(clippy::module_inception)]
@@ -22,6 +23,7 @@ mod summary;
 pub use codec::CodecError;
 pub use comoments::{CoMoments, Correlation};
 pub use extras::MAX_CORR_COLUMNS;
+pub use quantiles::{QuantileSketch, QuantileSketches};
 pub use request::StatsRequest;
 pub use sink::{RowCollector, RowSink};
 pub use stats::ColumnStats;

@@ -13,6 +13,8 @@ use super::output::{JsonFloats, format_number};
 #[derive(Debug, Default)]
 pub struct ExtraResults {
     pub corr: Option<Correlation>,
+    /// The probabilities and, per probability, every column's quantile.
+    pub quantiles: Option<(Vec<f64>, Vec<Vec<f64>>)>,
 }
 
 impl ExtraResults {
@@ -27,7 +29,11 @@ impl ExtraResults {
         } else {
             None
         };
-        Ok(ExtraResults { corr })
+        let quantiles = match &args.quantiles {
+            Some(probabilities) => Some((probabilities.clone(), stats.quantiles(probabilities)?)),
+            None => None,
+        };
+        Ok(ExtraResults { corr, quantiles })
     }
 
     /// Warnings for stderr (e.g. columns whose correlations are NaN).
@@ -50,6 +56,9 @@ impl ExtraResults {
         if let Some(corr) = &self.corr {
             map.serialize_entry("corr", &Matrix(&corr.matrix, corr.ncols))?;
         }
+        if let Some((probabilities, values)) = &self.quantiles {
+            map.serialize_entry("quantiles", &Quantiles(probabilities, values))?;
+        }
         Ok(())
     }
 
@@ -62,7 +71,39 @@ impl ExtraResults {
             out.push_str("\npearson correlation:\n");
             out.push_str(&grid("column", &header, &rows, |j| j.to_string()));
         }
+        if let Some((probabilities, values)) = &self.quantiles {
+            let ncols = values.first().map_or(0, Vec::len);
+            let header: Vec<String> = (0..ncols).map(|j| j.to_string()).collect();
+            let rows: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
+            out.push_str("\napproximate quantiles (one line per probability):\n");
+            out.push_str(&grid("p", &header, &rows, |i| {
+                format_number(probabilities[i])
+            }));
+        }
         out
+    }
+}
+
+/// `{"probabilities": [...], "values": [[...D] per probability]}`.
+struct Quantiles<'a>(&'a [f64], &'a [Vec<f64>]);
+
+impl Serialize for Quantiles<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        struct Rows<'a>(&'a [Vec<f64>]);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+                for row in self.0 {
+                    seq.serialize_element(&JsonFloats(row))?;
+                }
+                seq.end()
+            }
+        }
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("probabilities", &JsonFloats(self.0))?;
+        map.serialize_entry("values", &Rows(self.1))?;
+        map.end()
     }
 }
 
