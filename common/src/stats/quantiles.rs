@@ -14,7 +14,7 @@
 //! odd item out stays. One compaction of weight w moves any rank by at
 //! most w, and each consumes at least `k` items of its level, so the
 //! total rank error is at most `levels * n / k`; with `k` chosen from eps
-//! (`capacity`) that, plus one top-level weight, is within `eps * n`. The
+//! (`capacity`) that, plus the top-level weight, is within `eps * n`. The
 //! sketch holds at most about `k * log2(n / k)` items per column: bounded
 //! by eps and log n, not by n. Merging concatenates levels and compacts
 //! what overflows, so the merge tree, not arrival order, fixes the result.
@@ -22,8 +22,9 @@
 //! Values are kept as `u64` keys whose integer order is the float order
 //! (NaN is never stored), so sorting is an integer sort.
 
-/// The most levels a sketch of fewer than 2^64 values can reach, plus the
-/// one top-level item weight a query may be off by.
+/// A bound on the levels that can compact in a sketch of fewer than 2^64
+/// values (64 - log2 k of them), plus the two top-level item weights a
+/// query may be off by: see `capacity`.
 const LEVEL_BOUND: f64 = 66.0;
 
 /// A quantile sketch of one column.
@@ -53,15 +54,28 @@ impl PartialEq for QuantileSketch {
     }
 }
 
-/// Items per level for a relative error `eps`: the smallest even `k` with
-/// `k * eps >= LEVEL_BOUND` (`usize::MAX` for 0: never compact).
+/// Items per level for a relative error `eps`. A compaction at level h
+/// needs `k` items of weight 2^h, so with n < 2^64 at most `64 - log2 k`
+/// levels compact, each adding at most `n / k` rank error, and a query
+/// adds at most one top-level weight (`2n / k`): the smallest even `k`
+/// with `k * eps >= 66 - floor(log2 k)` keeps the total within `eps * n`.
+/// `usize::MAX` (never compact, exact) for 0 or a tiny `eps`.
 pub(crate) fn capacity(eps: f64) -> usize {
     if eps <= 0.0 {
         return usize::MAX;
     }
-    let k = (LEVEL_BOUND / eps).ceil().max(2.0);
+    let mut k = (LEVEL_BOUND / eps).ceil().max(2.0);
     if k >= (1u64 << 40) as f64 {
         return usize::MAX;
+    }
+    // Shrink toward the fixed point, taking only sizes that meet the bound.
+    let meets = |k: f64| k * eps >= LEVEL_BOUND - k.log2().floor();
+    for _ in 0..8 {
+        let next = ((LEVEL_BOUND - k.log2().floor()) / eps).ceil().max(2.0);
+        if next >= k || !meets(next) {
+            break;
+        }
+        k = next;
     }
     (k as usize).next_multiple_of(2)
 }
@@ -305,5 +319,43 @@ impl QuantileSketches {
 
     pub fn columns(&self) -> &[QuantileSketch] {
         &self.columns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_meets_the_bound_at_its_own_size() {
+        for eps in [1e-4, 1e-3, 0.01, 0.05, 0.2, 1.0] {
+            let k = capacity(eps) as f64;
+            assert!(
+                k * eps >= LEVEL_BOUND - k.log2().floor(),
+                "eps {eps}: k {k}"
+            );
+            assert!(k <= (LEVEL_BOUND / eps).ceil() + 2.0, "eps {eps}: k {k}");
+        }
+        assert_eq!(capacity(0.0), usize::MAX);
+    }
+
+    #[test]
+    fn keys_keep_the_float_order() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -0.0,
+            0.0,
+            1e-300,
+            2.0,
+            f64::INFINITY,
+        ];
+        for w in xs.windows(2) {
+            assert!(key(w[0]) < key(w[1]), "{} {}", w[0], w[1]);
+        }
+        for x in xs {
+            assert_eq!(value(key(x)).to_bits(), x.to_bits());
+        }
     }
 }
