@@ -152,6 +152,7 @@ mod tests {
                     path: "x.npy".into(),
                     rows: 0..4,
                 },
+                request: Default::default(),
             },
         };
         for message in [

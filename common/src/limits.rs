@@ -65,6 +65,12 @@ pub fn csv_line_too_long(cap: usize) -> String {
 /// stream and are bounded by their row count instead).
 pub const MAX_HTTP_BODY_BYTES: usize = 64 << 20;
 
+/// Bytes of one partition's result an executor reports on its
+/// authenticated channel: a plain summary is about 64 bytes a column, but a
+/// job asking for a correlation matrix (up to 8192^2 floats) or quantile
+/// sketches (a few MB a column at a small relative error) sends more.
+pub const MAX_RESULT_BYTES: usize = 1 << 30;
+
 #[cfg(test)]
 mod tests {
     use super::*;

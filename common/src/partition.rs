@@ -4,7 +4,9 @@
 //!
 //! The encoded form is JSON with a `version` field, so that an executor
 //! fetched from an older or newer driver fails with a clear message instead
-//! of misreading the work.
+//! of misreading the work. Version 2 adds the job's `request` (what to
+//! compute besides the eight statistics); a spec that asks for nothing
+//! more is still written as version 1, so plain jobs read as before.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -13,11 +15,15 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
-use crate::stats::ColumnSummary;
+use crate::stats::{ColumnSummary, StatsRequest};
 use crate::task::DataUrl;
 
-/// The version of the encoded form written by `PartitionSpec::to_bytes`.
+/// The version of the encoded form written by `PartitionSpec::to_bytes`
+/// for a plain job (no optional statistics).
 pub const PARTITION_SPEC_VERSION: u32 = 1;
+
+/// The version written when the spec carries a non-plain `request`.
+pub const PARTITION_SPEC_VERSION_WITH_REQUEST: u32 = 2;
 
 /// One partition of one job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +31,9 @@ pub struct PartitionSpec {
     pub job_id: String,
     pub partition_id: u32,
     pub source: PartitionSource,
+    /// What to compute besides the eight statistics (version 2).
+    #[serde(default, skip_serializing_if = "StatsRequest::is_plain")]
+    pub request: StatsRequest,
 }
 
 /// Where a partition's rows come from. Each variant names everything a
@@ -54,6 +63,11 @@ impl PartitionSource {
     /// `Served` source needs the network, which this crate does not do:
     /// the executor reads it with `task::summarize_served_rows`.
     pub fn compute(&self) -> Result<ColumnSummary, ReadError> {
+        self.compute_for(&StatsRequest::default())
+    }
+
+    /// `compute`, also computing what `request` asks for.
+    pub fn compute_for(&self, request: &StatsRequest) -> Result<ColumnSummary, ReadError> {
         match self {
             PartitionSource::Served { url, .. } => Err(ReadError::Io {
                 path: url.redacted().into(),
@@ -63,13 +77,13 @@ impl PartitionSource {
                 ),
             }),
             PartitionSource::NpyRows { path, rows } => {
-                NpyFile::open(path)?.summarize_rows(rows.clone())
+                NpyFile::open(path)?.summarize_rows_for(rows.clone(), request)
             }
             PartitionSource::CsvBytes {
                 path,
                 bytes,
                 options,
-            } => CsvFile::open(path, options.clone())?.summarize_range(bytes.clone()),
+            } => CsvFile::open(path, options.clone())?.summarize_range_for(bytes.clone(), request),
         }
     }
 
@@ -90,9 +104,11 @@ pub enum SpecError {
     #[error("partition spec is not valid JSON (or has a non-UTF-8 path): {0}")]
     Json(#[from] serde_json::Error),
     #[error(
-        "partition spec has format version {found}, this program reads version {PARTITION_SPEC_VERSION}"
+        "partition spec has format version {found}, this program reads versions {PARTITION_SPEC_VERSION} and {PARTITION_SPEC_VERSION_WITH_REQUEST}"
     )]
     Version { found: u32 },
+    #[error("partition spec has a bad request: {detail}")]
+    Request { detail: String },
 }
 
 /// The encoded form: the spec plus its format version.
@@ -111,16 +127,26 @@ struct VersionOnly {
 }
 
 impl PartitionSpec {
-    /// Reads and summarizes this partition's rows.
+    /// Reads and summarizes this partition's rows, with what the job's
+    /// request asks for.
     pub fn compute(&self) -> Result<ColumnSummary, ReadError> {
-        self.source.compute()
+        self.source.compute_for(&self.request)
+    }
+
+    /// The spec version `to_bytes` writes for this spec.
+    fn version(&self) -> u32 {
+        if self.request.is_plain() {
+            PARTITION_SPEC_VERSION
+        } else {
+            PARTITION_SPEC_VERSION_WITH_REQUEST
+        }
     }
 
     /// The versioned JSON form carried in `TaskInfo.data`. Fails only for
     /// a path that is not valid UTF-8 (JSON cannot carry it).
     pub fn to_bytes(&self) -> Result<Vec<u8>, SpecError> {
         let envelope = Envelope {
-            version: PARTITION_SPEC_VERSION,
+            version: self.version(),
             spec: self,
         };
         Ok(serde_json::to_vec(&envelope)?)
@@ -129,10 +155,15 @@ impl PartitionSpec {
     /// Decodes `to_bytes` output, checking the format version first.
     pub fn from_bytes(bytes: &[u8]) -> Result<PartitionSpec, SpecError> {
         let VersionOnly { version } = serde_json::from_slice(bytes)?;
-        if version != PARTITION_SPEC_VERSION {
+        if version != PARTITION_SPEC_VERSION && version != PARTITION_SPEC_VERSION_WITH_REQUEST {
             return Err(SpecError::Version { found: version });
         }
         let envelope: Envelope<PartitionSpec> = serde_json::from_slice(bytes)?;
+        envelope
+            .spec
+            .request
+            .validate()
+            .map_err(|detail| SpecError::Request { detail })?;
         Ok(envelope.spec)
     }
 }
@@ -154,6 +185,7 @@ mod tests {
                     header: HeaderMode::Present,
                 },
             },
+            request: StatsRequest::default(),
         }
     }
 
@@ -166,8 +198,14 @@ mod tests {
                 path: "/data/x.npy".into(),
                 rows: 10..20,
             },
+            request: StatsRequest::default(),
         };
-        for spec in [npy, csv_spec()] {
+        let mut with_request = csv_spec();
+        with_request.request = StatsRequest {
+            corr: true,
+            quantile_error: Some(0.01),
+        };
+        for spec in [npy, csv_spec(), with_request] {
             let decoded = PartitionSpec::from_bytes(&spec.to_bytes().unwrap()).unwrap();
             assert_eq!(decoded, spec);
         }
@@ -186,9 +224,33 @@ mod tests {
     fn other_version_is_reported_as_such() {
         let mut value: serde_json::Value =
             serde_json::from_slice(&csv_spec().to_bytes().unwrap()).unwrap();
-        value["version"] = serde_json::json!(PARTITION_SPEC_VERSION + 1);
+        value["version"] = serde_json::json!(PARTITION_SPEC_VERSION_WITH_REQUEST + 1);
         let err = PartitionSpec::from_bytes(value.to_string().as_bytes()).unwrap_err();
-        assert!(matches!(err, SpecError::Version { found } if found == PARTITION_SPEC_VERSION + 1));
+        assert!(
+            matches!(err, SpecError::Version { found } if found == PARTITION_SPEC_VERSION_WITH_REQUEST + 1)
+        );
+    }
+
+    #[test]
+    fn a_request_makes_version_2_and_a_plain_spec_stays_version_1() {
+        let mut spec = csv_spec();
+        let plain: serde_json::Value = serde_json::from_slice(&spec.to_bytes().unwrap()).unwrap();
+        assert_eq!(plain["version"], PARTITION_SPEC_VERSION);
+        assert!(plain.get("request").is_none(), "{plain}");
+        spec.request.corr = true;
+        let asked: serde_json::Value = serde_json::from_slice(&spec.to_bytes().unwrap()).unwrap();
+        assert_eq!(asked["version"], PARTITION_SPEC_VERSION_WITH_REQUEST);
+        assert_eq!(asked["request"]["corr"], true);
+    }
+
+    #[test]
+    fn a_bad_relative_error_is_refused() {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&csv_spec().to_bytes().unwrap()).unwrap();
+        value["version"] = serde_json::json!(PARTITION_SPEC_VERSION_WITH_REQUEST);
+        value["request"] = serde_json::json!({"corr": false, "quantile_error": 2.0});
+        let err = PartitionSpec::from_bytes(value.to_string().as_bytes()).unwrap_err();
+        assert!(matches!(err, SpecError::Request { .. }), "{err}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use fuzz_support::{fuzz_config, mutate, mutations};
 use proptest::prelude::*;
 use rmesos_common::lease::{DriverMessage, LEASE_GRANT_VERSION, LeaseGrant};
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
-use rmesos_common::stats::ColumnSummary;
+use rmesos_common::stats::{ColumnSummary, StatsRequest};
 use rmesos_common::task::{DataUrl, FailureKind, TaskFailure};
 use rmesos_common::wire::master_info::{
     master_info_from_json, master_info_from_protobuf, master_info_to_json,
@@ -69,13 +69,31 @@ fn master_info() -> impl Strategy<Value = MasterInfo> {
         })
 }
 
+/// A summary, with or without the optional parts a job may ask for.
 fn summary() -> impl Strategy<Value = ColumnSummary> {
-    (1usize..5, prop::collection::vec(-1e6f64..1e6, 0..40)).prop_map(|(ncols, values)| {
-        let rows = values.len() / ncols * ncols;
-        let mut summary = ColumnSummary::new(ncols);
-        summary.add_rows(&values[..rows]).unwrap();
-        summary
-    })
+    (
+        1usize..5,
+        // Enough values for sketches of error 1 (66 items a level) to compact.
+        prop::collection::vec(-1e6f64..1e6, 0..400),
+        request(),
+    )
+        .prop_map(|(ncols, values, request)| {
+            let rows = values.len() / ncols * ncols;
+            let mut summary = ColumnSummary::with_request(ncols, &request).unwrap();
+            summary.add_rows(&values[..rows]).unwrap();
+            summary
+        })
+}
+
+fn request() -> impl Strategy<Value = StatsRequest> {
+    (
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![0.0, 0.05, 1.0])),
+    )
+        .prop_map(|(corr, quantile_error)| StatsRequest {
+            corr,
+            quantile_error,
+        })
 }
 
 fn spec() -> impl Strategy<Value = PartitionSpec> {
@@ -90,13 +108,14 @@ fn spec() -> impl Strategy<Value = PartitionSpec> {
             ncols,
         }),
     ];
-    ("[a-z0-9-]{1,12}", any::<u32>(), source).prop_map(|(job_id, partition_id, source)| {
-        PartitionSpec {
+    ("[a-z0-9-]{1,12}", any::<u32>(), source, request()).prop_map(
+        |(job_id, partition_id, source, request)| PartitionSpec {
             job_id,
             partition_id,
             source,
-        }
-    })
+            request,
+        },
+    )
 }
 
 fn grant() -> impl Strategy<Value = LeaseGrant> {
@@ -143,12 +162,15 @@ proptest! {
     fn the_summary_codec_never_panics(summary in summary(), edits in mutations()) {
         let bytes = summary.to_bytes();
         let back = ColumnSummary::from_bytes(&bytes).unwrap();
-        prop_assert_eq!(back.count(), summary.count());
+        prop_assert_eq!(&back, &summary);
         if let Ok(decoded) = ColumnSummary::from_bytes(&mutate(bytes, edits)) {
             // Whatever decodes is a summary that can be used.
-            let _ = decoded.finish();
+            let stats = decoded.finish();
+            let _ = stats.correlation();
+            let _ = stats.quantiles(&[0.0, 0.5, 1.0]);
             let mut merged = ColumnSummary::new(decoded.ncols());
             let _ = merged.merge(&decoded);
+            let _ = merged.merge(&decoded.clone());
         }
     }
 

@@ -178,6 +178,7 @@ mod tests {
                 path: "/nonexistent/x.npy".into(),
                 rows: 0..1,
             },
+            request: Default::default(),
         }
     }
 

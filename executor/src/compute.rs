@@ -30,12 +30,13 @@ pub async fn compute(
                 partition_id: spec.partition_id,
                 rows: rows.end.saturating_sub(rows.start),
                 ncols: *ncols,
+                request: spec.request,
             };
             served::summarize(data, partition, cancel).await
         }
         source => {
-            let source = source.clone();
-            let result = tokio::task::spawn_blocking(move || source.compute()).await;
+            let (source, request) = (source.clone(), spec.request);
+            let result = tokio::task::spawn_blocking(move || source.compute_for(&request)).await;
             match result {
                 Ok(Ok(summary)) => Ok(summary),
                 Ok(Err(error)) => Err(TaskFailure::from_read_error(&error)),
@@ -112,6 +113,7 @@ mod tests {
                 rows: 0..1,
                 ncols: 1 << 40,
             },
+            request: Default::default(),
         };
         let client = DataClient::new(reqwest::Client::new(), std::time::Duration::from_secs(1));
         let failure = compute(&spec, &client, CancellationToken::new())
@@ -138,6 +140,7 @@ mod tests {
                 rows: 0..10,
                 ncols: 2,
             },
+            request: Default::default(),
         };
         let text = describe(&spec);
         assert!(!text.contains("s3cr3t"), "{text}");

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use rmesos_common::stats::ColumnSummary;
+use rmesos_common::stats::{ColumnSummary, StatsRequest};
 use rmesos_common::task::{
-    DataUrl, FailureKind, ServedRowsError, TaskFailure, summarize_served_rows,
+    DataUrl, FailureKind, ServedRowsError, TaskFailure, summarize_served_rows_for,
 };
 use tokio_util::io::{StreamReader, SyncIoBridge};
 use tokio_util::sync::CancellationToken;
@@ -42,6 +42,8 @@ pub struct ServedPartition<'a> {
     pub partition_id: u32,
     pub rows: u64,
     pub ncols: usize,
+    /// What to compute besides the eight statistics.
+    pub request: StatsRequest,
 }
 
 /// The body went quiet for the idle timeout after `received` bytes.
@@ -88,9 +90,16 @@ pub async fn summarize(
             .take_until(cancel.cancelled_owned()),
     );
     let reader = SyncIoBridge::new(StreamReader::new(body));
-    let ServedPartition { rows, ncols, .. } = partition;
-    let result =
-        tokio::task::spawn_blocking(move || summarize_served_rows(reader, rows, ncols)).await;
+    let ServedPartition {
+        rows,
+        ncols,
+        request,
+        ..
+    } = partition;
+    let result = tokio::task::spawn_blocking(move || {
+        summarize_served_rows_for(reader, rows, ncols, &request)
+    })
+    .await;
     match result {
         Ok(Ok(summary)) => Ok(summary),
         Ok(Err(ServedRowsError::Io(error))) => match stalled_after(&error) {

@@ -8,7 +8,7 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from . import _paths, _rmesos
+from . import _frames, _paths, _rmesos
 
 _live_contexts: "weakref.WeakSet[Context]" = weakref.WeakSet()
 
@@ -21,8 +21,9 @@ class Dataset:
     """
 
     def __init__(self, context: "Context", *, array=None, path=None, kind=None,
-                 partitions=None, delimiter=None, header=None, shared=True):
+                 partitions=None, delimiter=None, header=None, shared=True, columns=None):
         self._context = context
+        self._columns = columns
         self._shared = shared
         self._array = array
         self._path = path
@@ -39,7 +40,28 @@ class Dataset:
         """The partitions asked for (``None``: chosen from the workers)."""
         return self._partitions
 
-    def _summarize(self, progress) -> dict:
+    @property
+    def columns(self) -> Optional[list]:
+        """Column names, where the source has them (a pandas DataFrame)."""
+        return None if self._columns is None else list(self._columns)
+
+    def approxQuantile(self, probabilities: Sequence[float], relativeError: float) -> np.ndarray:
+        """Approximate quantiles of every column (a P x D array), as
+        PySpark's ``DataFrame.approxQuantile``: the value for probability
+        p has a rank within ``relativeError * N`` of ``p * N``; 0 and 1
+        give the exact min and max; ``relativeError=0`` is exact (and
+        holds every value in memory). NaN is skipped."""
+        from . import _extras
+
+        return _extras.dataset_quantiles(self, probabilities, relativeError)
+
+    def _summarize(self, progress, extras: Optional[dict] = None) -> dict:
+        result = self._run(progress, extras or None)
+        if self._columns is not None:
+            result["columns"] = list(self._columns)
+        return result
+
+    def _run(self, progress, extras: Optional[dict]) -> dict:
         self._context._check_open()
         master = self._context.master
         session = self._context._session
@@ -47,15 +69,15 @@ class Dataset:
             if self._array is not None:
                 if self._array.shape == (0, 0):
                     return {"count": 0, "ncols": 0}
-                return session.col_stats_array(self._array, self._partitions, progress)
+                return session.col_stats_array(self._array, self._partitions, progress, extras)
             return session.col_stats_file(self._path, self._shared, self._partitions,
-                                          self._delimiter, self._header, progress)
+                                          self._delimiter, self._header, progress, extras)
         if self._array is not None:
             if self._array.shape == (0, 0):
                 return {"count": 0, "ncols": 0}
-            return _rmesos.col_stats_array(self._array, master, self._partitions, progress)
+            return _rmesos.col_stats_array(self._array, master, self._partitions, progress, extras)
         return _rmesos.col_stats_file(self._path, master, self._partitions,
-                                      self._delimiter, self._header, progress)
+                                      self._delimiter, self._header, progress, extras)
 
     def __repr__(self) -> str:
         if self._array is not None:
@@ -67,13 +89,17 @@ class Dataset:
 def as_table(data: Any) -> np.ndarray:
     """A C-contiguous float64 2-D array of ``data``, copied only if needed.
 
-    Accepts a 2-D array, a 1-D array (one column), or a sequence of rows
-    (1-D arrays or sequences of numbers, all of one length).
+    Accepts a 2-D array, a 1-D array or a list of numbers (one column), or
+    a sequence of rows (1-D arrays or sequences of numbers, all of one
+    length).
     """
     if isinstance(data, np.ndarray):
         array = data
     else:
         rows = list(data)
+        if rows and all(np.ndim(row) == 0 for row in rows):
+            # A list of numbers (PySpark's dataset of floats): one column.
+            rows = [[row] for row in rows]
         if rows and any(np.ndim(row) != 1 for row in rows):
             raise ValueError("each row must be a 1-D sequence of numbers")
         lengths = {len(row) for row in rows}
@@ -142,8 +168,12 @@ class Context:
         return self._session.ui_url() if self._session is not None else None
 
     def parallelize(self, data: Union[np.ndarray, Sequence[Any]], numSlices: Optional[int] = None) -> Dataset:
-        """A dataset of rows held in memory (a 2-D array, or a list of rows)."""
-        return Dataset(self, array=as_table(data), partitions=_check_slices(numSlices))
+        """A dataset of rows held in memory (a 2-D array, a list of rows, or
+        a pandas DataFrame, whose numeric columns it takes, names kept)."""
+        columns = None
+        if _frames.is_dataframe(data):
+            data, columns = _frames.frame_table(data)
+        return Dataset(self, array=as_table(data), partitions=_check_slices(numSlices), columns=columns)
 
     def npy_file(self, path: Union[str, os.PathLike], shared: bool = True,
                  numSlices: Optional[int] = None) -> Dataset:

@@ -1,5 +1,5 @@
-"""``Statistics.colStats`` (as in ``pyspark.mllib.stat``) and the one-call
-``col_stats``."""
+"""``Statistics`` (``colStats`` and ``corr``, as in ``pyspark.mllib.stat``)
+and the one-call ``col_stats``."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -17,6 +17,21 @@ class Statistics:
             raise TypeError(f"colStats expects a dataset from rmesos.Context, not {type(rdd).__name__}")
         with progress_reporter() as report:
             return MultivariateStatisticalSummary(rdd._summarize(report))
+
+    @staticmethod
+    def corr(x: Dataset, y: Optional[Dataset] = None, method: Optional[str] = None) -> Any:
+        """Pearson correlation, as PySpark's: of a dataset of vectors, the
+        D x D matrix (a column of zero variance gives NaN in its row and
+        column, 1 on the diagonal, with a warning); of two datasets of
+        floats ``x`` and ``y`` (same length), a float. ``method`` is
+        ``"pearson"`` (the default and, for now, the only one)."""
+        from . import _extras
+
+        if isinstance(y, str):
+            raise TypeError("Use 'method=' to specify method name.")
+        if y is None:
+            return _extras.dataset_corr(x, method)
+        return _extras.series_corr(x, y, method)
 
 
 def col_stats(array: Any, master: Optional[str] = None, partitions: Optional[int] = None) -> MultivariateStatisticalSummary:

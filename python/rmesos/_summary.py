@@ -3,7 +3,7 @@ statistics a job returned, plus rendering for terminals and notebooks."""
 from __future__ import annotations
 
 import html
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
@@ -28,6 +28,28 @@ class MultivariateStatisticalSummary:
         self._count = int(result["count"])
         self._ncols = int(result.get("ncols", 0))
         self._values: Dict[str, np.ndarray] = {key: result[key] for _, key in _STATS if key in result}
+        names = result.get("columns")
+        self._columns: Optional[List[str]] = None if names is None else [str(n) for n in names]
+
+    @property
+    def columns(self) -> Optional[List[str]]:
+        """Column names where the source has them (a pandas DataFrame),
+        else ``None``."""
+        return None if self._columns is None else list(self._columns)
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame: one row per statistic (count, mean,
+        variance, numNonzeros, min, max, normL1, normL2), one column per
+        data column (named as the source names them). Raises
+        ``ValueError`` on an empty dataset, ``ImportError`` without pandas."""
+        import pandas
+
+        if self._count == 0:
+            raise ValueError("the dataset is empty: no rows, so the statistics are undefined")
+        rows = [np.full(self._ncols, float(self._count))] + [self._values[key] for _, key in _STATS]
+        index = ["count"] + [name for name, _ in _STATS]
+        names = self._columns if self._columns is not None else list(range(self._ncols))
+        return pandas.DataFrame(np.vstack(rows), index=index, columns=names)
 
     def _get(self, key: str, name: str) -> np.ndarray:
         if self._count == 0:
@@ -67,7 +89,8 @@ class MultivariateStatisticalSummary:
         return out
 
     def _rows(self) -> List[List[str]]:
-        return [[str(j)] + [f"{self._values[key][j]:.10g}" for _, key in _STATS] for j in range(self._ncols)]
+        names = self._columns if self._columns is not None else [str(j) for j in range(self._ncols)]
+        return [[names[j]] + [f"{self._values[key][j]:.10g}" for _, key in _STATS] for j in range(self._ncols)]
 
     def __repr__(self) -> str:
         if self._count == 0:

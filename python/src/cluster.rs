@@ -20,6 +20,7 @@ use rmesos_scheduler::settings::redact;
 use rmesos_scheduler::ui::StatusPage;
 
 use crate::JobFailed;
+use crate::extras::JobExtras;
 use crate::shared_cluster::{SharedCluster, in_job};
 
 /// How long `stop()` waits for cancelled jobs on other threads to end
@@ -80,14 +81,16 @@ impl ClusterSession {
 
     /// Statistics of an in-memory table: it is copied once and served to
     /// the executors.
-    #[pyo3(signature = (array, partitions=None, progress=None))]
+    #[pyo3(signature = (array, partitions=None, progress=None, extras=None))]
     fn col_stats_array<'py>(
         &self,
         py: Python<'py>,
         array: PyReadonlyArray2<'py, f64>,
         partitions: Option<u32>,
         progress: Option<Bound<'py, PyAny>>,
+        extras: Option<Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let extras = JobExtras::parse(extras.as_ref())?;
         let ncols = array.shape()[1];
         let values: Arc<[f64]> = match array.as_slice() {
             Ok(slice) => Arc::from(slice),
@@ -99,12 +102,12 @@ impl ClusterSession {
         };
         let dataset =
             Dataset::in_memory(values, ncols).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        self.run(py, dataset, true, partitions, progress)
+        self.run(py, dataset, true, partitions, progress, &extras)
     }
 
     /// Statistics of a `.npy`/`.csv` file: read by the executors when
     /// `shared`, else loaded here and served.
-    #[pyo3(signature = (path, shared, partitions=None, delimiter=None, header=None, progress=None))]
+    #[pyo3(signature = (path, shared, partitions=None, delimiter=None, header=None, progress=None, extras=None))]
     #[allow(clippy::too_many_arguments)]
     fn col_stats_file<'py>(
         &self,
@@ -115,9 +118,11 @@ impl ClusterSession {
         delimiter: Option<&str>,
         header: Option<&str>,
         progress: Option<Bound<'py, PyAny>>,
+        extras: Option<Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let extras = JobExtras::parse(extras.as_ref())?;
         let dataset = crate::dataset::open_file(&path, delimiter, header)?;
-        self.run(py, dataset, shared, partitions, progress)
+        self.run(py, dataset, shared, partitions, progress, &extras)
     }
 
     /// Tears the framework down; later jobs raise RuntimeError. Jobs
@@ -159,12 +164,14 @@ impl ClusterSession {
         shared: bool,
         partitions: Option<u32>,
         progress: Option<Bound<'py, PyAny>>,
+        extras: &JobExtras,
     ) -> PyResult<Bound<'py, PyDict>> {
         let partitions = crate::partitions(partitions)?;
         let placement = Placement::Cluster { shared };
         let plan = py
             .detach(|| dataset.plan_for(placement, &crate::job_id(), partitions))
-            .map_err(crate::plan_failed)?;
+            .map_err(crate::plan_failed)?
+            .with_request(extras.request);
         let cluster = self
             .cluster
             .enter()
@@ -198,7 +205,11 @@ impl ClusterSession {
             return Err(error);
         }
         match result {
-            Ok(stats) => crate::convert::stats_to_dict(py, &stats),
+            Ok(stats) => {
+                let dict = crate::convert::stats_to_dict(py, &stats)?;
+                extras.add_results(&dict, &stats)?;
+                Ok(dict)
+            }
             Err(JobError::Cancelled) if self.cluster.stopping() => Err(JobFailed::new_err(
                 "the job was cancelled: its rmesos.Context was stopped",
             )),

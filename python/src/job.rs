@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
-use rmesos_common::stats::{ColumnStats, ColumnSummary};
+use rmesos_common::stats::{ColumnStats, ColumnSummary, StatsRequest};
 use rmesos_scheduler::engine::{
     Dataset, JobError, Partition, PartitionError, PartitionWork, Placement, ProgressUpdate,
 };
 use rmesos_scheduler::local::{LocalMaster, LocalRunner};
 
 use crate::JobFailed;
+use crate::extras::JobExtras;
 
 /// Rows per cancellation check inside a partition.
 const CANCEL_CHECK_ROWS: usize = 1 << 16;
@@ -29,6 +30,7 @@ pub fn run(
     local: LocalMaster,
     partitions: Option<u32>,
     progress: Option<Bound<'_, PyAny>>,
+    extras: &JobExtras,
 ) -> PyResult<ColumnStats> {
     let requested = crate::partitions(partitions)?;
     let placement = Placement::Local {
@@ -37,13 +39,17 @@ pub fn run(
     let plan = dataset
         .clone()
         .plan_for(placement, "python", requested)
-        .map_err(crate::plan_failed)?;
+        .map_err(crate::plan_failed)?
+        .with_request(extras.request);
     let runner = LocalRunner::new(local.threads);
     let cancel = AtomicBool::new(false);
     let (sender, receiver) = mpsc::channel::<ProgressUpdate>();
     std::thread::scope(|scope| {
-        let handle =
-            scope.spawn(|| runner.run_with(&plan, &sender, |p| compute(p, borrowed, &cancel)));
+        let handle = scope.spawn(|| {
+            runner.run_with(&plan, &sender, |p| {
+                compute(p, plan.request(), borrowed, &cancel)
+            })
+        });
         let mut receiver = Some(receiver);
         loop {
             let (rx, next) = wait(py, receiver.take());
@@ -106,6 +112,7 @@ fn report(progress: Option<&Bound<'_, PyAny>>, update: &ProgressUpdate) -> PyRes
 
 fn compute(
     partition: &Partition,
+    request: &StatsRequest,
     borrowed: Option<&[f64]>,
     cancel: &AtomicBool,
 ) -> Result<ColumnSummary, PartitionError> {
@@ -114,7 +121,7 @@ fn compute(
     }
     let (PartitionWork::Borrowed { ncols, range }, Some(values)) = (&partition.work, borrowed)
     else {
-        return partition.work.compute();
+        return partition.work.compute_for(request);
     };
     let available = (values.len() / ncols.max(&1)) as u64;
     let rows = usize::try_from(range.start)
@@ -126,7 +133,7 @@ fn compute(
             end: range.end,
             available,
         })?;
-    let mut summary = ColumnSummary::new(*ncols);
+    let mut summary = ColumnSummary::with_request(*ncols, request)?;
     for chunk in rows.chunks(CANCEL_CHECK_ROWS * ncols) {
         if cancel.load(Ordering::Relaxed) {
             return Err(PartitionError::Cancelled);

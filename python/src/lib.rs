@@ -5,6 +5,7 @@
 mod cluster;
 mod convert;
 mod dataset;
+mod extras;
 mod job;
 mod settings;
 mod shared_cluster;
@@ -74,16 +75,25 @@ fn job_failed(error: rmesos_scheduler::engine::JobError) -> PyErr {
     JobFailed::new_err(error.bad_input().unwrap_or_else(|| error.to_string()))
 }
 
-/// Column statistics of a C-contiguous float64 2-D array, read in place.
+/// A finished job's statistic that cannot be given (e.g. the dataset is
+/// empty, or a part the job did not compute).
+fn stats_failed(error: rmesos_common::stats::StatsError) -> PyErr {
+    JobFailed::new_err(error.to_string())
+}
+
+/// Column statistics of a C-contiguous float64 2-D array, read in place;
+/// `extras` asks for more (see `extras.rs`).
 #[pyfunction]
-#[pyo3(signature = (array, master, partitions=None, progress=None))]
+#[pyo3(signature = (array, master, partitions=None, progress=None, extras=None))]
 fn col_stats_array<'py>(
     py: Python<'py>,
     array: PyReadonlyArray2<'py, f64>,
     master: &str,
     partitions: Option<u32>,
     progress: Option<Bound<'py, PyAny>>,
+    extras: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let extras = extras::JobExtras::parse(extras.as_ref())?;
     let local = local_threads(master)?;
     let (nrows, ncols) = (array.shape()[0], array.shape()[1]);
     let values = array
@@ -93,13 +103,24 @@ fn col_stats_array<'py>(
         nrows: nrows as u64,
         ncols,
     };
-    let stats = job::run(py, &dataset, Some(values), local, partitions, progress)?;
-    convert::stats_to_dict(py, &stats)
+    let stats = job::run(
+        py,
+        &dataset,
+        Some(values),
+        local,
+        partitions,
+        progress,
+        &extras,
+    )?;
+    let dict = convert::stats_to_dict(py, &stats)?;
+    extras.add_results(&dict, &stats)?;
+    Ok(dict)
 }
 
 /// Column statistics of a `.npy` or `.csv` file, read by range.
 #[pyfunction]
-#[pyo3(signature = (path, master, partitions=None, delimiter=None, header=None, progress=None))]
+#[pyo3(signature = (path, master, partitions=None, delimiter=None, header=None, progress=None, extras=None))]
+#[allow(clippy::too_many_arguments)]
 fn col_stats_file<'py>(
     py: Python<'py>,
     path: std::path::PathBuf,
@@ -108,11 +129,15 @@ fn col_stats_file<'py>(
     delimiter: Option<&str>,
     header: Option<&str>,
     progress: Option<Bound<'py, PyAny>>,
+    extras: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let extras = extras::JobExtras::parse(extras.as_ref())?;
     let local = local_threads(master)?;
     let dataset = dataset::open_file(&path, delimiter, header)?;
-    let stats = job::run(py, &dataset, None, local, partitions, progress)?;
-    convert::stats_to_dict(py, &stats)
+    let stats = job::run(py, &dataset, None, local, partitions, progress, &extras)?;
+    let dict = convert::stats_to_dict(py, &stats)?;
+    extras.add_results(&dict, &stats)?;
+    Ok(dict)
 }
 
 /// Validates a master URL (raises `ValueError`): the local thread count,

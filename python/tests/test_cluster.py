@@ -37,6 +37,23 @@ def test_in_memory_and_shared_files_match_numpy(sc, rng, tmp_path):
     assert_matches_numpy(rmesos.Statistics.colStats(sc.csv_file(csv, shared=True, numSlices=4)), x[:5000])
 
 
+def test_correlation_and_quantiles_are_computed_by_the_executors(sc, rng, tmp_path):
+    x = rng.normal(size=(200_000, 6)) @ rng.normal(size=(6, 6)) + 1e6
+    want = np.corrcoef(x, rowvar=False)
+    got = rmesos.Statistics.corr(sc.parallelize(x, 9))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    path = tmp_path / "x.npy"
+    np.save(path, x)
+    got = rmesos.Statistics.corr(sc.npy_file(path, shared=True, numSlices=5))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    # Quantile sketches from the executors, merged here: Spark's rank bound.
+    quantiles = sc.npy_file(path, shared=True, numSlices=5).approxQuantile([0.0, 0.5, 1.0], 0.01)
+    np.testing.assert_array_equal(quantiles[[0, 2]], [x.min(axis=0), x.max(axis=0)])
+    for j in range(6):
+        below = np.searchsorted(np.sort(x[:, j]), quantiles[1, j])
+        assert abs(below + 1 - len(x) / 2) <= 0.01 * len(x)
+
+
 def test_a_bad_file_fails_the_job_and_the_context_stays_usable(sc, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2\n3,4\n5,x\n")

@@ -41,3 +41,8 @@ def test_numpy_native_notebook_agrees_with_numpy():
     nb = run("numpy_native.ipynb")
     assert "'mean': True" in outputs(nb.cells[2])
     assert "count: 200000" in outputs(nb.cells[1])
+    corr_cell = next(c for c in nb.cells if c.cell_type == "code" and "rmesos.corr" in c.source)
+    assert "corr matches numpy: True" in outputs(corr_cell)
+    describe_cell = next(c for c in nb.cells if c.cell_type == "code" and "rmesos.describe" in c.source)
+    shown = outputs(describe_cell)
+    assert "25%" in shown and "std" in shown and "<table" in shown

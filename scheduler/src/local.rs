@@ -79,7 +79,9 @@ impl LocalRunner {
     /// Runs `plan`, summarizing each partition where it lies (in memory or
     /// in its file), and returns the job's statistics.
     pub fn run(&self, plan: &JobPlan, sink: &dyn ProgressSink) -> Result<ColumnStats, JobError> {
-        self.run_with(plan, sink, |partition| partition.work.compute())
+        self.run_with(plan, sink, |partition| {
+            partition.work.compute_for(plan.request())
+        })
     }
 
     /// Runs `plan` with `compute` summarizing each partition. Results are

@@ -48,6 +48,46 @@ async fn the_seed_job_on_the_cluster_served_and_shared() {
         assert_eq!(json["mean"], serde_json::json!([2.0, 20.0, 200.0]));
         assert_eq!(json["variance"], serde_json::json!([1.0, 100.0, 10000.0]));
     }
+    // The optional statistics, computed by the executors from the shared file.
+    let args = [
+        "--shared",
+        "--corr",
+        "--quantiles",
+        "0,0.5,1",
+        "--relative-error",
+        "0",
+    ];
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.push(seed());
+    let output = submit(setup.sim.zk_url(), args).await;
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let rows = [[1.0, 20.0, 300.0], [3.0, 10.0, 200.0], [2.0, 30.0, 100.0]];
+    let column = |j: usize| rows.iter().map(|r| r[j]).collect::<Vec<f64>>();
+    let (a, b) = (column(0), column(1));
+    let (ma, mb) = (a.iter().sum::<f64>() / 3.0, b.iter().sum::<f64>() / 3.0);
+    let dot = |x: &[f64], mx: f64, y: &[f64], my: f64| -> f64 {
+        x.iter().zip(y).map(|(p, q)| (p - mx) * (q - my)).sum()
+    };
+    let want = dot(&a, ma, &b, mb) / (dot(&a, ma, &a, ma) * dot(&b, mb, &b, mb)).sqrt();
+    let got = json["corr"][0][1].as_f64().unwrap();
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    for j in 0..3 {
+        let mut sorted = column(j);
+        sorted.sort_by(f64::total_cmp);
+        // Exact (error 0): min, the ceil(0.5 * 3) = 2nd smallest, max.
+        for (i, rank) in [1usize, 2, 3].iter().enumerate() {
+            assert_eq!(
+                json["quantiles"]["values"][i][j].as_f64(),
+                Some(sorted[rank - 1])
+            );
+        }
+    }
     // Each run tore its framework down.
     setup
         .sim

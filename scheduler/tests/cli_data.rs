@@ -80,6 +80,19 @@ elif kind == "empty":
     np.save(path, x)
 elif kind == "load_csv":
     x = np.loadtxt(path, delimiter=",", ndmin=2)
+elif kind == "ranks":
+    # For each quantile in the CLI's JSON output (argv[3], parsed here so
+    # that every digit counts), the count of values below it and at most
+    # it, per column.
+    x = np.load(path)
+    values = json.loads(sys.argv[3])["quantiles"]["values"]
+    print(json.dumps([[[int((x[:, j] < v).sum()), int((x[:, j] <= v).sum())]
+                       for j, v in enumerate(row)] for row in values]))
+    sys.exit(0)
+elif kind == "corr":
+    x = np.load(path)
+    print(json.dumps({"corr": [encode(row) for row in np.corrcoef(x, rowvar=False)]}))
+    sys.exit(0)
 else:
     sys.exit(f"unknown kind {kind}")
 print(json.dumps(stats(x)))
@@ -307,6 +320,121 @@ fn empty_input_prints_count_zero_and_says_so() {
     assert!(String::from_utf8_lossy(&output.stdout).starts_with("count: 0\n"));
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("empty") && err.contains("undefined"), "{err}");
+}
+
+#[test]
+fn corr_matches_numpy_in_json_and_shows_in_the_table() {
+    let dir = Dir::new();
+    let path = dir.path("corr.npy");
+    let expected = numpy(&["npy", s(&path), "6", "3000", "4", "float64"]);
+    let want = numpy(&["corr", s(&path)]);
+    for args in [
+        &["--master", "local"][..],
+        &["--master", "local[2]", "--partitions", "7"],
+    ] {
+        let mut all = vec!["--corr"];
+        all.extend_from_slice(args);
+        all.push(s(&path));
+        let actual = submit_json(&all);
+        assert_eq!(actual["count"], expected["count"], "{args:?}");
+        for i in 0..4 {
+            for j in 0..4 {
+                let got = actual["corr"][i][j].as_f64().unwrap();
+                let w = want["corr"][i][j].as_f64().unwrap();
+                assert!(
+                    (got - w).abs() <= 1e-9,
+                    "{args:?} corr[{i}][{j}]: {got} vs {w}"
+                );
+            }
+        }
+    }
+    let output = submit(&["--corr", s(&path)]);
+    assert_eq!(output.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&output.stdout);
+    let section = table
+        .split("pearson correlation:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no correlation section in {table}"));
+    let first: Vec<&str> = section.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(first[0], "0", "{table}");
+    let shown: f64 = first[2].parse().unwrap();
+    assert!(
+        close(shown, want["corr"][0][1].as_f64().unwrap(), 1e-9),
+        "{table}"
+    );
+    // Without --corr, no matrix.
+    assert!(submit_json(&[s(&path)]).get("corr").is_none());
+}
+
+#[test]
+fn quantiles_keep_sparks_rank_bound_against_numpy_ranks() {
+    let dir = Dir::new();
+    let path = dir.path("q.npy");
+    let expected = numpy(&["npy", s(&path), "8", "20000", "3", "float64"]);
+    let n = expected["count"].as_f64().unwrap();
+    for (error, partitions) in [("0.01", "1"), ("0.001", "7"), ("0", "3")] {
+        let output = submit(&[
+            "--format",
+            "json",
+            "--quantiles",
+            "0,0.1,0.5,0.9,1",
+            "--relative-error",
+            error,
+            "--partitions",
+            partitions,
+            s(&path),
+        ]);
+        assert_eq!(output.status.code(), Some(0));
+        let text = String::from_utf8_lossy(&output.stdout);
+        let actual: Value = serde_json::from_str(&text).unwrap();
+        let quantiles = &actual["quantiles"];
+        assert_eq!(
+            quantiles["probabilities"],
+            serde_json::json!([0.0, 0.1, 0.5, 0.9, 1.0])
+        );
+        // serde_json may parse a float one unit in the last place off, so
+        // numpy reads the output itself.
+        let ranks = numpy(&["ranks", s(&path), &text]);
+        let slack = error.parse::<f64>().unwrap() * n;
+        for (i, p) in [0.0, 0.1, 0.5, 0.9, 1.0].iter().enumerate() {
+            let target = (p * n).ceil().max(1.0);
+            for j in 0..3 {
+                let below = ranks[i][j][0].as_f64().unwrap();
+                let upto = ranks[i][j][1].as_f64().unwrap();
+                assert!(
+                    below + 1.0 <= target + slack && upto >= target - slack,
+                    "E={error} p={p} column {j}: ranks {below}+1..={upto}, target {target}"
+                );
+            }
+        }
+        // 0 and 1 are the exact min and max: each has its own rank.
+        for j in 0..3 {
+            assert_eq!(ranks[0][j][0], 0, "E={error}: the min has nothing below");
+            assert_eq!(
+                ranks[4][j][1], expected["count"],
+                "E={error}: nothing above the max"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_quantile_options_are_usage_errors() {
+    let dir = Dir::new();
+    let path = dir.path("q.npy");
+    numpy(&["npy", s(&path), "8", "10", "2", "float64"]);
+    for args in [
+        &["--quantiles", "1.5"][..],
+        &["--quantiles", "0.5,x"],
+        &["--quantiles", "0.5", "--relative-error", "2"],
+        &["--relative-error", "0.1"],
+    ] {
+        let mut all = args.to_vec();
+        all.push(s(&path));
+        let output = submit(&all);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
 }
 
 /// Asserts exit 2 and a message naming `path` and each of `needles`.

@@ -1,7 +1,8 @@
 //! Jobs on the simulated Mesos cluster (real ZooKeeper, real executor
-//! processes fetched from the driver's data server): the seed's rows,
-//! a 1e6 x 16 dataset in memory and on shared storage, several jobs on one
-//! subscription, bad input, and cancellation.
+//! processes fetched from the driver's data server): the seed's rows (with
+//! and without the Pearson matrix), a 1e6 x 16 dataset in memory and on
+//! shared storage (with the Pearson matrix and quantiles), several jobs on
+//! one subscription, bad input, and cancellation.
 
 mod cluster_support;
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 use cluster_support::*;
 use rmesos_common::readers::{CsvOptions, HeaderMode};
+use rmesos_common::stats::StatsRequest;
 use rmesos_scheduler::engine::{Dataset, JobError};
 use rmesos_scheduler::settings::SessionSettings;
 
@@ -43,6 +45,28 @@ async fn the_seed_rows_in_two_partitions() {
     assert_eq!(stats.variance().unwrap(), vec![1.0, 100.0, 10000.0]);
     assert_eq!(stats.num_nonzeros().unwrap(), vec![3.0, 3.0, 3.0]);
     assert_eq!(recorder.partitions_done(), 2);
+    // The same rows with the Pearson matrix, computed by the executors
+    // from served rows in the same pass.
+    let corr_request = StatsRequest {
+        corr: true,
+        quantile_error: None,
+    };
+    let with_corr = cluster
+        .run(
+            plan(&dataset, "seed-corr", 2).with_request(corr_request),
+            Recorder::default().sink(),
+        )
+        .await
+        .expect("the correlation job succeeds");
+    let corr = with_corr.correlation().expect("the matrix came back");
+    let seed = [1.0, 20.0, 300.0, 3.0, 10.0, 200.0, 2.0, 30.0, 100.0];
+    for i in 0..3 {
+        for j in 0..3 {
+            let want = two_pass_corr(&seed, 3, i, j);
+            let got = corr.matrix[i * 3 + j];
+            assert!((got - want).abs() < 1e-12, "({i},{j}): {got} vs {want}");
+        }
+    }
     // The executor binary and both partitions came from the data server.
     let served = cluster.data_server().stats();
     assert!(served.served >= 3, "{served:?}");
@@ -62,6 +86,17 @@ async fn the_seed_rows_in_two_partitions() {
         );
     }
     cluster.shutdown().await.expect("teardown");
+}
+
+/// Pearson correlation of columns `i` and `j`, means first.
+fn two_pass_corr(rows: &[f64], ncols: usize, i: usize, j: usize) -> f64 {
+    let n = (rows.len() / ncols) as f64;
+    let col = |k: usize| rows.iter().skip(k).step_by(ncols).copied();
+    let (mi, mj) = (col(i).sum::<f64>() / n, col(j).sum::<f64>() / n);
+    let sum = |a: usize, ma: f64, b: usize, mb: f64| -> f64 {
+        col(a).zip(col(b)).map(|(x, y)| (x - ma) * (y - mb)).sum()
+    };
+    sum(i, mi, j, mj) / (sum(i, mi, i, mi) * sum(j, mj, j, mj)).sqrt()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -84,12 +119,34 @@ async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
     assert_close(&stats, &want);
 
     let recorder = Recorder::default();
+    let corr_request = StatsRequest {
+        corr: true,
+        quantile_error: Some(0.01),
+    };
+    let shared_plan = plan(&Dataset::Npy(path), "big-shared", 32).with_request(corr_request);
     let stats = cluster
-        .run(plan(&Dataset::Npy(path), "big-shared", 32), recorder.sink())
+        .run(shared_plan.clone(), recorder.sink())
         .await
         .expect("the shared job succeeds");
     assert_close(&stats, &want);
     assert_eq!(recorder.partitions_done(), 32);
+    // The executors read the file and computed the co-moments and the
+    // quantile sketches: the same partitions merged along the same tree
+    // give the local answer exactly.
+    let local = rmesos_scheduler::local::LocalRunner::new(std::num::NonZeroUsize::MIN)
+        .run(&shared_plan, &rmesos_scheduler::engine::NoProgress)
+        .unwrap();
+    assert_eq!(
+        stats.correlation().unwrap(),
+        local.correlation().unwrap(),
+        "cluster and local Pearson matrices differ"
+    );
+    let probabilities = [0.0, 0.1, 0.5, 0.9, 1.0];
+    assert_eq!(
+        stats.quantiles(&probabilities).unwrap(),
+        local.quantiles(&probabilities).unwrap(),
+        "cluster and local quantiles differ"
+    );
 
     // Spread over the agents, one executor per agent, reused by both jobs.
     let board = cluster.status().snapshot();

@@ -110,6 +110,7 @@ async fn an_announced_executor_talks_over_its_channel() {
             path: "/data/x.npy".into(),
             rows: 0..10,
         },
+        request: Default::default(),
     };
     let assign = DriverMessage::Assign { attempt: 1, spec };
     assert!(link.send(assign.clone()));

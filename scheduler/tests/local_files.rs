@@ -137,6 +137,7 @@ fn a_missing_file_is_named_when_planning_and_when_computing() {
             path: path.clone(),
             rows: 0..10,
         },
+        request: Default::default(),
     };
     let err = PartitionError::from(spec.compute().unwrap_err());
     assert!(err.to_string().contains(path.to_str().unwrap()), "{err}");

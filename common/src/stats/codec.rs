@@ -1,9 +1,11 @@
 //! The versioned binary form of a `ColumnSummary`, carried in the `data` of
 //! a Mesos `TASK_FINISHED` status update.
 //!
-//! Layout, all little endian: magic `RMCS`, version `u8` (1), `ncols: u32`,
+//! Layout, all little endian: magic `RMCS`, version `u8`, `ncols: u32`,
 //! `count: u64`, then seven arrays of `ncols` values each: mean, M2,
-//! nonzero counts (`u64`), min, max, sum |x|, sum x^2 (`f64`).
+//! nonzero counts (`u64`), min, max, sum |x|, sum x^2 (`f64`). Version 1
+//! ends there; version 2, written only when the job asked for optional
+//! parts, goes on with them (`codec_extras.rs`).
 
 use thiserror::Error;
 
@@ -11,6 +13,7 @@ use super::ColumnSummary;
 
 const MAGIC: &[u8; 4] = b"RMCS";
 const VERSION: u8 = 1;
+const VERSION_WITH_PARTS: u8 = 2;
 const HEADER_LEN: usize = 4 + 1 + 4 + 8;
 const ARRAYS: usize = 7;
 
@@ -19,11 +22,13 @@ const ARRAYS: usize = 7;
 pub enum CodecError {
     #[error("encoded summary is malformed: {0}")]
     Malformed(String),
-    #[error("encoded summary has version {0}, this build reads version {VERSION}")]
+    #[error(
+        "encoded summary has version {0}, this build reads versions {VERSION} and {VERSION_WITH_PARTS}"
+    )]
     Version(u8),
 }
 
-fn malformed(what: impl Into<String>) -> CodecError {
+pub(crate) fn malformed(what: impl Into<String>) -> CodecError {
     CodecError::Malformed(what.into())
 }
 
@@ -33,7 +38,8 @@ impl ColumnSummary {
         let ncols = self.ncols();
         let mut out = Vec::with_capacity(HEADER_LEN + ARRAYS * 8 * ncols);
         out.extend_from_slice(MAGIC);
-        out.push(VERSION);
+        let plain = self.extras.is_empty();
+        out.push(if plain { VERSION } else { VERSION_WITH_PARTS });
         out.extend_from_slice(&(ncols as u32).to_le_bytes());
         out.extend_from_slice(&self.count.to_le_bytes());
         let floats = |out: &mut Vec<u8>, v: &[f64]| {
@@ -49,6 +55,9 @@ impl ColumnSummary {
         floats(&mut out, &self.max);
         floats(&mut out, &self.norm_l1);
         floats(&mut out, &self.sum_sq);
+        if !plain {
+            super::codec_extras::encode(&self.extras, &mut out);
+        }
         out
     }
 
@@ -63,14 +72,22 @@ impl ColumnSummary {
         if &bytes[..4] != MAGIC {
             return Err(malformed("bad magic (not an rmesos column summary)"));
         }
-        if bytes[4] != VERSION {
-            return Err(CodecError::Version(bytes[4]));
+        let version = bytes[4];
+        if version != VERSION && version != VERSION_WITH_PARTS {
+            return Err(CodecError::Version(version));
         }
         let ncols = u32::from_le_bytes(word(&bytes[5..9])) as usize;
         let count = u64::from_le_bytes(word(&bytes[9..17]));
-        let body = &bytes[HEADER_LEN..];
+        let mut body = &bytes[HEADER_LEN..];
         let expected = (ncols as u64) * (ARRAYS as u64) * 8;
-        if body.len() as u64 != expected {
+        let parts = if version == VERSION_WITH_PARTS && body.len() as u64 > expected {
+            let (arrays, parts) = body.split_at(expected as usize);
+            body = arrays;
+            Some(parts)
+        } else {
+            None
+        };
+        if body.len() as u64 != expected || (version == VERSION_WITH_PARTS && parts.is_none()) {
             return Err(malformed(format!(
                 "{ncols} columns need {expected} bytes of arrays, found {}",
                 body.len()
@@ -96,6 +113,9 @@ impl ColumnSummary {
             )));
         }
         summary.nnz = nnz;
+        if let Some(parts) = parts {
+            summary.extras = super::codec_extras::decode(parts, ncols, count)?;
+        }
         Ok(summary)
     }
 }

@@ -1,7 +1,7 @@
 //! `ColumnStats`: the finished per-column statistics, with the semantics of
 //! Spark's `MultivariateStatisticalSummary`.
 
-use super::{ColumnSummary, StatsError};
+use super::{ColumnSummary, Correlation, QuantileSketches, StatsError};
 
 /// Finished per-column statistics: every statistic but `count` is an error
 /// on an empty dataset.
@@ -78,5 +78,32 @@ impl ColumnStats {
             .iter()
             .map(|s| s.sqrt())
             .collect())
+    }
+
+    /// The Pearson correlation matrix, when the job asked for it.
+    pub fn correlation(&self) -> Result<Correlation, StatsError> {
+        let summary = self.nonempty("correlation")?;
+        summary
+            .extras
+            .comoments
+            .as_ref()
+            .map(|c| c.correlation())
+            .ok_or(StatsError::NotComputed("correlation"))
+    }
+
+    /// The approximate quantiles at `probabilities` (P x D: one row per
+    /// probability), when the job asked for quantile sketches.
+    pub fn quantiles(&self, probabilities: &[f64]) -> Result<Vec<Vec<f64>>, StatsError> {
+        self.sketches().map(|q| q.query(probabilities))
+    }
+
+    /// The merged per-column quantile sketches, when the job asked for them.
+    pub fn sketches(&self) -> Result<&QuantileSketches, StatsError> {
+        let summary = self.nonempty("quantiles")?;
+        summary
+            .extras
+            .quantiles
+            .as_ref()
+            .ok_or(StatsError::NotComputed("quantiles"))
     }
 }

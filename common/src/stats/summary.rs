@@ -3,7 +3,9 @@
 use thiserror::Error;
 
 use super::ColumnStats;
+use super::extras::{Extras, same_floats};
 use super::kernel::{Kernel, RunState, reduce_run, run_rows};
+use super::request::StatsRequest;
 
 /// Errors from combining or finishing summaries.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -16,6 +18,18 @@ pub enum StatsError {
     RaggedRows { len: usize, ncols: usize },
     #[error("a summary of {ncols} columns does not fit in this machine's memory")]
     TooManyColumns { ncols: usize },
+    #[error("{what} of {ncols} columns is too large: at most {max} columns")]
+    TooWide {
+        what: &'static str,
+        ncols: usize,
+        max: usize,
+    },
+    #[error("cannot merge a partial result holding {right} into one holding {left}")]
+    PartsMismatch { left: String, right: String },
+    #[error("the {0} was not asked for in this job")]
+    NotComputed(&'static str),
+    #[error("merged summaries would count more than {} rows", u64::MAX)]
+    CountOverflow,
 }
 
 /// A partial summary of some rows of an N x D table: everything needed to
@@ -33,6 +47,8 @@ pub struct ColumnSummary {
     pub(crate) max: Vec<f64>,
     pub(crate) norm_l1: Vec<f64>,
     pub(crate) sum_sq: Vec<f64>,
+    /// The optional parts the job asked for.
+    pub(crate) extras: Extras,
     /// Reused per-run sums, so `add_rows` never allocates after the first call.
     scratch: RunState,
 }
@@ -40,12 +56,7 @@ pub struct ColumnSummary {
 impl PartialEq for ColumnSummary {
     fn eq(&self, other: &Self) -> bool {
         // NaN-aware: two summaries of the same NaN data are equal.
-        fn same(a: &[f64], b: &[f64]) -> bool {
-            a.len() == b.len()
-                && a.iter()
-                    .zip(b)
-                    .all(|(x, y)| x.to_bits() == y.to_bits() || x == y)
-        }
+        let same = same_floats;
         self.count == other.count
             && self.nnz == other.nnz
             && same(&self.mean, &other.mean)
@@ -54,6 +65,7 @@ impl PartialEq for ColumnSummary {
             && same(&self.max, &other.max)
             && same(&self.norm_l1, &other.norm_l1)
             && same(&self.sum_sq, &other.sum_sq)
+            && self.extras.same(&other.extras)
     }
 }
 
@@ -69,6 +81,7 @@ impl ColumnSummary {
             max: vec![f64::NAN; ncols],
             norm_l1: vec![0.0; ncols],
             sum_sq: vec![0.0; ncols],
+            extras: Extras::default(),
             scratch: RunState::default(),
         }
     }
@@ -93,12 +106,37 @@ impl ColumnSummary {
             max: filled(ncols, f64::NAN)?,
             norm_l1: filled(ncols, 0.0)?,
             sum_sq: filled(ncols, 0.0)?,
+            extras: Extras::default(),
             scratch: RunState::default(),
         })
     }
 
+    /// An empty summary of `ncols` columns that also computes what
+    /// `request` asks for (fails for a matrix too large to hold).
+    pub fn with_request(ncols: usize, request: &StatsRequest) -> Result<Self, StatsError> {
+        let mut summary = ColumnSummary::try_new(ncols)?;
+        summary.extras = Extras::for_request(ncols, request)?;
+        Ok(summary)
+    }
+
     pub fn ncols(&self) -> usize {
         self.mean.len()
+    }
+
+    /// `Ok` when this summary holds exactly the optional parts `request`
+    /// asks for; else what is wrong ("holds co-moments, the job asked for
+    /// no optional parts"), to check a result from elsewhere.
+    pub fn answers(&self, request: &StatsRequest) -> Result<(), String> {
+        let expected = Extras::for_request(0, request).map_err(|e| e.to_string())?;
+        if self.extras.matches(&expected) {
+            Ok(())
+        } else {
+            Err(format!(
+                "holds {}, the job asked for {}",
+                self.extras.describe(),
+                expected.describe()
+            ))
+        }
     }
 
     /// Rows summarized so far.
@@ -129,6 +167,8 @@ impl ColumnSummary {
             let end = (start + run_len).min(rows.len());
             reduce_run(kernel, rows, (start, end), ncols, &mut scratch);
             self.merge_run(&scratch);
+            // The run is still in cache: the optional parts read it there.
+            self.extras.add_rows(&rows[start..end]);
         }
         self.scratch = scratch;
         Ok(())
@@ -166,6 +206,13 @@ impl ColumnSummary {
                 right: other.ncols(),
             });
         }
+        self.extras.check_compatible(&other.extras)?;
+        // Counts come from elsewhere (decoded results): their sum is checked
+        // (nonzero counts are at most their count, so they cannot overflow).
+        let total = self
+            .count
+            .checked_add(other.count)
+            .ok_or(StatsError::CountOverflow)?;
         if other.count == 0 {
             return Ok(());
         }
@@ -173,6 +220,7 @@ impl ColumnSummary {
             *self = other.clone();
             return Ok(());
         }
+        self.extras.merge(&other.extras);
         let (na, nb) = (self.count as f64, other.count as f64);
         let n = na + nb;
         for j in 0..self.ncols() {
@@ -185,7 +233,7 @@ impl ColumnSummary {
             self.norm_l1[j] += other.norm_l1[j];
             self.sum_sq[j] += other.sum_sq[j];
         }
-        self.count += other.count;
+        self.count = total;
         Ok(())
     }
 
@@ -199,7 +247,7 @@ impl ColumnSummary {
 /// The update `ma + delta * nb / n` is the stable one; when `delta` is not
 /// finite (an infinite part mean) it would turn `inf` and `inf + finite`
 /// into NaN, so the weighted form gives numpy's answer instead.
-fn combine_mean(ma: f64, na: f64, mb: f64, nb: f64) -> f64 {
+pub(crate) fn combine_mean(ma: f64, na: f64, mb: f64, nb: f64) -> f64 {
     let n = na + nb;
     let delta = mb - ma;
     if delta.is_finite() {

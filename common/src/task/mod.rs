@@ -14,4 +14,4 @@ pub use data_timeout::{
 };
 pub use data_url::DataUrl;
 pub use failure::{FailureKind, TaskFailure};
-pub use served::{ServedRowsError, encode_rows, summarize_served_rows};
+pub use served::{ServedRowsError, encode_rows, summarize_served_rows, summarize_served_rows_for};

@@ -9,7 +9,7 @@ use std::io::{self, Read};
 
 use thiserror::Error;
 
-use crate::stats::{ColumnSummary, StatsError};
+use crate::stats::{ColumnSummary, StatsError, StatsRequest};
 
 /// Rows summarized per block read from the stream.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -31,9 +31,19 @@ pub enum ServedRowsError {
 /// Reads exactly `rows` rows of `ncols` float64 values from `input` and
 /// summarizes them.
 pub fn summarize_served_rows(
+    input: impl Read,
+    rows: u64,
+    ncols: usize,
+) -> Result<ColumnSummary, ServedRowsError> {
+    summarize_served_rows_for(input, rows, ncols, &StatsRequest::default())
+}
+
+/// `summarize_served_rows`, also computing what `request` asks for.
+pub fn summarize_served_rows_for(
     mut input: impl Read,
     rows: u64,
     ncols: usize,
+    request: &StatsRequest,
 ) -> Result<ColumnSummary, ServedRowsError> {
     let too_large = || ServedRowsError::TooLarge { rows, ncols };
     let row_bytes = ncols
@@ -44,7 +54,7 @@ pub fn summarize_served_rows(
     let block_rows = (BLOCK_BYTES / row_bytes).max(1);
     let mut buffer = vec![0u8; block_rows * row_bytes];
     let mut values = vec![0f64; block_rows * ncols];
-    let mut summary = ColumnSummary::try_new(ncols)?;
+    let mut summary = ColumnSummary::with_request(ncols, request)?;
     let mut got = 0u64;
     while got < expected {
         let want = (expected - got).min(buffer.len() as u64) as usize;

@@ -77,6 +77,7 @@ pub fn spec(partition_id: u32, source: PartitionSource) -> PartitionSpec {
         job_id: "job-test".into(),
         partition_id,
         source,
+        request: Default::default(),
     }
 }
 

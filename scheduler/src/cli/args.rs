@@ -10,6 +10,7 @@ use rmesos_common::readers::HeaderMode;
 
 use crate::engine::{HEADER_CHOICES, parse_delimiter, parse_header};
 
+use super::extra_args::ExtraStatsArgs;
 use crate::settings::SessionSettings;
 
 const AFTER_HELP: &str = "\
@@ -65,6 +66,10 @@ pub struct SubmitArgs {
     /// fields is not a number [default: auto]
     #[arg(long, value_name = "WHEN", value_parser = HeaderParser)]
     pub header: Option<HeaderMode>,
+
+    /// Statistics beyond the eight: --corr, --quantiles, --relative-error.
+    #[command(flatten)]
+    pub extra: ExtraStatsArgs,
 
     /// Never show the progress bar (it is shown only when stderr is a
     /// terminal).

@@ -31,7 +31,8 @@ pub fn run(
     };
     let plan = dataset
         .plan_for(placement, job_id, args.partitions)
-        .map_err(|error| CliError::BadInput(error.to_string()))?;
+        .map_err(|error| CliError::BadInput(error.to_string()))?
+        .with_request(args.extra.request());
     tracing::info!(
         job = job_id,
         partitions = plan.len(),

@@ -5,7 +5,9 @@
 pub mod args;
 mod cluster;
 pub mod error;
+pub mod extra_args;
 pub mod output;
+mod output_extras;
 pub mod progress_bar;
 
 use std::io::{IsTerminal, Write};
@@ -25,6 +27,7 @@ use crate::settings::{MasterUrl, variable_at_fault};
 use args::{OutputFormat, SubmitArgs};
 use error::CliError;
 use output::StatColumns;
+use output_extras::ExtraResults;
 use progress_bar::ProgressBarSink;
 
 /// Runs `rmesos-submit` with the process's arguments.
@@ -112,7 +115,8 @@ fn run_local(
     };
     let plan = dataset
         .plan_for(placement, &job_id(), args.partitions)
-        .map_err(|error| CliError::BadInput(error.to_string()))?;
+        .map_err(|error| CliError::BadInput(error.to_string()))?
+        .with_request(args.extra.request());
     tracing::info!(
         job = plan.job_id(),
         input = %args.input.display(),
@@ -131,9 +135,14 @@ fn print_stats(args: &SubmitArgs, stats: &ColumnStats) -> Result<(), CliError> {
              every statistic but the count is undefined"
         );
     }
+    let extras = ExtraResults::of(stats, &args.extra)
+        .map_err(|error| CliError::JobFailed(error.to_string()))?;
+    for warning in extras.warnings() {
+        eprintln!("rmesos-submit: warning: {warning}");
+    }
     let text = match args.format {
-        OutputFormat::Json => output::render_json(columns.as_ref()) + "\n",
-        OutputFormat::Table => output::render_table(columns.as_ref()),
+        OutputFormat::Json => output::render_json(columns.as_ref(), &extras) + "\n",
+        OutputFormat::Table => output::render_table(columns.as_ref()) + &extras.render_table(),
     };
     std::io::stdout()
         .lock()

@@ -5,6 +5,8 @@
 use rmesos_common::stats::{ColumnStats, StatsError};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
+use super::output_extras::ExtraResults;
+
 /// Significant digits shown in the table.
 const TABLE_DIGITS: i32 = 10;
 
@@ -60,7 +62,7 @@ impl Serialize for JsonFloat {
     }
 }
 
-struct JsonFloats<'a>(&'a [f64]);
+pub(crate) struct JsonFloats<'a>(pub &'a [f64]);
 
 impl Serialize for JsonFloats<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -72,8 +74,9 @@ impl Serialize for JsonFloats<'_> {
     }
 }
 
-/// The JSON object, keys in `count`, `STATISTICS` order.
-struct JsonReport<'a>(Option<&'a StatColumns>);
+/// The JSON object, keys in `count`, `STATISTICS` order, then the
+/// optional results.
+struct JsonReport<'a>(Option<&'a StatColumns>, &'a ExtraResults);
 
 impl Serialize for JsonReport<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -84,14 +87,15 @@ impl Serialize for JsonReport<'_> {
                 map.serialize_entry(name, &JsonFloats(values))?;
             }
         }
+        self.1.serialize_entries(&mut map)?;
         map.end()
     }
 }
 
 /// The JSON object: `{"count": 0}` for an empty dataset.
-pub fn render_json(columns: Option<&StatColumns>) -> String {
+pub fn render_json(columns: Option<&StatColumns>, extras: &ExtraResults) -> String {
     // Writing numbers and strings to a String cannot fail.
-    serde_json::to_string(&JsonReport(columns)).unwrap_or_default()
+    serde_json::to_string(&JsonReport(columns, extras)).unwrap_or_default()
 }
 
 /// The table: a count line, a header, one right-aligned line per column.
@@ -175,12 +179,15 @@ mod tests {
 
     #[test]
     fn json_writes_non_finite_numbers_as_strings() {
-        let json = render_json(Some(&columns(vec![
-            1.5,
-            f64::NAN,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ])));
+        let json = render_json(
+            Some(&columns(vec![
+                1.5,
+                f64::NAN,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ])),
+            &ExtraResults::default(),
+        );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["count"], 2);
         for name in STATISTICS {
@@ -201,7 +208,10 @@ mod tests {
     #[test]
     fn json_round_trips_floats_exactly() {
         let x = 0.1 + 0.2;
-        let json = render_json(Some(&columns(vec![x, 1e-300, -7.25e18])));
+        let json = render_json(
+            Some(&columns(vec![x, 1e-300, -7.25e18])),
+            &ExtraResults::default(),
+        );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["mean"][0].as_f64(), Some(x));
         assert_eq!(value["mean"][1].as_f64(), Some(1e-300));
@@ -210,7 +220,7 @@ mod tests {
 
     #[test]
     fn empty_dataset_has_count_only() {
-        assert_eq!(render_json(None), "{\"count\":0}");
+        assert_eq!(render_json(None, &ExtraResults::default()), "{\"count\":0}");
         assert!(render_table(None).contains("empty"));
     }
 

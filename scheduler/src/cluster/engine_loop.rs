@@ -344,6 +344,7 @@ impl EngineLoop {
                 job_id: plan.job_id().to_owned(),
                 partition_id: partition.id,
                 source,
+                request: *plan.request(),
             });
         }
         Ok((specs, published))

@@ -231,6 +231,10 @@ impl ActiveJob {
             let message = format!("the executor's result for partition {partition_id} {problem}");
             return self.failed_attempt(attempt, &message);
         }
+        if let Err(problem) = summary.answers(self.plan.request()) {
+            let message = format!("the executor's result for partition {partition_id} {problem}");
+            return self.failed_attempt(attempt, &message);
+        }
         match self.merger.accept(partition_id, summary) {
             Ok(MergeOutcome::Merged) => {
                 let bytes = work.and_then(|w| w.bytes());
@@ -409,6 +413,7 @@ mod tests {
                     path: "x".into(),
                     rows: 0..2,
                 },
+                request: Default::default(),
             })
             .collect();
         let tracker = ProgressTracker::shared(&plan, Arc::new(NoProgress));

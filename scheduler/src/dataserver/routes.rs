@@ -162,7 +162,7 @@ async fn serve_channel(
             Some(StatusCode::NO_CONTENT.into_response())
         }
         ChannelCall::Report { attempt, result } => {
-            let limit = rmesos_common::limits::MAX_HTTP_BODY_BYTES;
+            let limit = rmesos_common::limits::MAX_RESULT_BYTES;
             let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
                 tracing::warn!(executor = %executor_id, attempt, "an unreadable report");
                 return Some(StatusCode::BAD_REQUEST.into_response());

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use rmesos_common::partition::{PartitionSource, PartitionSpec};
-use rmesos_common::stats::ColumnSummary;
+use rmesos_common::stats::{ColumnSummary, StatsRequest};
 
 use super::dataset::DatasetShape;
 use super::error::PartitionError;
@@ -17,6 +17,7 @@ pub struct JobPlan {
     job_id: String,
     shape: DatasetShape,
     partitions: Vec<Partition>,
+    request: StatsRequest,
 }
 
 /// One partition: its id (its position in the plan) and its rows.
@@ -67,7 +68,20 @@ impl JobPlan {
             job_id,
             shape,
             partitions,
+            request: StatsRequest::default(),
         }
+    }
+
+    /// This plan, computing what `request` asks for besides the eight
+    /// statistics in every partition.
+    pub fn with_request(mut self, request: StatsRequest) -> JobPlan {
+        self.request = request;
+        self
+    }
+
+    /// What every partition computes besides the eight statistics.
+    pub fn request(&self) -> &StatsRequest {
+        &self.request
     }
 
     pub fn job_id(&self) -> &str {
@@ -104,6 +118,7 @@ impl JobPlan {
                 job_id: self.job_id.clone(),
                 partition_id: partition.id,
                 source: source.clone(),
+                request: self.request,
             }),
             PartitionWork::InMemory { .. } | PartitionWork::Borrowed { .. } => None,
         }
@@ -113,15 +128,20 @@ impl JobPlan {
 impl PartitionWork {
     /// Summarizes this partition's rows in this process.
     pub fn compute(&self) -> Result<ColumnSummary, PartitionError> {
+        self.compute_for(&StatsRequest::default())
+    }
+
+    /// `compute`, also computing what `request` asks for.
+    pub fn compute_for(&self, request: &StatsRequest) -> Result<ColumnSummary, PartitionError> {
         match self {
             PartitionWork::InMemory { rows, ncols, range } => {
                 let values = in_memory_slice(rows, *ncols, range)?;
-                let mut summary = ColumnSummary::new(*ncols);
+                let mut summary = ColumnSummary::with_request(*ncols, request)?;
                 summary.add_rows(values)?;
                 Ok(summary)
             }
             PartitionWork::Borrowed { .. } => Err(PartitionError::RowsNotHeld),
-            PartitionWork::File(source) => Ok(source.compute()?),
+            PartitionWork::File(source) => Ok(source.compute_for(request)?),
         }
     }
 

@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::ReadError;
-use crate::stats::{ColumnSummary, RowCollector};
+use crate::stats::{ColumnSummary, RowCollector, StatsRequest};
 use lines::{LineScanner, line_start_at_or_after};
 use range::{CsvLayout, line_reader, summarize_lines};
 
@@ -153,11 +153,21 @@ impl CsvFile {
 
     /// Summarizes every data line whose first byte lies in `bytes`.
     pub fn summarize_range(&self, bytes: Range<u64>) -> Result<ColumnSummary, ReadError> {
+        self.summarize_range_for(bytes, &StatsRequest::default())
+    }
+
+    /// `summarize_range`, also computing what `request` asks for.
+    pub fn summarize_range_for(
+        &self,
+        bytes: Range<u64>,
+        request: &StatsRequest,
+    ) -> Result<ColumnSummary, ReadError> {
         let len = self.layout.len;
         let (start, end) = (bytes.start.min(len), bytes.end.min(len));
+        let summary = ColumnSummary::with_request(self.cols(), request)
+            .map_err(|e| ReadError::summary(&self.layout.path, e))?;
         if start >= end {
-            return ColumnSummary::try_new(self.cols())
-                .map_err(|e| ReadError::summary(&self.layout.path, e));
+            return Ok(summary);
         }
         let io = |e| ReadError::io(&self.layout.path, e);
         let file = File::open(&self.layout.path).map_err(io)?;
@@ -165,7 +175,7 @@ impl CsvFile {
             .map_err(io)?
             .max(self.data_start);
         let past_last_line = line_start_at_or_after(&file, end, len).map_err(io)?;
-        summarize_lines(&self.layout, first_line..past_last_line)
+        summarize_lines(&self.layout, first_line..past_last_line, summary)
     }
 
     /// Every data row, row-major (to hold a whole file in memory).

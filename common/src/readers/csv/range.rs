@@ -45,13 +45,12 @@ enum LineProblem {
     NotANumber { column: usize, cell: String },
 }
 
-/// Summarizes the lines starting in `lines` (both ends are line starts).
+/// Adds the lines starting in `lines` (both ends are line starts) to `summary`.
 pub(crate) fn summarize_lines(
     layout: &CsvLayout,
     lines: Range<u64>,
+    mut summary: ColumnSummary,
 ) -> Result<ColumnSummary, ReadError> {
-    let mut summary =
-        ColumnSummary::try_new(layout.cols).map_err(|e| ReadError::summary(&layout.path, e))?;
     visit_lines(layout, lines, &mut summary)?;
     Ok(summary)
 }

@@ -21,7 +21,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::ReadError;
-use crate::stats::ColumnSummary;
+use crate::stats::{ColumnSummary, StatsRequest};
 pub use dtype::{ElementKind, NpyDtype};
 use header::NpyHeader;
 use positioned::{f64_bytes_mut, more_header_to_read, read_data, read_prefix};
@@ -145,7 +145,16 @@ impl NpyFile {
 
     /// Summarizes rows `rows` (clamped to the file's rows).
     pub fn summarize_rows(&self, rows: Range<u64>) -> Result<ColumnSummary, ReadError> {
-        self.summarize_rows_in_windows(rows, BLOCK_VALUES * 8)
+        self.summarize_rows_for(rows, &StatsRequest::default())
+    }
+
+    /// `summarize_rows`, also computing what `request` asks for.
+    pub fn summarize_rows_for(
+        &self,
+        rows: Range<u64>,
+        request: &StatsRequest,
+    ) -> Result<ColumnSummary, ReadError> {
+        self.summarize_rows_in_windows(rows, BLOCK_VALUES * 8, request)
     }
 
     /// `summarize_rows`, reading at most about `window_bytes` (at least
@@ -154,10 +163,11 @@ impl NpyFile {
         &self,
         rows: Range<u64>,
         window_bytes: usize,
+        request: &StatsRequest,
     ) -> Result<ColumnSummary, ReadError> {
         let cols = self.cols();
-        let mut summary =
-            ColumnSummary::try_new(cols).map_err(|e| ReadError::summary(&self.path, e))?;
+        let mut summary = ColumnSummary::with_request(cols, request)
+            .map_err(|e| ReadError::summary(&self.path, e))?;
         let end = rows.end.min(self.rows());
         let start = rows.start.min(end);
         // The data fits in the file's length, so every row index fits in usize.
@@ -362,7 +372,9 @@ mod tests {
         for path in &files {
             let npy = NpyFile::open(path).unwrap();
             for window in [1, 24, 4096, 10_000, 1 << 20] {
-                let got = npy.summarize_rows_in_windows(300..4700, window).unwrap();
+                let got = npy
+                    .summarize_rows_in_windows(300..4700, window, &StatsRequest::default())
+                    .unwrap();
                 assert_close(
                     &got.finish(),
                     &expected,
