@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
+use crate::readers::{CsvFile, CsvOptions, NpyFile, ParquetFile, ReadError};
 use crate::stats::ColumnSummary;
 use crate::task::DataUrl;
 
@@ -39,6 +39,14 @@ pub enum PartitionSource {
         path: PathBuf,
         bytes: Range<u64>,
         options: CsvOptions,
+    },
+    /// Row groups `row_groups` (`rows` rows in all) of a Parquet file,
+    /// columns `columns` in that order.
+    ParquetRowGroups {
+        path: PathBuf,
+        row_groups: Range<u64>,
+        rows: u64,
+        columns: Vec<String>,
     },
     /// Rows `rows` (`ncols` wide) of data the driver holds, streamed by
     /// its data server from `url` (see `task::summarize_served_rows`).
@@ -70,15 +78,21 @@ impl PartitionSource {
                 bytes,
                 options,
             } => CsvFile::open(path, options.clone())?.summarize_range(bytes.clone()),
+            PartitionSource::ParquetRowGroups {
+                path,
+                row_groups,
+                rows,
+                columns,
+            } => ParquetFile::open(path, Some(columns))?.summarize_planned(row_groups, *rows),
         }
     }
 
     /// The file this source reads (`None` for served rows).
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            PartitionSource::NpyRows { path, .. } | PartitionSource::CsvBytes { path, .. } => {
-                Some(path)
-            }
+            PartitionSource::NpyRows { path, .. }
+            | PartitionSource::CsvBytes { path, .. }
+            | PartitionSource::ParquetRowGroups { path, .. } => Some(path),
             PartitionSource::Served { .. } => None,
         }
     }
@@ -167,7 +181,17 @@ mod tests {
                 rows: 10..20,
             },
         };
-        for spec in [npy, csv_spec()] {
+        let parquet = PartitionSpec {
+            job_id: "job-2".into(),
+            partition_id: 1,
+            source: PartitionSource::ParquetRowGroups {
+                path: "/data/x.parquet".into(),
+                row_groups: 2..4,
+                rows: 1000,
+                columns: vec!["a".into(), "b c".into()],
+            },
+        };
+        for spec in [npy, csv_spec(), parquet] {
             let decoded = PartitionSpec::from_bytes(&spec.to_bytes().unwrap()).unwrap();
             assert_eq!(decoded, spec);
         }

@@ -2,6 +2,7 @@
 ``col_stats``."""
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 from ._context import Context, Dataset
@@ -20,6 +21,9 @@ class Statistics:
 
 
 def col_stats(array: Any, master: Optional[str] = None, partitions: Optional[int] = None) -> MultivariateStatisticalSummary:
-    """Column statistics of a 2-D array (or a list of rows) in one call."""
+    """Column statistics of a 2-D array (or a list of rows) in one call;
+    or of a file, when given its path (``.npy``, ``.csv`` or Parquet)."""
     with Context(master) as sc:
+        if isinstance(array, (str, os.PathLike)):
+            return Statistics.colStats(sc.file(array, numSlices=partitions))
         return Statistics.colStats(sc.parallelize(array, partitions))

@@ -3,7 +3,7 @@ statistics a job returned, plus rendering for terminals and notebooks."""
 from __future__ import annotations
 
 import html
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 
@@ -28,6 +28,13 @@ class MultivariateStatisticalSummary:
         self._count = int(result["count"])
         self._ncols = int(result.get("ncols", 0))
         self._values: Dict[str, np.ndarray] = {key: result[key] for _, key in _STATS if key in result}
+        names = result.get("columns")
+        self._columns: Optional[List[str]] = list(names) if names is not None else None
+
+    @property
+    def columns(self) -> Optional[List[str]]:
+        """The columns' names when the source names them (Parquet), else ``None``."""
+        return None if self._columns is None else list(self._columns)
 
     def _get(self, key: str, name: str) -> np.ndarray:
         if self._count == 0:
@@ -64,10 +71,13 @@ class MultivariateStatisticalSummary:
         out: dict = {"count": self._count}
         if self._count:
             out.update({key: self._values[key].tolist() for _, key in _STATS})
+            if self._columns is not None:
+                out["columns"] = list(self._columns)
         return out
 
     def _rows(self) -> List[List[str]]:
-        return [[str(j)] + [f"{self._values[key][j]:.10g}" for _, key in _STATS] for j in range(self._ncols)]
+        names = self._columns if self._columns is not None else [str(j) for j in range(self._ncols)]
+        return [[names[j]] + [f"{self._values[key][j]:.10g}" for _, key in _STATS] for j in range(self._ncols)]
 
     def __repr__(self) -> str:
         if self._count == 0:

@@ -102,9 +102,9 @@ impl ClusterSession {
         self.run(py, dataset, true, partitions, progress)
     }
 
-    /// Statistics of a `.npy`/`.csv` file: read by the executors when
-    /// `shared`, else loaded here and served.
-    #[pyo3(signature = (path, shared, partitions=None, delimiter=None, header=None, progress=None))]
+    /// Statistics of a `.npy`/`.csv`/Parquet file: read by the executors
+    /// when `shared`, else loaded here and served.
+    #[pyo3(signature = (path, shared, partitions=None, delimiter=None, header=None, progress=None, columns=None))]
     #[allow(clippy::too_many_arguments)]
     fn col_stats_file<'py>(
         &self,
@@ -115,9 +115,12 @@ impl ClusterSession {
         delimiter: Option<&str>,
         header: Option<&str>,
         progress: Option<Bound<'py, PyAny>>,
+        columns: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let dataset = crate::dataset::open_file(&path, delimiter, header)?;
-        self.run(py, dataset, shared, partitions, progress)
+        let dataset = crate::dataset::open_file(&path, delimiter, header, columns)?;
+        let names = crate::dataset::column_names(&dataset)?;
+        let stats = self.run(py, dataset, shared, partitions, progress)?;
+        crate::convert::with_column_names(stats, names)
     }
 
     /// Tears the framework down; later jobs raise RuntimeError. Jobs

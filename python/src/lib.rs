@@ -97,9 +97,11 @@ fn col_stats_array<'py>(
     convert::stats_to_dict(py, &stats)
 }
 
-/// Column statistics of a `.npy` or `.csv` file, read by range.
+/// Column statistics of a `.npy`, `.csv` or Parquet file, read by range
+/// (the dict names the columns under `columns` when the file does).
 #[pyfunction]
-#[pyo3(signature = (path, master, partitions=None, delimiter=None, header=None, progress=None))]
+#[pyo3(signature = (path, master, partitions=None, delimiter=None, header=None, progress=None, columns=None))]
+#[allow(clippy::too_many_arguments)]
 fn col_stats_file<'py>(
     py: Python<'py>,
     path: std::path::PathBuf,
@@ -108,11 +110,13 @@ fn col_stats_file<'py>(
     delimiter: Option<&str>,
     header: Option<&str>,
     progress: Option<Bound<'py, PyAny>>,
+    columns: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let local = local_threads(master)?;
-    let dataset = dataset::open_file(&path, delimiter, header)?;
+    let dataset = dataset::open_file(&path, delimiter, header, columns)?;
+    let names = dataset::column_names(&dataset)?;
     let stats = job::run(py, &dataset, None, local, partitions, progress)?;
-    convert::stats_to_dict(py, &stats)
+    convert::with_column_names(convert::stats_to_dict(py, &stats)?, names)
 }
 
 /// Validates a master URL (raises `ValueError`): the local thread count,

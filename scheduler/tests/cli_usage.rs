@@ -78,10 +78,10 @@ fn missing_input_argument_is_a_usage_error() {
 }
 
 #[test]
-fn input_must_be_npy_or_csv() {
+fn input_must_be_npy_csv_or_parquet() {
     let inputs = inputs();
     let output = submit(&[s(&inputs.txt)]);
-    assert_usage_error(&output, ".npy or .csv");
+    assert_usage_error(&output, ".npy, .csv or .parquet");
     assert_usage_error(&output, s(&inputs.txt));
 }
 

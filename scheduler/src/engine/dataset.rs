@@ -1,6 +1,7 @@
 //! `Dataset`: the N x D table a job summarizes (rows held in memory, or a
-//! `.npy`/`.csv` file), opening and validating it, and splitting it into
-//! partitions (contiguous row ranges; byte ranges for `.csv`).
+//! `.npy`/`.csv`/Parquet file), opening and validating it, and splitting
+//! it into partitions (contiguous row ranges; byte ranges for `.csv`;
+//! runs of whole row groups for Parquet).
 
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmesos_common::partition::PartitionSource;
-use rmesos_common::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
+use rmesos_common::readers::{CsvFile, CsvOptions, NpyFile, ParquetFile, ReadError};
 use thiserror::Error;
 
 use super::plan::{JobPlan, Partition, PartitionWork};
@@ -30,6 +31,12 @@ pub enum Dataset {
     Npy(PathBuf),
     /// A `.csv` file of numbers.
     Csv(PathBuf, CsvOptions),
+    /// A Parquet file: the `columns` named (in that order), or every
+    /// numeric column when `None`.
+    Parquet {
+        path: PathBuf,
+        columns: Option<Vec<String>>,
+    },
 }
 
 impl fmt::Debug for Dataset {
@@ -48,6 +55,11 @@ impl fmt::Debug for Dataset {
                 .finish(),
             Dataset::Npy(path) => f.debug_tuple("Npy").field(path).finish(),
             Dataset::Csv(path, options) => f.debug_tuple("Csv").field(path).field(options).finish(),
+            Dataset::Parquet { path, columns } => f
+                .debug_struct("Parquet")
+                .field("path", path)
+                .field("columns", columns)
+                .finish(),
         }
     }
 }
@@ -94,6 +106,10 @@ enum Opened {
         options: CsvOptions,
         file: CsvFile,
     },
+    Parquet {
+        path: PathBuf,
+        file: ParquetFile,
+    },
 }
 
 impl Dataset {
@@ -119,6 +135,10 @@ impl Dataset {
                 let file = CsvFile::open(path, options.clone())?;
                 Dataset::in_memory(file.read_all()?, file.cols())
             }
+            Dataset::Parquet { path, columns } => {
+                let file = ParquetFile::open(path, columns.as_deref())?;
+                Dataset::in_memory(file.read_all()?, file.cols())
+            }
             Dataset::InMemory { .. } | Dataset::Borrowed { .. } => Ok(self.clone()),
         }
     }
@@ -127,6 +147,15 @@ impl Dataset {
     /// data) and reports its shape.
     pub fn shape(&self) -> Result<DatasetShape, DatasetError> {
         Ok(shape_of(&self.opened()?))
+    }
+
+    /// The columns' names, when the source names them (Parquet: its
+    /// footer is read); other sources are not opened.
+    pub fn column_names(&self) -> Result<Option<Vec<String>>, DatasetError> {
+        match self {
+            Dataset::Parquet { .. } => Ok(names_of(&self.opened()?)),
+            _ => Ok(None),
+        }
     }
 
     /// Opens the dataset and splits it into partitions: `requested` of them,
@@ -142,6 +171,16 @@ impl Dataset {
     ) -> Result<JobPlan, DatasetError> {
         let opened = self.opened()?;
         let shape = shape_of(&opened);
+        let names = names_of(&opened);
+        if let Opened::Parquet { path, file } = &opened
+            && !file.skipped_columns().is_empty()
+        {
+            tracing::warn!(
+                file = %path.display(),
+                skipped = file.skipped_columns().join(", "),
+                "non-numeric Parquet columns are skipped (name columns to choose them)"
+            );
+        }
         let wanted = match requested {
             Some(n) => u64::from(n.get()),
             None => (workers.get() as u64).saturating_mul(PARTITIONS_PER_WORKER as u64),
@@ -155,7 +194,7 @@ impl Dataset {
                 Ok(Partition { id, work })
             })
             .collect::<Result<Vec<_>, DatasetError>>()?;
-        Ok(JobPlan::new(job_id.to_owned(), shape, partitions))
+        Ok(JobPlan::new(job_id.to_owned(), shape, partitions).with_column_names(names))
     }
 
     fn opened(&self) -> Result<Opened, DatasetError> {
@@ -185,6 +224,13 @@ impl Dataset {
                 path: path.clone(),
                 options: options.clone(),
             },
+            Dataset::Parquet { path, columns } => {
+                let file = ParquetFile::open(path, columns.as_deref())?;
+                Opened::Parquet {
+                    path: path.clone(),
+                    file,
+                }
+            }
         })
     }
 }
@@ -234,6 +280,42 @@ fn split(opened: Opened, wanted: u64) -> Vec<PartitionWork> {
                 })
                 .collect()
         }
+        Opened::Parquet { path, file } => split_row_groups(&file.row_group_rows(), wanted)
+            .into_iter()
+            .map(|(row_groups, rows)| {
+                PartitionWork::File(PartitionSource::ParquetRowGroups {
+                    path: path.clone(),
+                    row_groups,
+                    rows,
+                    columns: file.column_names(),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Runs of whole row groups for about `wanted` partitions (one row group
+/// is never split: fewer partitions than asked when there are fewer row
+/// groups), each with its row count. A file of no row groups is one
+/// empty partition.
+fn split_row_groups(group_rows: &[u64], wanted: u64) -> Vec<(std::ops::Range<u64>, u64)> {
+    split_rows(group_rows.len() as u64, wanted)
+        .into_iter()
+        .map(|groups| {
+            let rows = group_rows
+                .iter()
+                .skip(groups.start as usize)
+                .take((groups.end - groups.start) as usize)
+                .sum();
+            (groups, rows)
+        })
+        .collect()
+}
+
+fn names_of(opened: &Opened) -> Option<Vec<String>> {
+    match opened {
+        Opened::Parquet { file, .. } => Some(file.column_names()),
+        _ => None,
     }
 }
 
@@ -271,6 +353,11 @@ fn shape_of(opened: &Opened) -> DatasetShape {
             ncols: file.cols(),
             rows: None,
             bytes: Some(file.len_bytes()),
+        },
+        Opened::Parquet { file, .. } => DatasetShape {
+            ncols: file.cols(),
+            rows: Some(file.rows()),
+            bytes: None,
         },
     }
 }

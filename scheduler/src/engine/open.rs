@@ -45,10 +45,14 @@ pub struct CsvChoices {
 /// Why a named file is not a dataset (before any of its data is read).
 #[derive(Debug, Error)]
 pub enum OpenError {
-    #[error("'{0}' is not a .npy or .csv file (the format is chosen by the extension)")]
+    #[error("'{0}' is not a .npy, .csv or .parquet file (the format is chosen by the extension)")]
     UnknownFormat(String),
     #[error("the .csv delimiter and header options apply to .csv input only, not to '{0}'")]
     CsvOptionsForNpy(String),
+    #[error("choosing columns by name applies to Parquet input only, not to '{0}'")]
+    ColumnsForUnnamed(String),
+    #[error("no column names given (an empty list chooses nothing)")]
+    NoColumnsChosen,
     #[error("{path}: {source}")]
     Unreadable { path: String, source: io::Error },
     #[error("{0}: is not a regular file")]
@@ -77,15 +81,33 @@ impl Dataset {
     /// checked to be a readable regular file; `csv` must be empty for a
     /// `.npy` file.
     pub fn open(path: &Path, csv: CsvChoices) -> Result<Dataset, OpenError> {
+        Dataset::open_columns(path, csv, None)
+    }
+
+    /// `open`, also for Parquet (`.parquet`, `.pq`), whose `columns` may
+    /// be chosen by name (for other formats `columns` must be `None`).
+    pub fn open_columns(
+        path: &Path,
+        csv: CsvChoices,
+        columns: Option<Vec<String>>,
+    ) -> Result<Dataset, OpenError> {
         let shown = || path.display().to_string();
+        if columns.as_ref().is_some_and(Vec::is_empty) {
+            return Err(OpenError::NoColumnsChosen);
+        }
         let extension = path
             .extension()
             .and_then(OsStr::to_str)
             .map(str::to_ascii_lowercase);
         let dataset = match extension.as_deref() {
-            Some("npy") if csv != CsvChoices::default() => {
+            Some("npy" | "parquet" | "pq") if csv != CsvChoices::default() => {
                 return Err(OpenError::CsvOptionsForNpy(shown()));
             }
+            Some("parquet" | "pq") => Dataset::Parquet {
+                path: path.to_owned(),
+                columns,
+            },
+            Some(_) if columns.is_some() => return Err(OpenError::ColumnsForUnnamed(shown())),
             Some("npy") => Dataset::Npy(path.to_owned()),
             Some("csv") => {
                 let defaults = CsvOptions::default();
@@ -119,9 +141,16 @@ impl Dataset {
         match placement {
             Placement::Local { threads } => self.plan(job_id, requested, threads),
             Placement::Cluster { shared } => {
-                let dataset = if shared { self } else { self.into_memory()? };
                 let partitions = requested.unwrap_or(DEFAULT_CLUSTER_PARTITIONS);
-                dataset.plan(job_id, Some(partitions), NonZeroUsize::MIN)
+                if shared {
+                    return self.plan(job_id, Some(partitions), NonZeroUsize::MIN);
+                }
+                // Loaded rows lose their source's column names: kept here.
+                let names = self.column_names()?;
+                let plan = self
+                    .into_memory()?
+                    .plan(job_id, Some(partitions), NonZeroUsize::MIN)?;
+                Ok(plan.with_column_names(names))
             }
         }
     }

@@ -17,6 +17,8 @@ pub struct JobPlan {
     job_id: String,
     shape: DatasetShape,
     partitions: Vec<Partition>,
+    /// The columns' names, when the source names them (Parquet).
+    column_names: Option<Arc<[String]>>,
 }
 
 /// One partition: its id (its position in the plan) and its rows.
@@ -67,7 +69,19 @@ impl JobPlan {
             job_id,
             shape,
             partitions,
+            column_names: None,
         }
+    }
+
+    /// The same plan, its columns named `names` (one per column).
+    pub fn with_column_names(mut self, names: Option<Vec<String>>) -> JobPlan {
+        self.column_names = names.map(Arc::from);
+        self
+    }
+
+    /// The columns' names, when the source names them.
+    pub fn column_names(&self) -> Option<&[String]> {
+        self.column_names.as_deref()
     }
 
     pub fn job_id(&self) -> &str {
@@ -134,6 +148,7 @@ impl PartitionWork {
             PartitionWork::File(
                 PartitionSource::NpyRows { rows, .. } | PartitionSource::Served { rows, .. },
             ) => Some(rows.end.saturating_sub(rows.start)),
+            PartitionWork::File(PartitionSource::ParquetRowGroups { rows, .. }) => Some(*rows),
             PartitionWork::File(PartitionSource::CsvBytes { .. }) => None,
         }
     }

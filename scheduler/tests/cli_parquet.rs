@@ -1,0 +1,328 @@
+//! `rmesos-submit` (the built binary, run as a subprocess) on Parquet
+//! files written by pyarrow, whose statistics numpy computes from the same
+//! table: every numeric type (dictionary-encoded and nullable too; nulls
+//! read as NaN), column selection and order, every codec pyarrow writes,
+//! and bad input (a non-numeric column asked for, a truncated file) exiting
+//! 2 with a message naming the file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Writes a Parquet file with pyarrow and prints numpy's statistics of
+/// the columns rmesos should read (as JSON, with their names).
+const PYARROW_HELPER: &str = r#"
+import decimal, json, sys, warnings
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+def encode(values):
+    out = []
+    for v in np.asarray(values, dtype=np.float64).ravel():
+        if np.isnan(v):
+            out.append("NaN")
+        elif np.isinf(v):
+            out.append("Infinity" if v > 0 else "-Infinity")
+        else:
+            out.append(float(v))
+    return out
+
+def stats(x, names):
+    if x.shape[0] == 0:
+        return {"count": 0}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return {
+            "count": int(x.shape[0]),
+            "mean": encode(x.mean(axis=0)),
+            "variance": encode(x.var(axis=0, ddof=1)),
+            "num_nonzeros": encode(np.count_nonzero(x, axis=0)),
+            "min": encode(np.nanmin(x, axis=0)),
+            "max": encode(np.nanmax(x, axis=0)),
+            "norm_l1": encode(np.abs(x).sum(axis=0)),
+            "norm_l2": encode(np.sqrt((x * x).sum(axis=0))),
+            "columns": names,
+        }
+
+def as_float(column):
+    # Nulls become NaN, as rmesos reads them.
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_decimal(column.type):
+        column = column.cast(pa.float64())
+    return column.to_numpy(zero_copy_only=False).astype(np.float64)
+
+def mixed(rows, seed):
+    rng = np.random.default_rng(seed)
+    nulls = rng.random(rows) < 0.1
+    return pa.table({
+        "price": rng.normal(50, 5, rows),
+        "label": pa.array([f"row{i}" for i in range(rows)]),
+        "qty": pa.array(rng.integers(-1000, 1000, rows), pa.int32()),
+        "big": pa.array(rng.integers(0, 2**63, rows, dtype=np.uint64) + np.uint64(2**63)),
+        "flag": pa.array(rng.random(rows) < 0.3),
+        "ratio": pa.array(rng.random(rows).astype(np.float32)),
+        "maybe": pa.array(np.where(nulls, None, rng.normal(0, 1, rows)).tolist(), pa.float64()),
+        "level": pa.array(rng.integers(0, 4, rows), pa.int64()).dictionary_encode(),
+        "amount": pa.array([decimal.Decimal(int(v)).scaleb(-2) for v in rng.integers(-10**6, 10**6, rows)],
+                           pa.decimal128(12, 2)),
+        "when": pa.array(rng.integers(0, 10**15, rows), pa.timestamp("us")),
+        "small": pa.array(rng.integers(0, 200, rows), pa.uint8()),
+    })
+
+kind, path = sys.argv[1], sys.argv[2]
+if kind == "mixed":
+    rows, group, codec = int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+    selection = sys.argv[6].split(",") if len(sys.argv) > 6 else None
+    table = mixed(rows, 7)
+    pq.write_table(table, path, row_group_size=group, compression=codec)
+    table = pq.read_table(path)
+    if selection is None:
+        selection = [f.name for f in table.schema
+                     if f.name not in ("label", "when")]
+    x = np.column_stack([as_float(table.column(n).combine_chunks()) for n in selection]) \
+        if rows else np.zeros((0, len(selection)))
+    print(json.dumps(stats(x, selection)))
+else:
+    sys.exit(f"unknown kind {kind}")
+"#;
+
+fn pyarrow(args: &[&str]) -> Value {
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(PYARROW_HELPER)
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "pyarrow helper failed (pip install -r requirements-dev.txt): {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("pyarrow helper prints JSON")
+}
+
+fn submit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rmesos-submit"))
+        .args(args)
+        .env_remove("RMESOS_MASTER")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the rmesos-submit binary runs")
+}
+
+fn submit_json(args: &[&str]) -> Value {
+    let mut all = vec!["--format", "json"];
+    all.extend_from_slice(args);
+    let output = submit(&all);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "args {all:?}; stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&stdout).expect("stdout is JSON")
+}
+
+fn close(actual: f64, expected: f64) -> bool {
+    actual == expected || (actual - expected).abs() <= 1e-9 * expected.abs()
+}
+
+/// Same keys, same column names, numbers within 1e-9 relative.
+fn assert_matches(actual: &Value, expected: &Value, context: &str) {
+    let keys = |v: &Value| v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>());
+    assert_eq!(keys(actual), keys(expected), "{context}: keys");
+    assert_eq!(actual["count"], expected["count"], "{context}: count");
+    assert_eq!(actual["columns"], expected["columns"], "{context}: columns");
+    for (name, want) in expected.as_object().into_iter().flatten() {
+        let (Some(got), Some(want)) = (actual[name].as_array(), want.as_array()) else {
+            continue;
+        };
+        if name == "columns" {
+            continue;
+        }
+        assert_eq!(got.len(), want.len(), "{context}: {name} length");
+        for (j, (g, w)) in got.iter().zip(want).enumerate() {
+            let ok = match (g.as_f64(), w.as_f64()) {
+                (Some(g), Some(w)) => close(g, w),
+                _ => g == w,
+            };
+            assert!(ok, "{context}: {name}[{j}] = {g}, numpy says {w}");
+        }
+    }
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn dir() -> TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn file(dir: &TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
+
+#[test]
+fn every_numeric_type_matches_numpy_on_every_partitioning() {
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    let expected = pyarrow(&["mixed", s(&path), "5000", "700", "snappy"]);
+    for args in [
+        vec!["--master", "local"],
+        vec!["--master", "local[2]", "--partitions", "3"],
+        vec!["--master", "local[3]", "--partitions", "100"],
+        vec!["--master", "local[*]", "--partitions", "1"],
+    ] {
+        let mut all = args.clone();
+        all.push(s(&path));
+        assert_matches(&submit_json(&all), &expected, &format!("{args:?}"));
+    }
+}
+
+#[test]
+fn columns_are_chosen_and_ordered_by_name() {
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    let expected = pyarrow(&[
+        "mixed",
+        s(&path),
+        "3000",
+        "1000",
+        "zstd",
+        "small,maybe,price,qty",
+    ]);
+    let actual = submit_json(&["--columns", "small,maybe,price,qty", s(&path)]);
+    assert_matches(&actual, &expected, "--columns");
+    let table = submit(&["--columns", "small,maybe,price,qty", s(&path)]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    let first_cells: Vec<&str> = text
+        .lines()
+        .skip(2)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(first_cells, ["small", "maybe", "price", "qty"], "{text}");
+}
+
+#[test]
+fn every_codec_pyarrow_writes_is_read() {
+    let dir = dir();
+    for codec in ["none", "snappy", "gzip", "zstd", "lz4", "brotli"] {
+        let path = file(&dir, &format!("{codec}.parquet"));
+        let expected = pyarrow(&[
+            "mixed",
+            s(&path),
+            "2000",
+            "600",
+            codec,
+            "price,level,amount",
+        ]);
+        let output = submit(&[
+            "--format",
+            "json",
+            "--columns",
+            "price,level,amount",
+            s(&path),
+        ]);
+        if codec == "brotli" {
+            // Not compiled in (compile time): refused, naming the file.
+            let err = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{err}");
+            assert!(
+                err.contains(s(&path)) && err.to_lowercase().contains("brotli"),
+                "{err}"
+            );
+            continue;
+        }
+        let actual: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+            panic!("{codec}: {}", String::from_utf8_lossy(&output.stderr));
+        });
+        assert_matches(&actual, &expected, codec);
+    }
+}
+
+/// Asserts exit 2 and a message naming `path` and each of `needles`.
+fn assert_bad_input(args: &[&str], path: &Path, needles: &[&str]) {
+    let output = submit(args);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    assert!(output.stdout.is_empty());
+    assert!(err.contains(s(path)), "{args:?}: no file name in {err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{args:?}: no {needle:?} in {err}");
+    }
+}
+
+#[test]
+fn bad_columns_and_bad_files_exit_2_naming_the_file() {
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    pyarrow(&["mixed", s(&path), "2000", "500", "snappy"]);
+    assert_bad_input(
+        &["--columns", "price,label", s(&path)],
+        &path,
+        &["'label'", "text"],
+    );
+    assert_bad_input(
+        &["--columns", "when", s(&path)],
+        &path,
+        &["'when'", "timestamp"],
+    );
+    assert_bad_input(
+        &["--columns", "nope", s(&path)],
+        &path,
+        &["'nope'", "price"],
+    );
+    let bytes = std::fs::read(&path).unwrap();
+    let truncated = file(&dir, "truncated.parquet");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    assert_bad_input(&[s(&truncated)], &truncated, &["not a valid Parquet file"]);
+    let garbage = file(&dir, "garbage.parquet");
+    std::fs::write(&garbage, b"PAR1 this is not parquet at all PAR1").unwrap();
+    assert_bad_input(&[s(&garbage)], &garbage, &["not a valid Parquet file"]);
+    // Damage inside the data (the footer intact): still exit 2, never a panic.
+    let mut damaged = bytes.clone();
+    for byte in damaged.iter_mut().skip(200).step_by(97).take(400) {
+        *byte ^= 0x5a;
+    }
+    let damaged_path = file(&dir, "damaged.parquet");
+    std::fs::write(&damaged_path, &damaged).unwrap();
+    let output = submit(&["--columns", "price,qty", s(&damaged_path)]);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(s(&damaged_path)) && !err.contains("panicked"),
+        "{err}"
+    );
+    let npy_columns = submit(&["--columns", "a", "x.npy"]);
+    assert_eq!(npy_columns.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&npy_columns.stderr).contains("Parquet input only"));
+}
+
+#[test]
+fn skipped_columns_are_named_on_stderr() {
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    pyarrow(&["mixed", s(&path), "100", "100", "snappy"]);
+    let output = submit(&[s(&path)]);
+    assert_eq!(output.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("skipped") && err.contains("label, when"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_file_has_count_zero() {
+    let dir = dir();
+    let path = file(&dir, "empty.parquet");
+    let expected = pyarrow(&["mixed", s(&path), "0", "100", "snappy", "price"]);
+    assert_eq!(expected, serde_json::json!({"count": 0}));
+    assert_eq!(submit_json(&[s(&path)]), expected);
+}
