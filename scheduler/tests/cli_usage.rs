@@ -96,11 +96,15 @@ fn missing_input_file_is_named() {
 }
 
 #[test]
-fn a_directory_is_not_an_input_file() {
+fn a_directory_without_input_files_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("folder.csv");
     std::fs::create_dir(&path).unwrap();
-    assert_usage_error(&submit(&[s(&path)]), "not a regular file");
+    std::fs::write(path.join("notes.txt"), "").unwrap();
+    assert_usage_error(
+        &submit(&[s(&path)]),
+        "holds no .npy, .csv or .parquet files",
+    );
 }
 
 #[test]

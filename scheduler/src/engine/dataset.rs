@@ -37,6 +37,9 @@ pub enum Dataset {
         path: PathBuf,
         columns: Option<Vec<String>>,
     },
+    /// The files of a directory or glob, in name order: one table (every
+    /// file has the same columns); partitions never straddle files.
+    Files(Vec<Dataset>),
 }
 
 impl fmt::Debug for Dataset {
@@ -60,6 +63,7 @@ impl fmt::Debug for Dataset {
                 .field("path", path)
                 .field("columns", columns)
                 .finish(),
+            Dataset::Files(files) => f.debug_tuple("Files").field(files).finish(),
         }
     }
 }
@@ -75,6 +79,8 @@ pub enum DatasetError {
     Ragged { len: usize, ncols: usize },
     #[error("a job cannot have more than {} partitions", u32::MAX)]
     TooManyPartitions,
+    #[error("{path}: {detail} (the files of one dataset must have the same columns)")]
+    FilesDiffer { path: String, detail: String },
 }
 
 /// What opening a dataset learned about it.
@@ -110,6 +116,8 @@ enum Opened {
         path: PathBuf,
         file: ParquetFile,
     },
+    /// Each file opened, with its size in bytes (its share of partitions).
+    Files(Vec<(Opened, u64)>),
 }
 
 impl Dataset {
@@ -139,6 +147,16 @@ impl Dataset {
                 let file = ParquetFile::open(path, columns.as_deref())?;
                 Dataset::in_memory(file.read_all()?, file.cols())
             }
+            Dataset::Files(files) => {
+                let ncols = shape_of(&self.opened()?).ncols;
+                let mut values = Vec::new();
+                for file in files {
+                    if let Dataset::InMemory { rows, .. } = file.into_memory()? {
+                        values.extend_from_slice(&rows);
+                    }
+                }
+                Dataset::in_memory(values, ncols)
+            }
             Dataset::InMemory { .. } | Dataset::Borrowed { .. } => Ok(self.clone()),
         }
     }
@@ -153,7 +171,7 @@ impl Dataset {
     /// footer is read); other sources are not opened.
     pub fn column_names(&self) -> Result<Option<Vec<String>>, DatasetError> {
         match self {
-            Dataset::Parquet { .. } => Ok(names_of(&self.opened()?)),
+            Dataset::Parquet { .. } | Dataset::Files(_) => Ok(names_of(&self.opened()?)),
             _ => Ok(None),
         }
     }
@@ -172,15 +190,7 @@ impl Dataset {
         let opened = self.opened()?;
         let shape = shape_of(&opened);
         let names = names_of(&opened);
-        if let Opened::Parquet { path, file } = &opened
-            && !file.skipped_columns().is_empty()
-        {
-            tracing::warn!(
-                file = %path.display(),
-                skipped = file.skipped_columns().join(", "),
-                "non-numeric Parquet columns are skipped (name columns to choose them)"
-            );
-        }
+        warn_skipped(&opened);
         let wanted = match requested {
             Some(n) => u64::from(n.get()),
             None => (workers.get() as u64).saturating_mul(PARTITIONS_PER_WORKER as u64),
@@ -231,7 +241,75 @@ impl Dataset {
                     file,
                 }
             }
+            Dataset::Files(files) => open_files(files)?,
         })
+    }
+
+    /// The file this dataset reads (`None` for rows in memory or a set of files).
+    fn file_path(&self) -> Option<&std::path::Path> {
+        match self {
+            Dataset::Npy(path) | Dataset::Csv(path, _) | Dataset::Parquet { path, .. } => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Opens every file of a set, checking that each has the first file's
+/// columns (their number, and their names when both name them).
+fn open_files(files: &[Dataset]) -> Result<Opened, DatasetError> {
+    let mut opened = Vec::with_capacity(files.len());
+    let mut first: Option<(String, usize, Option<Vec<String>>)> = None;
+    for file in files {
+        let path = file
+            .file_path()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let shown = path.display().to_string();
+        let one = file.opened()?;
+        let (ncols, names) = (shape_of(&one).ncols, names_of(&one));
+        match &first {
+            None => first = Some((shown, ncols, names)),
+            Some((first_path, first_ncols, _)) if *first_ncols != ncols => {
+                return Err(DatasetError::FilesDiffer {
+                    path: shown,
+                    detail: format!("has {ncols} columns, {first_path} has {first_ncols}"),
+                });
+            }
+            Some((first_path, _, Some(first_names))) => {
+                if let Some(names) = names.filter(|names| names != first_names) {
+                    return Err(DatasetError::FilesDiffer {
+                        path: shown,
+                        detail: format!(
+                            "has columns {}, {first_path} has {}",
+                            names.join(", "),
+                            first_names.join(", ")
+                        ),
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+        let size = std::fs::metadata(&path).map_or(1, |meta| meta.len()).max(1);
+        opened.push((one, size));
+    }
+    Ok(Opened::Files(opened))
+}
+
+/// Logs the non-numeric Parquet columns left out of a job (no columns
+/// were named), once per file.
+fn warn_skipped(opened: &Opened) {
+    match opened {
+        Opened::Parquet { path, file } if !file.skipped_columns().is_empty() => {
+            tracing::warn!(
+                file = %path.display(),
+                skipped = file.skipped_columns().join(", "),
+                "non-numeric Parquet columns are skipped (name columns to choose them)"
+            );
+        }
+        Opened::Files(files) => files.iter().for_each(|(one, _)| warn_skipped(one)),
+        _ => {}
     }
 }
 
@@ -291,6 +369,17 @@ fn split(opened: Opened, wanted: u64) -> Vec<PartitionWork> {
                 })
             })
             .collect(),
+        Opened::Files(files) => {
+            // Each file gets its share of the partitions by size (at least
+            // one): partitions never straddle files.
+            let total: u128 = files.iter().map(|(_, size)| u128::from(*size)).sum();
+            let mut works = Vec::new();
+            for (one, size) in files {
+                let share = (u128::from(wanted) * u128::from(size) + total / 2) / total.max(1);
+                works.extend(split(one, u64::try_from(share).unwrap_or(u64::MAX).max(1)));
+            }
+            works
+        }
     }
 }
 
@@ -315,6 +404,7 @@ fn split_row_groups(group_rows: &[u64], wanted: u64) -> Vec<(std::ops::Range<u64
 fn names_of(opened: &Opened) -> Option<Vec<String>> {
     match opened {
         Opened::Parquet { file, .. } => Some(file.column_names()),
+        Opened::Files(files) => files.first().and_then(|(one, _)| names_of(one)),
         _ => None,
     }
 }
@@ -359,6 +449,15 @@ fn shape_of(opened: &Opened) -> DatasetShape {
             rows: Some(file.rows()),
             bytes: None,
         },
+        Opened::Files(files) => {
+            let shapes: Vec<DatasetShape> = files.iter().map(|(one, _)| shape_of(one)).collect();
+            let bytes: Vec<u64> = shapes.iter().filter_map(|shape| shape.bytes).collect();
+            DatasetShape {
+                ncols: shapes.first().map_or(0, |shape| shape.ncols),
+                rows: shapes.iter().map(|shape| shape.rows).sum(),
+                bytes: (!bytes.is_empty()).then(|| bytes.iter().sum()),
+            }
+        }
     }
 }
 

@@ -53,6 +53,10 @@ pub enum OpenError {
     ColumnsForUnnamed(String),
     #[error("no column names given (an empty list chooses nothing)")]
     NoColumnsChosen,
+    #[error("'{0}' holds no .npy, .csv or .parquet files")]
+    NoFiles(String),
+    #[error("bad file pattern {0}")]
+    BadPattern(String),
     #[error("{path}: {source}")]
     Unreadable { path: String, source: io::Error },
     #[error("{0}: is not a regular file")]
@@ -85,48 +89,25 @@ impl Dataset {
     }
 
     /// `open`, also for Parquet (`.parquet`, `.pq`), whose `columns` may
-    /// be chosen by name (for other formats `columns` must be `None`).
+    /// be chosen by name (for other formats `columns` must be `None`),
+    /// and for a directory or a glob pattern: the dataset of its files
+    /// (`files::list`), where the `.csv` choices apply to `.csv` files.
     pub fn open_columns(
         path: &Path,
         csv: CsvChoices,
         columns: Option<Vec<String>>,
     ) -> Result<Dataset, OpenError> {
-        let shown = || path.display().to_string();
         if columns.as_ref().is_some_and(Vec::is_empty) {
             return Err(OpenError::NoColumnsChosen);
         }
-        let extension = path
-            .extension()
-            .and_then(OsStr::to_str)
-            .map(str::to_ascii_lowercase);
-        let dataset = match extension.as_deref() {
-            Some("npy" | "parquet" | "pq") if csv != CsvChoices::default() => {
-                return Err(OpenError::CsvOptionsForNpy(shown()));
-            }
-            Some("parquet" | "pq") => Dataset::Parquet {
-                path: path.to_owned(),
-                columns,
-            },
-            Some(_) if columns.is_some() => return Err(OpenError::ColumnsForUnnamed(shown())),
-            Some("npy") => Dataset::Npy(path.to_owned()),
-            Some("csv") => {
-                let defaults = CsvOptions::default();
-                let options = CsvOptions {
-                    delimiter: csv.delimiter.unwrap_or(defaults.delimiter),
-                    header: csv.header.unwrap_or(defaults.header),
-                };
-                Dataset::Csv(path.to_owned(), options)
-            }
-            _ => return Err(OpenError::UnknownFormat(shown())),
+        let Some(files) = super::files::list(path)? else {
+            return open_one(path, csv, columns, true);
         };
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => Ok(dataset),
-            Ok(_) => Err(OpenError::NotAFile(shown())),
-            Err(source) => Err(OpenError::Unreadable {
-                path: shown(),
-                source,
-            }),
-        }
+        let datasets = files
+            .iter()
+            .map(|file| open_one(file, csv, columns.clone(), false))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Dataset::Files(datasets))
     }
 
     /// The job's plan where it runs: `requested` partitions, else 2 per
@@ -153,6 +134,52 @@ impl Dataset {
                 Ok(plan.with_column_names(names))
             }
         }
+    }
+}
+
+/// One file by its extension, checked to be a readable regular file;
+/// `strict`: `.csv` choices for another format are an error (a single
+/// file; in a set of files they apply to its `.csv` files only).
+fn open_one(
+    path: &Path,
+    csv: CsvChoices,
+    columns: Option<Vec<String>>,
+    strict: bool,
+) -> Result<Dataset, OpenError> {
+    let shown = || path.display().to_string();
+    let extension = path
+        .extension()
+        .and_then(OsStr::to_str)
+        .map(str::to_ascii_lowercase);
+    let dataset = match extension.as_deref() {
+        Some("npy" | "parquet" | "pq") if strict && csv != CsvChoices::default() => {
+            return Err(OpenError::CsvOptionsForNpy(shown()));
+        }
+        Some("parquet" | "pq") => Dataset::Parquet {
+            path: path.to_owned(),
+            columns,
+        },
+        Some("npy" | "csv") if columns.is_some() => {
+            return Err(OpenError::ColumnsForUnnamed(shown()));
+        }
+        Some("npy") => Dataset::Npy(path.to_owned()),
+        Some("csv") => {
+            let defaults = CsvOptions::default();
+            let options = CsvOptions {
+                delimiter: csv.delimiter.unwrap_or(defaults.delimiter),
+                header: csv.header.unwrap_or(defaults.header),
+            };
+            Dataset::Csv(path.to_owned(), options)
+        }
+        _ => return Err(OpenError::UnknownFormat(shown())),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(dataset),
+        Ok(_) => Err(OpenError::NotAFile(shown())),
+        Err(source) => Err(OpenError::Unreadable {
+            path: shown(),
+            source,
+        }),
     }
 }
 

@@ -3,7 +3,9 @@
 //! table: every numeric type (dictionary-encoded and nullable too; nulls
 //! read as NaN), column selection and order, every codec pyarrow writes,
 //! and bad input (a non-numeric column asked for, a truncated file) exiting
-//! 2 with a message naming the file.
+//! 2 with a message naming the file. Datasets of many files (a directory,
+//! a glob): the statistics of all their rows, partitions within files,
+//! and files that disagree named.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -44,7 +46,7 @@ def stats(x, names):
             "max": encode(np.nanmax(x, axis=0)),
             "norm_l1": encode(np.abs(x).sum(axis=0)),
             "norm_l2": encode(np.sqrt((x * x).sum(axis=0))),
-            "columns": names,
+            **({"columns": names} if names is not None else {}),
         }
 
 def as_float(column):
@@ -86,6 +88,24 @@ if kind == "mixed":
     x = np.column_stack([as_float(table.column(n).combine_chunks()) for n in selection]) \
         if rows else np.zeros((0, len(selection)))
     print(json.dumps(stats(x, selection)))
+elif kind == "many":
+    # A directory of parts in three formats, and numpy's statistics of
+    # all their rows in name order.
+    rng = np.random.default_rng(3)
+    parts = [rng.normal(10, 2, size=(n, 3)) for n in (500, 1, 0, 777, 64)]
+    names = ["a", "b", "c"]
+    for i, x in enumerate(parts):
+        stem = f"{path}/part-{i:02d}"
+        if i % 3 == 0:
+            np.save(stem + ".npy", x)
+        elif i % 3 == 1:
+            np.savetxt(stem + ".csv", x, fmt="%.17g", delimiter=",")
+        else:
+            pq.write_table(pa.table({n: x[:, j] for j, n in enumerate(names)}), stem + ".parquet",
+                           row_group_size=100)
+    open(f"{path}/_SUCCESS", "w").close()
+    all_rows = np.concatenate(parts)
+    print(json.dumps(stats(all_rows, None)))
 else:
     sys.exit(f"unknown kind {kind}")
 "#;
@@ -325,4 +345,102 @@ fn an_empty_file_has_count_zero() {
     let expected = pyarrow(&["mixed", s(&path), "0", "100", "snappy", "price"]);
     assert_eq!(expected, serde_json::json!({"count": 0}));
     assert_eq!(submit_json(&[s(&path)]), expected);
+}
+
+#[test]
+fn a_directory_and_a_glob_are_one_dataset_of_their_files() {
+    let dir = dir();
+    let expected = pyarrow(&["many", s(dir.path())]);
+    for args in [
+        vec!["--master", "local"],
+        vec!["--master", "local[3]", "--partitions", "2"],
+        vec!["--master", "local[2]", "--partitions", "40"],
+    ] {
+        let mut all = args.clone();
+        all.push(s(dir.path()));
+        assert_matches(&submit_json(&all), &expected, &format!("{args:?}"));
+    }
+    // The glob takes the .npy parts only: compare with those alone.
+    let pattern = dir.path().join("part-*.npy");
+    let glob = submit_json(&[s(&pattern)]);
+    let parts: u64 = [0usize, 3]
+        .iter()
+        .map(|i| {
+            let path = dir.path().join(format!("part-{i:02}.npy"));
+            submit_json(&[s(&path)])["count"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(glob["count"].as_u64(), Some(parts));
+}
+
+#[test]
+fn partitions_never_straddle_files() {
+    use rmesos_common::partition::PartitionSource;
+    use rmesos_scheduler::engine::{CsvChoices, Dataset, PartitionWork};
+    let dir = dir();
+    pyarrow(&["many", s(dir.path())]);
+    let dataset = Dataset::open_columns(dir.path(), CsvChoices::default(), None).unwrap();
+    for wanted in [1u32, 3, 9, 50] {
+        let plan = dataset
+            .plan(
+                "files",
+                std::num::NonZeroU32::new(wanted),
+                std::num::NonZeroUsize::MIN,
+            )
+            .unwrap();
+        let mut files = Vec::new();
+        for partition in plan.partitions() {
+            let PartitionWork::File(source) = &partition.work else {
+                panic!("a file dataset planned rows in memory");
+            };
+            let path = source.path().unwrap().to_path_buf();
+            if let PartitionSource::NpyRows { rows, .. } = source {
+                assert!(rows.end >= rows.start);
+            }
+            if files.last() != Some(&path) {
+                assert!(
+                    !files.contains(&path),
+                    "{path:?} comes back after another file"
+                );
+                files.push(path);
+            }
+        }
+        assert_eq!(
+            files.len(),
+            5,
+            "every file has a partition of its own: {files:?}"
+        );
+    }
+}
+
+#[test]
+fn files_that_differ_are_named() {
+    let dir = dir();
+    pyarrow(&["many", s(dir.path())]);
+    let odd = dir.path().join("part-03b.csv");
+    std::fs::write(&odd, "1,2\n3,4\n").unwrap();
+    assert_bad_input(&[s(dir.path())], &odd, &["2 columns", "part-00.npy has 3"]);
+    std::fs::remove_file(&odd).unwrap();
+    let renamed = dir.path().join("part-99.parquet");
+    pyarrow(&[
+        "mixed",
+        s(&renamed),
+        "10",
+        "10",
+        "snappy",
+        "price,qty,small",
+    ]);
+    assert_bad_input(
+        &["--columns", "a,b,c", s(dir.path())],
+        dir.path(),
+        &["Parquet input only"],
+    );
+    let only_parquet = dir.path().join("part-*.parquet");
+    assert_bad_input(&[s(&only_parquet)], &renamed, &["part-02.parquet has"]);
+    let empty = tempfile::tempdir().unwrap();
+    assert_bad_input(
+        &[s(empty.path())],
+        empty.path(),
+        &["no .npy, .csv or .parquet files"],
+    );
 }
