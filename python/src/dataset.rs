@@ -47,7 +47,8 @@ fn open_error(error: OpenError) -> PyErr {
 }
 
 /// Checks that `path` names a dataset with these options (raises as a
-/// job on it would), without reading its data.
+/// job on it would), without reading its data (a Parquet file's footer
+/// is read, to check the columns).
 #[pyfunction]
 #[pyo3(signature = (path, delimiter=None, header=None, columns=None))]
 pub fn check_file(
@@ -56,5 +57,7 @@ pub fn check_file(
     header: Option<&str>,
     columns: Option<Vec<String>>,
 ) -> PyResult<()> {
-    open_file(&path, delimiter, header, columns).map(drop)
+    // A Parquet file's footer is read: columns that are not there or not
+    // numbers are refused now, not when a job starts.
+    column_names(&open_file(&path, delimiter, header, columns)?).map(drop)
 }
