@@ -1,6 +1,7 @@
 //! A dataset of many files as users name one: a directory (every
-//! supported file directly in it) or a glob pattern (`data/part-*.npy`),
-//! listed in name order. Supported files are chosen by extension:
+//! supported file directly in it), a glob pattern (`data/part-*.npy`) or
+//! an object prefix (`s3://bucket/table/`: every object under it), listed
+//! in name order. Supported files are chosen by extension:
 //! `.npy`, `.csv`, `.parquet`, `.pq` (in any case); in a directory, other
 //! files (and hidden ones, like `_SUCCESS` or `.crc` files that Spark
 //! writes next to its parts) are left out.
@@ -27,10 +28,31 @@ pub fn is_pattern(input: &Path) -> bool {
         .is_some_and(|text| text.contains(['*', '?', '[']))
 }
 
-/// The files of a directory or a glob pattern, in name order; `None`
-/// when `input` is neither (one file).
+/// True when `input` names an object (`s3://`, `http(s)://`), not a local file.
+pub fn is_object(input: &Path) -> bool {
+    input.to_str().is_some_and(rmesos_common::objects::is_url)
+}
+
+/// The files of a directory, a glob pattern or an `s3://` prefix (a URL
+/// ending in `/`, or without a supported extension), in name order;
+/// `None` when `input` is none of these (one file or object).
 pub fn list(input: &Path) -> Result<Option<Vec<PathBuf>>, OpenError> {
     let shown = || input.display().to_string();
+    if let Some(url) = input.to_str().filter(|_| is_object(input)) {
+        if !url.starts_with("s3://") || (!url.ends_with('/') && is_supported(input)) {
+            return Ok(None);
+        }
+        let urls = rmesos_common::objects::list(url).map_err(|error| OpenError::Unreadable {
+            path: shown(),
+            source: std::io::Error::other(error.to_string()),
+        })?;
+        let files = urls
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|path| is_supported(path) && !is_hidden(path))
+            .collect();
+        return non_empty(files, shown());
+    }
     if input.is_dir() {
         let entries = std::fs::read_dir(input).map_err(|source| OpenError::Unreadable {
             path: shown(),
@@ -43,11 +65,7 @@ pub fn list(input: &Path) -> Result<Option<Vec<PathBuf>>, OpenError> {
                 source,
             })?;
             let path = entry.path();
-            let hidden = entry
-                .file_name()
-                .to_str()
-                .is_some_and(|name| name.starts_with(['.', '_']));
-            if !hidden && path.is_file() && is_supported(&path) {
+            if !is_hidden(&path) && path.is_file() && is_supported(&path) {
                 files.push(path);
             }
         }
@@ -73,6 +91,13 @@ pub fn list(input: &Path) -> Result<Option<Vec<PathBuf>>, OpenError> {
         }
     }
     non_empty(sorted(files), shown())
+}
+
+/// Names that Spark and Hadoop give their markers and checksums.
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(OsStr::to_str)
+        .is_some_and(|name| name.starts_with(['.', '_']))
 }
 
 fn sorted(mut files: Vec<PathBuf>) -> Vec<PathBuf> {

@@ -75,8 +75,8 @@ impl OpenError {
 pub enum Placement {
     /// Worker threads of this process: files are read in place.
     Local { threads: NonZeroUsize },
-    /// Mesos tasks: a `shared` file is read by the executors, any other
-    /// file is loaded here and served.
+    /// Mesos tasks: a `shared` file (and any object) is read by the
+    /// executors, any other file is loaded here and served.
     Cluster { shared: bool },
 }
 
@@ -103,6 +103,9 @@ impl Dataset {
         let Some(files) = super::files::list(path)? else {
             return open_one(path, csv, columns, true);
         };
+        if files.is_empty() {
+            return Err(OpenError::NoFiles(path.display().to_string()));
+        }
         let datasets = files
             .iter()
             .map(|file| open_one(file, csv, columns.clone(), false))
@@ -123,7 +126,8 @@ impl Dataset {
             Placement::Local { threads } => self.plan(job_id, requested, threads),
             Placement::Cluster { shared } => {
                 let partitions = requested.unwrap_or(DEFAULT_CLUSTER_PARTITIONS);
-                if shared {
+                // Objects are always read by the executors themselves.
+                if shared || self.reads_objects() {
                     return self.plan(job_id, Some(partitions), NonZeroUsize::MIN);
                 }
                 // Loaded rows lose their source's column names: kept here.
@@ -133,6 +137,19 @@ impl Dataset {
                     .plan(job_id, Some(partitions), NonZeroUsize::MIN)?;
                 Ok(plan.with_column_names(names))
             }
+        }
+    }
+}
+
+impl Dataset {
+    /// True when the dataset is (or holds) an object named by URL.
+    pub fn reads_objects(&self) -> bool {
+        match self {
+            Dataset::Npy(path) | Dataset::Csv(path, _) | Dataset::Parquet { path, .. } => {
+                super::files::is_object(path)
+            }
+            Dataset::Files(files) => files.iter().any(Dataset::reads_objects),
+            Dataset::InMemory { .. } | Dataset::Borrowed { .. } => false,
         }
     }
 }
@@ -173,6 +190,10 @@ fn open_one(
         }
         _ => return Err(OpenError::UnknownFormat(shown())),
     };
+    if super::files::is_object(path) {
+        // Read (a HEAD and the header) when the job is planned.
+        return Ok(dataset);
+    }
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => Ok(dataset),
         Ok(_) => Err(OpenError::NotAFile(shown())),

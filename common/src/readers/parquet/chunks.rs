@@ -18,9 +18,12 @@ pub(super) struct SourceChunks(pub Arc<dyn ByteSource>);
 
 impl SourceChunks {
     fn read(&self, range: Range<u64>) -> parquet::errors::Result<Bytes> {
-        self.0
-            .read_range(range)
-            .map_err(|e| ParquetError::External(Box::new(e)))
+        self.0.read_range(range).map_err(|e| {
+            ParquetError::External(Box::new(crate::readers::ReadError::Io {
+                path: self.0.name().to_path_buf(),
+                source: e,
+            }))
+        })
     }
 }
 

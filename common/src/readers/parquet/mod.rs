@@ -21,7 +21,7 @@ use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::serialized_reader::SerializedPageReader;
 
 use super::ReadError;
-use super::source::{ByteSource, LocalFile};
+use super::source::{ByteSource, open_source};
 use crate::stats::{ColumnSummary, RowCollector, RowSink};
 use chunks::{ColumnChunk, SourceChunks};
 use columns::Chosen;
@@ -47,9 +47,9 @@ pub struct ParquetFile {
 }
 
 impl ParquetFile {
-    /// Opens the local file `path` (see `open_source`).
+    /// Opens the local file or object URL `path` (see `open_source`).
     pub fn open(path: &Path, columns: Option<&[String]>) -> Result<ParquetFile, ReadError> {
-        ParquetFile::open_source(Arc::new(LocalFile::open(path)?), columns)
+        ParquetFile::open_source(open_source(path)?, columns)
     }
 
     /// Reads `source`'s footer and chooses its columns: those named in
@@ -269,7 +269,10 @@ impl ParquetFile {
             })?;
         let chunk = ColumnChunk {
             offset: start,
-            bytes: self.source.read_range(start..end)?,
+            bytes: self
+                .source
+                .read_range(start..end)
+                .map_err(|e| ReadError::io(path, e))?,
             file_len: self.source.len(),
         };
         let pages = SerializedPageReader::new(Arc::new(chunk), meta, rows, None)
