@@ -11,7 +11,8 @@
 //!
 //! - `GET <channel>/events`: a RecordIO stream (the framing of Mesos' own
 //!   event streams) of JSON [`DriverMessage`]s: partitions to compute,
-//!   attempts to cancel, and a heartbeat every `heartbeat_ms`.
+//!   attempts to cancel, object-storage access, and a heartbeat every
+//!   `heartbeat_ms`.
 //! - `POST <channel>/attempts/<n>/result`: an attempt's `ColumnSummary`
 //!   (its binary codec).
 //! - `POST <channel>/attempts/<n>/failure`: an attempt's `TaskFailure` (JSON).
@@ -105,6 +106,12 @@ pub enum DriverMessage {
     Cancel { attempt: u64 },
     /// Nothing to do; the driver is alive.
     Heartbeat,
+    /// How to reach object storage (credentials included) for the
+    /// partitions that follow: sent over this authenticated channel, never
+    /// through Mesos, before the first partition that reads an object.
+    ObjectAccess {
+        access: crate::objects::ObjectAccess,
+    },
 }
 
 impl DriverMessage {

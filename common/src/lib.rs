@@ -7,7 +7,9 @@
 //! come from input (`limits`), the column-statistics kernel and its
 //! mergeable partial summary (`stats`), the `.npy`/`.csv` readers that feed
 //! the kernel (`readers`), and the description of one partition's work that
-//! travels from driver to executor (`partition`), and the rest of the
+//! travels from driver to executor (`partition`), ranged reads of objects
+//! in S3-compatible storage or behind `http(s)://` URLs (`objects`, the
+//! one networking module here, for readers), and the rest of the
 //! driver-executor exchange: data-server URLs, served rows, failure reports
 //! (`task`); the lease grant and the driver-executor channel of
 //! coarse-grained execution (`lease`), and the executors' trust in the
@@ -18,6 +20,7 @@ pub mod deadline;
 pub mod duration;
 pub mod lease;
 pub mod limits;
+pub mod objects;
 pub mod partition;
 pub mod pinned_tls;
 pub mod readers;

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
+use crate::readers::{CsvFile, CsvOptions, NpyFile, ParquetFile, ReadError};
 use crate::stats::{ColumnSummary, StatsRequest};
 use crate::task::DataUrl;
 
@@ -48,6 +48,14 @@ pub enum PartitionSource {
         path: PathBuf,
         bytes: Range<u64>,
         options: CsvOptions,
+    },
+    /// Row groups `row_groups` (`rows` rows in all) of a Parquet file,
+    /// columns `columns` in that order.
+    ParquetRowGroups {
+        path: PathBuf,
+        row_groups: Range<u64>,
+        rows: u64,
+        columns: Vec<String>,
     },
     /// Rows `rows` (`ncols` wide) of data the driver holds, streamed by
     /// its data server from `url` (see `task::summarize_served_rows`).
@@ -84,15 +92,22 @@ impl PartitionSource {
                 bytes,
                 options,
             } => CsvFile::open(path, options.clone())?.summarize_range_for(bytes.clone(), request),
+            PartitionSource::ParquetRowGroups {
+                path,
+                row_groups,
+                rows,
+                columns,
+            } => ParquetFile::open(path, Some(columns))?
+                .summarize_planned(row_groups, *rows, request),
         }
     }
 
     /// The file this source reads (`None` for served rows).
     pub fn path(&self) -> Option<&std::path::Path> {
         match self {
-            PartitionSource::NpyRows { path, .. } | PartitionSource::CsvBytes { path, .. } => {
-                Some(path)
-            }
+            PartitionSource::NpyRows { path, .. }
+            | PartitionSource::CsvBytes { path, .. }
+            | PartitionSource::ParquetRowGroups { path, .. } => Some(path),
             PartitionSource::Served { .. } => None,
         }
     }
@@ -205,7 +220,19 @@ mod tests {
             corr: true,
             quantile_error: Some(0.01),
         };
-        for spec in [npy, csv_spec(), with_request] {
+
+        let parquet = PartitionSpec {
+            job_id: "job-2".into(),
+            partition_id: 1,
+            source: PartitionSource::ParquetRowGroups {
+                path: "/data/x.parquet".into(),
+                row_groups: 2..4,
+                rows: 1000,
+                columns: vec!["a".into(), "b c".into()],
+            },
+            request: StatsRequest::default(),
+        };
+        for spec in [npy, csv_spec(), with_request, parquet] {
             let decoded = PartitionSpec::from_bytes(&spec.to_bytes().unwrap()).unwrap();
             assert_eq!(decoded, spec);
         }

@@ -3,6 +3,9 @@
 //! return `Ok` or `Err`. For CSV the split property is checked as well: a
 //! file that reads cleanly as a whole reads cleanly in any two parts with
 //! the same row count, and a file that fails fails in one of the parts.
+//! Parquet files written by the parquet crate's own writer (several
+//! types, nulls, dictionaries, codecs), mutated, must never panic the
+//! Parquet reader either.
 //! `benches/fuzz.sh` runs them for minutes (`RMESOS_FUZZ_CASES`).
 
 mod fuzz_support;
@@ -11,7 +14,7 @@ mod readers_support;
 use fuzz_support::fuzz_config;
 use proptest::prelude::*;
 use readers_support::npy_bytes;
-use rmesos_common::readers::{CsvFile, CsvOptions, HeaderMode, NpyFile};
+use rmesos_common::readers::{CsvFile, CsvOptions, HeaderMode, NpyFile, ParquetFile};
 
 fn write_temp(bytes: &[u8]) -> tempfile::NamedTempFile {
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -136,6 +139,93 @@ fn csv_like_text(delimiter: u8) -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+/// A small valid Parquet file: a double, a nullable int32, a boolean, a
+/// nullable uint64 and a text column, in `groups` row groups of `rows`.
+fn parquet_bytes(groups: usize, rows: usize, codec: u8, dictionary: bool) -> Vec<u8> {
+    use parquet::basic::Compression;
+    use parquet::column::writer::ColumnWriter;
+    use parquet::data_type::ByteArray;
+    use parquet::file::properties::{WriterProperties, WriterVersion};
+    use parquet::file::writer::SerializedFileWriter;
+    use std::sync::Arc;
+
+    let schema = parquet::schema::parser::parse_message_type(
+        "message t { required double a; optional int32 b; required boolean c; \
+         optional int64 d (INTEGER(64,false)); optional binary e (UTF8); }",
+    )
+    .unwrap();
+    let compression = match codec % 4 {
+        0 => Compression::UNCOMPRESSED,
+        1 => Compression::SNAPPY,
+        2 => Compression::ZSTD(Default::default()),
+        _ => Compression::LZ4_RAW,
+    };
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_dictionary_enabled(dictionary)
+        .set_data_page_row_count_limit(7)
+        .set_writer_version(if codec.is_multiple_of(2) {
+            WriterVersion::PARQUET_1_0
+        } else {
+            WriterVersion::PARQUET_2_0
+        })
+        .build();
+    let mut writer =
+        SerializedFileWriter::new(Vec::new(), Arc::new(schema), Arc::new(props)).unwrap();
+    for group in 0..groups {
+        let mut row_group = writer.next_row_group().unwrap();
+        let defs: Vec<i16> = (0..rows).map(|i| i16::from((i + group) % 3 != 0)).collect();
+        let present = defs.iter().filter(|&&d| d == 1).count();
+        while let Some(mut column) = row_group.next_column().unwrap() {
+            match column.untyped() {
+                ColumnWriter::DoubleColumnWriter(w) => {
+                    let values: Vec<f64> = (0..rows).map(|i| (i % 5) as f64 * 1.5).collect();
+                    w.write_batch(&values, None, None).unwrap();
+                }
+                ColumnWriter::Int32ColumnWriter(w) => {
+                    let values: Vec<i32> = (0..present as i32).map(|i| i % 4 - 2).collect();
+                    w.write_batch(&values, Some(&defs), None).unwrap();
+                }
+                ColumnWriter::BoolColumnWriter(w) => {
+                    let values: Vec<bool> = (0..rows).map(|i| i % 2 == 0).collect();
+                    w.write_batch(&values, None, None).unwrap();
+                }
+                ColumnWriter::Int64ColumnWriter(w) => {
+                    let values: Vec<i64> = (0..present as i64).map(|i| -i).collect();
+                    w.write_batch(&values, Some(&defs), None).unwrap();
+                }
+                ColumnWriter::ByteArrayColumnWriter(w) => {
+                    let values: Vec<ByteArray> = (0..present)
+                        .map(|i| ByteArray::from(format!("v{i}").as_str()))
+                        .collect();
+                    w.write_batch(&values, Some(&defs), None).unwrap();
+                }
+                _ => unreachable!("the schema has no other types"),
+            }
+            column.close().unwrap();
+        }
+        row_group.close().unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+/// Opens and summarizes `bytes` as Parquet (all numeric columns, then a
+/// selection); only panics are failures.
+fn exercise_parquet(bytes: &[u8]) {
+    let file = write_temp(bytes);
+    if let Ok(parquet) = ParquetFile::open(file.path(), None) {
+        let groups = parquet.row_group_rows().len();
+        if let Ok(all) = parquet.summarize_row_groups(0..groups) {
+            assert_eq!(all.count(), parquet.rows());
+        }
+        let _ = parquet.summarize_row_groups(groups / 2..groups);
+    }
+    let chosen = ["d".to_owned(), "a".to_owned()];
+    if let Ok(parquet) = ParquetFile::open(file.path(), Some(&chosen)) {
+        let _ = parquet.summarize_row_groups(0..parquet.row_group_rows().len());
+    }
+}
+
 proptest! {
     #![proptest_config(fuzz_config(512))]
 
@@ -195,5 +285,35 @@ proptest! {
         cut in any::<u64>(),
     ) {
         exercise_csv(&text, options, cut);
+    }
+
+    #[test]
+    fn valid_parquet_files_read_every_row(groups in 0usize..4, rows in 0usize..40, codec in any::<u8>(), dictionary in any::<bool>()) {
+        let bytes = parquet_bytes(groups, rows, codec, dictionary);
+        let file = write_temp(&bytes);
+        let parquet = ParquetFile::open(file.path(), None).unwrap();
+        prop_assert_eq!(parquet.column_names(), ["a", "b", "c", "d"]);
+        let summary = parquet.summarize_row_groups(0..groups).unwrap();
+        prop_assert_eq!(summary.count(), (groups * rows) as u64);
+    }
+
+    #[test]
+    fn mutated_valid_parquet_files_never_panic_the_reader(
+        groups in 1usize..4,
+        rows in 1usize..40,
+        codec in any::<u8>(),
+        dictionary in any::<bool>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        let mut bytes = parquet_bytes(groups, rows, codec, dictionary);
+        for (at, value) in edits {
+            let at = at.index(bytes.len());
+            bytes[at] = value;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        exercise_parquet(&bytes);
     }
 }

@@ -298,6 +298,11 @@ fn forward(inner: &Inner, record: &[u8]) -> bool {
             tracing::trace!("driver heartbeat");
             return true;
         }
+        DriverMessage::ObjectAccess { access } => {
+            // Before the partitions that need it, on the same stream.
+            rmesos_common::objects::set_access(access);
+            return true;
+        }
     };
     inner.to_runner.send(to_runner).is_ok()
 }

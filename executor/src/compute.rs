@@ -72,6 +72,12 @@ pub fn describe(spec: &PartitionSpec) -> String {
         PartitionSource::CsvBytes { path, bytes, .. } => {
             format!("{} bytes {}..{}", path.display(), bytes.start, bytes.end)
         }
+        PartitionSource::ParquetRowGroups {
+            path, row_groups, ..
+        } => {
+            let (start, end) = (row_groups.start, row_groups.end);
+            format!("{} row groups {start}..{end}", path.display())
+        }
         PartitionSource::Served { url, rows, ncols } => {
             format!("{url} rows {}..{} x {ncols}", rows.start, rows.end)
         }

@@ -16,8 +16,9 @@ _live_contexts: "weakref.WeakSet[Context]" = weakref.WeakSet()
 class Dataset:
     """A 2-D table of numbers (N rows x D columns) that jobs summarize.
 
-    Made by ``Context.parallelize``, ``Context.npy_file`` or
-    ``Context.csv_file``; pass it to ``Statistics.colStats``.
+    Made by ``Context.parallelize``, ``Context.npy_file``,
+    ``Context.csv_file`` or ``Context.parquet_file``; pass it to
+    ``Statistics.colStats``.
     """
 
     def __init__(self, context: "Context", *, array=None, path=None, kind=None,
@@ -31,6 +32,7 @@ class Dataset:
         self._partitions = partitions
         self._delimiter = delimiter
         self._header = header
+        self._columns = columns
 
     @property
     def context(self) -> "Context":
@@ -71,13 +73,15 @@ class Dataset:
                     return {"count": 0, "ncols": 0}
                 return session.col_stats_array(self._array, self._partitions, progress, extras)
             return session.col_stats_file(self._path, self._shared, self._partitions,
-                                          self._delimiter, self._header, progress, extras)
+                                          self._delimiter, self._header, progress, extras,
+                                          self._columns)
         if self._array is not None:
             if self._array.shape == (0, 0):
                 return {"count": 0, "ncols": 0}
             return _rmesos.col_stats_array(self._array, master, self._partitions, progress, extras)
         return _rmesos.col_stats_file(self._path, master, self._partitions,
-                                      self._delimiter, self._header, progress, extras)
+                                      self._delimiter, self._header, progress, extras,
+                                      self._columns)
 
     def __repr__(self) -> str:
         if self._array is not None:
@@ -192,6 +196,30 @@ class Context:
         _rmesos.check_file(path, delimiter, header)
         return Dataset(self, path=path, kind="csv", partitions=_check_slices(numSlices),
                        delimiter=delimiter, header=header, shared=shared)
+
+    def parquet_file(self, path_or_url: Union[str, os.PathLike], columns: Optional[Sequence[str]] = None,
+                     shared: bool = True, numSlices: Optional[int] = None) -> Dataset:
+        """A Parquet file, read by runs of whole row groups. ``columns``:
+        the columns to summarize, in that order (each must be numeric);
+        default every numeric column (float, int, uint, bool, decimal),
+        the others skipped. Nulls read as NaN. The summary's ``columns``
+        names them."""
+        path = os.fspath(path_or_url)
+        if isinstance(columns, str):
+            raise TypeError("columns must be a list of column names, not a string")
+        columns = None if columns is None else [str(name) for name in columns]
+        _rmesos.check_file(path, None, None, columns)
+        return Dataset(self, path=path, kind="parquet", partitions=_check_slices(numSlices),
+                       shared=shared, columns=columns)
+
+    def file(self, path: Union[str, os.PathLike], shared: bool = True,
+             numSlices: Optional[int] = None) -> Dataset:
+        """A ``.npy``, ``.csv`` or Parquet file, by its extension (the
+        defaults of ``npy_file``, ``csv_file`` and ``parquet_file``)."""
+        path = os.fspath(path)
+        _rmesos.check_file(path)
+        return Dataset(self, path=path, kind="file", partitions=_check_slices(numSlices),
+                       shared=shared)
 
     def stop(self) -> None:
         """Releases the context (on a cluster: tears the framework down);

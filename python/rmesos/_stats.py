@@ -2,6 +2,7 @@
 and the one-call ``col_stats``."""
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 from ._context import Context, Dataset
@@ -35,6 +36,9 @@ class Statistics:
 
 
 def col_stats(array: Any, master: Optional[str] = None, partitions: Optional[int] = None) -> MultivariateStatisticalSummary:
-    """Column statistics of a 2-D array (or a list of rows) in one call."""
+    """Column statistics of a 2-D array (or a list of rows) in one call;
+    or of a file, when given its path (``.npy``, ``.csv`` or Parquet)."""
     with Context(master) as sc:
+        if isinstance(array, (str, os.PathLike)):
+            return Statistics.colStats(sc.file(array, numSlices=partitions))
         return Statistics.colStats(sc.parallelize(array, partitions))

@@ -33,8 +33,8 @@ class MultivariateStatisticalSummary:
 
     @property
     def columns(self) -> Optional[List[str]]:
-        """Column names where the source has them (a pandas DataFrame),
-        else ``None``."""
+        """Column names where the source has them (a pandas DataFrame,
+        Parquet), else ``None``."""
         return None if self._columns is None else list(self._columns)
 
     def to_pandas(self) -> Any:
@@ -86,6 +86,8 @@ class MultivariateStatisticalSummary:
         out: dict = {"count": self._count}
         if self._count:
             out.update({key: self._values[key].tolist() for _, key in _STATS})
+            if self._columns is not None:
+                out["columns"] = list(self._columns)
         return out
 
     def _rows(self) -> List[List[str]]:

@@ -105,9 +105,9 @@ impl ClusterSession {
         self.run(py, dataset, true, partitions, progress, &extras)
     }
 
-    /// Statistics of a `.npy`/`.csv` file: read by the executors when
-    /// `shared`, else loaded here and served.
-    #[pyo3(signature = (path, shared, partitions=None, delimiter=None, header=None, progress=None, extras=None))]
+    /// Statistics of a `.npy`/`.csv`/Parquet file: read by the executors
+    /// when `shared`, else loaded here and served.
+    #[pyo3(signature = (path, shared, partitions=None, delimiter=None, header=None, progress=None, extras=None, columns=None))]
     #[allow(clippy::too_many_arguments)]
     fn col_stats_file<'py>(
         &self,
@@ -119,10 +119,13 @@ impl ClusterSession {
         header: Option<&str>,
         progress: Option<Bound<'py, PyAny>>,
         extras: Option<Bound<'py, PyDict>>,
+        columns: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let extras = JobExtras::parse(extras.as_ref())?;
-        let dataset = crate::dataset::open_file(&path, delimiter, header)?;
-        self.run(py, dataset, shared, partitions, progress, &extras)
+        let dataset = crate::dataset::open_file(&path, delimiter, header, columns)?;
+        let names = crate::dataset::column_names(&dataset)?;
+        let stats = self.run(py, dataset, shared, partitions, progress, &extras)?;
+        crate::convert::with_column_names(stats, names)
     }
 
     /// Tears the framework down; later jobs raise RuntimeError. Jobs

@@ -32,3 +32,14 @@ pub fn stats_to_dict<'py>(py: Python<'py>, stats: &ColumnStats) -> PyResult<Boun
     }
     Ok(dict)
 }
+
+/// `dict` with the columns' names under `columns`, when there are names.
+pub fn with_column_names(
+    dict: Bound<'_, PyDict>,
+    names: Option<Vec<String>>,
+) -> PyResult<Bound<'_, PyDict>> {
+    if let Some(names) = names {
+        dict.set_item("columns", names)?;
+    }
+    Ok(dict)
+}

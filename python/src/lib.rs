@@ -117,9 +117,10 @@ fn col_stats_array<'py>(
     Ok(dict)
 }
 
-/// Column statistics of a `.npy` or `.csv` file, read by range.
+/// Column statistics of a `.npy`, `.csv` or Parquet file, read by range
+/// (the dict names the columns under `columns` when the file does).
 #[pyfunction]
-#[pyo3(signature = (path, master, partitions=None, delimiter=None, header=None, progress=None, extras=None))]
+#[pyo3(signature = (path, master, partitions=None, delimiter=None, header=None, progress=None, extras=None, columns=None))]
 #[allow(clippy::too_many_arguments)]
 fn col_stats_file<'py>(
     py: Python<'py>,
@@ -130,14 +131,16 @@ fn col_stats_file<'py>(
     header: Option<&str>,
     progress: Option<Bound<'py, PyAny>>,
     extras: Option<Bound<'py, PyDict>>,
+    columns: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let extras = extras::JobExtras::parse(extras.as_ref())?;
     let local = local_threads(master)?;
-    let dataset = dataset::open_file(&path, delimiter, header)?;
+    let dataset = dataset::open_file(&path, delimiter, header, columns)?;
+    let names = dataset::column_names(&dataset)?;
     let stats = job::run(py, &dataset, None, local, partitions, progress, &extras)?;
     let dict = convert::stats_to_dict(py, &stats)?;
     extras.add_results(&dict, &stats)?;
-    Ok(dict)
+    convert::with_column_names(dict, names)
 }
 
 /// Validates a master URL (raises `ValueError`): the local thread count,

@@ -114,3 +114,75 @@ async fn bad_shared_input_exits_2_naming_file_and_line() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("bad.csv: line 3, column 2"), "{stderr}");
 }
+
+/// Writes a Parquet file (4 row groups) and a directory of three `.npy`
+/// parts, and prints numpy's mean of each, as JSON.
+const WRITE_PARQUET_AND_PARTS: &str = r#"
+import json, os, sys
+import numpy as np, pyarrow as pa, pyarrow.parquet as pq
+root = sys.argv[1]
+rng = np.random.default_rng(11)
+x = rng.normal(5, 2, size=(4000, 3))
+pq.write_table(pa.table({"p": x[:, 0], "q": x[:, 1], "r": x[:, 2], "s": [str(v) for v in x[:, 0]]}),
+               os.path.join(root, "table.parquet"), row_group_size=1000)
+os.mkdir(os.path.join(root, "parts"))
+parts = [rng.normal(-3, 1, size=(n, 2)) for n in (300, 5, 1200)]
+for i, part in enumerate(parts):
+    np.save(os.path.join(root, "parts", f"part-{i}.npy"), part)
+print(json.dumps({"parquet": x.mean(axis=0).tolist(), "parts": np.concatenate(parts).mean(axis=0).tolist()}))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_parquet_and_a_directory_of_parts_are_read_by_the_executors() {
+    init_tracing();
+    let setup = start_sim(2, |_| {}).await;
+    let _ = executor_binary();
+    let dir = tempfile::tempdir().unwrap();
+    let written = Command::new("python3")
+        .args([
+            "-c",
+            WRITE_PARQUET_AND_PARTS,
+            &dir.path().display().to_string(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let expected: serde_json::Value = serde_json::from_slice(&written.stdout).unwrap();
+    let parquet = dir.path().join("table.parquet").display().to_string();
+    let parts = dir.path().join("parts").display().to_string();
+    for (input, key, count, columns) in [
+        (parquet, "parquet", 4000, Some(["r", "p"])),
+        (parts, "parts", 1505, None),
+    ] {
+        let mut args = vec![
+            "--shared".to_owned(),
+            "--partitions".to_owned(),
+            "4".to_owned(),
+        ];
+        if let Some(columns) = columns {
+            args.extend(["--columns".to_owned(), columns.join(",")]);
+        }
+        args.push(input.clone());
+        let output = submit(setup.sim.zk_url(), args).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{input}: {stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["count"], count, "{input}");
+        let mut want: Vec<f64> = serde_json::from_value(expected[key].clone()).unwrap();
+        if columns.is_some() {
+            want = vec![want[2], want[0]];
+            assert_eq!(json["columns"], serde_json::json!(["r", "p"]));
+        }
+        let got: Vec<f64> = serde_json::from_value(json["mean"].clone()).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-9 * w.abs(),
+                "{input}: mean {got:?}, numpy {want:?}"
+            );
+        }
+    }
+}

@@ -78,10 +78,10 @@ fn missing_input_argument_is_a_usage_error() {
 }
 
 #[test]
-fn input_must_be_npy_or_csv() {
+fn input_must_be_npy_csv_or_parquet() {
     let inputs = inputs();
     let output = submit(&[s(&inputs.txt)]);
-    assert_usage_error(&output, ".npy or .csv");
+    assert_usage_error(&output, ".npy, .csv or .parquet");
     assert_usage_error(&output, s(&inputs.txt));
 }
 
@@ -96,11 +96,15 @@ fn missing_input_file_is_named() {
 }
 
 #[test]
-fn a_directory_is_not_an_input_file() {
+fn a_directory_without_input_files_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("folder.csv");
     std::fs::create_dir(&path).unwrap();
-    assert_usage_error(&submit(&[s(&path)]), "not a regular file");
+    std::fs::write(path.join("notes.txt"), "").unwrap();
+    assert_usage_error(
+        &submit(&[s(&path)]),
+        "holds no .npy, .csv or .parquet files",
+    );
 }
 
 #[test]

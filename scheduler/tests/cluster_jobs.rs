@@ -2,9 +2,12 @@
 //! processes fetched from the driver's data server): the seed's rows (with
 //! and without the Pearson matrix), a 1e6 x 16 dataset in memory and on
 //! shared storage (with the Pearson matrix and quantiles), several jobs on
-//! one subscription, bad input, and cancellation.
+//! one subscription, bad input, and cancellation; objects in a real
+//! S3-compatible server (moto) read by the executors themselves, the
+//! credentials sent over the driver's channel and never through Mesos.
 
 mod cluster_support;
+mod objects_support;
 
 use std::sync::Arc;
 
@@ -281,5 +284,64 @@ async fn a_job_that_cannot_be_placed_times_out() {
         .await
         .expect_err("no offer fits");
     assert!(matches!(error, JobError::TimedOut(_)), "{error:?}");
+    cluster.shutdown().await.expect("teardown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn objects_are_read_by_the_executors_and_never_served() {
+    init_tracing();
+    let Some(moto) = objects_support::Moto::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let values = rows(50_000, 4);
+    let want = expected(&values, 4);
+    let (first, second) = values.split_at(30_000 * 4);
+    write_npy(&dir.path().join("a.npy"), first, 4);
+    write_npy(&dir.path().join("b.npy"), second, 4);
+    moto.python(
+        "s3.create_bucket(Bucket='lake')\n\
+         s3.upload_file(sys.argv[1], 'lake', 't/part-0.npy')\n\
+         s3.upload_file(sys.argv[2], 'lake', 't/part-1.npy')\n",
+        &[
+            dir.path().join("a.npy").to_str().unwrap(),
+            dir.path().join("b.npy").to_str().unwrap(),
+        ],
+    );
+    // The driver's access (its environment, in a real session).
+    rmesos_common::objects::set_access(moto.access());
+    let setup = start_sim(2, |_| {}).await;
+    let cluster = connect(&setup, settings()).await;
+    let dataset = Dataset::open(std::path::Path::new("s3://lake/t/"), Default::default()).unwrap();
+    let placement = rmesos_scheduler::engine::Placement::Cluster { shared: false };
+    let plan = dataset
+        .plan_for(placement, "objects", std::num::NonZeroU32::new(6))
+        .unwrap();
+    let stats = cluster
+        .run(plan, Recorder::default().sink())
+        .await
+        .expect("the object job succeeds");
+    assert_close(&stats, &want);
+    // The data server sent the executor binary (once per executor) and no rows.
+    let executors: usize = setup
+        .sim
+        .snapshot()
+        .agents
+        .iter()
+        .map(|a| a.executors.len())
+        .sum();
+    let served = cluster.data_server().stats();
+    assert_eq!(served.served, executors as u64, "{served:?}");
+    // The secret reached the executors, but not through Mesos: not in
+    // their environment, not in the master's state.
+    let secret = moto.access().secret_access_key.unwrap();
+    for environment in executor_environments(setup.sim.work_dir()) {
+        assert!(
+            environment.iter().all(|v| !v.contains(&secret)),
+            "{environment:?}"
+        );
+    }
+    let state = format!("{:?}", setup.sim.snapshot());
+    assert!(!state.contains(&secret));
     cluster.shutdown().await.expect("teardown");
 }

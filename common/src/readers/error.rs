@@ -33,6 +33,9 @@ pub enum ReadError {
     /// A file-level `.csv` problem (e.g. empty file, header only, bad options).
     #[error("{path}: {detail}")]
     CsvFile { path: PathBuf, detail: String },
+    /// A malformed Parquet file, or a column that cannot be read as numbers.
+    #[error("{path}: {detail}")]
+    Parquet { path: PathBuf, detail: String },
     /// The kernel refused the rows a reader produced (a reader bug, not bad input).
     #[error("{path}: {source}")]
     Summary { path: PathBuf, source: StatsError },
@@ -50,6 +53,13 @@ impl ReadError {
         ReadError::Npy {
             path: path.to_path_buf(),
             field: field.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    pub(crate) fn parquet(path: &std::path::Path, detail: impl Into<String>) -> Self {
+        ReadError::Parquet {
+            path: path.to_path_buf(),
             detail: detail.into(),
         }
     }

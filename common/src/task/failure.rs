@@ -40,9 +40,10 @@ impl TaskFailure {
         let kind = match error {
             ReadError::Io { .. } => FailureKind::Unavailable,
             ReadError::Summary { .. } => FailureKind::Internal,
-            ReadError::Npy { .. } | ReadError::Csv { .. } | ReadError::CsvFile { .. } => {
-                FailureKind::BadInput
-            }
+            ReadError::Npy { .. }
+            | ReadError::Csv { .. }
+            | ReadError::CsvFile { .. }
+            | ReadError::Parquet { .. } => FailureKind::BadInput,
         };
         TaskFailure::new(kind, error.to_string())
     }

@@ -19,8 +19,11 @@ Output:
   variance (sample, n-1), num_nonzeros, min, max, norm_l1 and norm_l2.
   json: one JSON object {\"count\": N, \"mean\": [...], \"variance\": [...],
   \"num_nonzeros\": [...], \"min\": [...], \"max\": [...], \"norm_l1\": [...],
-  \"norm_l2\": [...]}; NaN and infinities are the strings \"NaN\",
+  \"norm_l2\": [...]}, plus \"columns\": [...] when the input names its
+  columns (Parquet); NaN and infinities are the strings \"NaN\",
   \"Infinity\" and \"-Infinity\".
+  Parquet: numeric columns only (float, int, uint, bool, decimal); nulls
+  read as NaN.
   An empty dataset (no rows) prints count 0 only (json: {\"count\": 0}),
   warns on stderr that the other statistics are undefined, and exits 0.
 
@@ -39,7 +42,7 @@ Timeouts (SECS) are seconds (30, 2.5) or a length with its unit (500ms, 30s,
 2m, 1h); 0 is refused.";
 
 /// Computes column statistics (count, mean, variance, numNonzeros, min,
-/// max, normL1, normL2) of a .npy or .csv file.
+/// max, normL1, normL2) of a .npy, .csv or Parquet file.
 #[derive(Debug, Parser)]
 #[command(name = "rmesos-submit", version, after_help = AFTER_HELP)]
 pub struct SubmitArgs {
@@ -71,6 +74,11 @@ pub struct SubmitArgs {
     #[command(flatten)]
     pub extra: ExtraStatsArgs,
 
+    /// Parquet columns to summarize, in this order (comma-separated); each
+    /// must be numeric [default: every numeric column, others skipped]
+    #[arg(long, value_name = "A,B,...", value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+
     /// Never show the progress bar (it is shown only when stderr is a
     /// terminal).
     #[arg(long)]
@@ -81,8 +89,8 @@ pub struct SubmitArgs {
     #[command(flatten)]
     pub settings: SessionSettings,
 
-    /// The input: a .npy file (1-D or 2-D) or a .csv file of numbers,
-    /// chosen by extension.
+    /// The input: a .npy file (1-D or 2-D), a .csv file of numbers or a
+    /// Parquet file (.parquet, .pq), chosen by extension.
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
 }

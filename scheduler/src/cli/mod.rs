@@ -84,12 +84,18 @@ pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
         delimiter: args.delimiter,
         header: args.header,
     };
-    let dataset = Dataset::open(&args.input, csv).map_err(|error| match error {
-        OpenError::UnknownFormat(_) | OpenError::CsvOptionsForNpy(_) => {
-            CliError::Usage(error.to_string())
-        }
-        _ => CliError::BadInput(error.to_string()),
-    })?;
+    let dataset = Dataset::open_columns(&args.input, csv, args.columns.clone()).map_err(
+        |error| match error {
+            OpenError::UnknownFormat(_)
+            | OpenError::CsvOptionsForNpy(_)
+            | OpenError::ColumnsForUnnamed(_)
+            | OpenError::NoColumnsChosen => CliError::Usage(error.to_string()),
+            _ => CliError::BadInput(error.to_string()),
+        },
+    )?;
+    let names = dataset
+        .column_names()
+        .map_err(|error| CliError::BadInput(error.to_string()))?;
     let show_bar = !args.no_progress && std::io::stderr().is_terminal();
     let sink: Arc<dyn ProgressSink> = if show_bar {
         Arc::new(ProgressBarSink::new())
@@ -100,7 +106,7 @@ pub fn run(args: &SubmitArgs) -> Result<(), CliError> {
         MasterUrl::Local(local) => run_local(args, local, dataset, sink.as_ref())?,
         _ => cluster::run(args, dataset, &job_id(), sink)?,
     };
-    print_stats(args, &stats)
+    print_stats(args, &stats, names)
 }
 
 fn run_local(
@@ -127,8 +133,16 @@ fn run_local(
     runner.run(&plan, sink).map_err(job_failed)
 }
 
-fn print_stats(args: &SubmitArgs, stats: &ColumnStats) -> Result<(), CliError> {
-    let columns = StatColumns::of(stats).map_err(|error| CliError::JobFailed(error.to_string()))?;
+fn print_stats(
+    args: &SubmitArgs,
+    stats: &ColumnStats,
+    names: Option<Vec<String>>,
+) -> Result<(), CliError> {
+    let mut columns =
+        StatColumns::of(stats).map_err(|error| CliError::JobFailed(error.to_string()))?;
+    if let Some(columns) = columns.as_mut() {
+        columns.names = names;
+    }
     if columns.is_none() {
         eprintln!(
             "rmesos-submit: warning: the dataset is empty (0 rows): \

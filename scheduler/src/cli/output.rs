@@ -25,6 +25,9 @@ pub const STATISTICS: [&str; 7] = [
 pub struct StatColumns {
     pub count: u64,
     pub values: [Vec<f64>; 7],
+    /// The columns' names, when the source names them (JSON `"columns"`,
+    /// the table's first cell of each line).
+    pub names: Option<Vec<String>>,
 }
 
 impl StatColumns {
@@ -44,6 +47,7 @@ impl StatColumns {
                 stats.norm_l1()?,
                 stats.norm_l2()?,
             ],
+            names: None,
         }))
     }
 }
@@ -86,6 +90,9 @@ impl Serialize for JsonReport<'_> {
             for (name, values) in STATISTICS.iter().zip(&columns.values) {
                 map.serialize_entry(name, &JsonFloats(values))?;
             }
+            if let Some(names) = &columns.names {
+                map.serialize_entry("columns", names)?;
+            }
         }
         self.1.serialize_entries(&mut map)?;
         map.end()
@@ -112,7 +119,8 @@ pub fn render_table(columns: Option<&StatColumns>) -> String {
             .collect(),
     );
     for j in 0..ncols {
-        let mut line = vec![j.to_string()];
+        let name = columns.names.as_ref().and_then(|names| names.get(j));
+        let mut line = vec![name.cloned().unwrap_or_else(|| j.to_string())];
         line.extend(columns.values.iter().map(|values| format_number(values[j])));
         cells.push(line);
     }
@@ -174,6 +182,7 @@ mod tests {
         StatColumns {
             count: 2,
             values: std::array::from_fn(|_| values.clone()),
+            names: None,
         }
     }
 

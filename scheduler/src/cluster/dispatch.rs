@@ -167,10 +167,11 @@ impl EngineLoop {
                 continue;
             };
             let attempt = self.attempts + 1;
-            let sent = entry
-                .link
-                .as_ref()
-                .is_some_and(|link| link.send(DriverMessage::Assign { attempt, spec }));
+            let access = super::object_access::for_spec(&spec);
+            let sent = entry.link.as_ref().is_some_and(|link| {
+                access.is_none_or(|access| link.send(DriverMessage::ObjectAccess { access }))
+                    && link.send(DriverMessage::Assign { attempt, spec })
+            });
             if !sent {
                 // Its stream just ended; `Closed` follows.
                 pick.slots = 0;

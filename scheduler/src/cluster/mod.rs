@@ -17,6 +17,7 @@ mod executors;
 mod job;
 mod lease_events;
 mod leases;
+mod object_access;
 mod offer_pool;
 mod options;
 mod session;

@@ -1,6 +1,7 @@
 //! `Dataset`: the N x D table a job summarizes (rows held in memory, or a
-//! `.npy`/`.csv` file), opening and validating it, and splitting it into
-//! partitions (contiguous row ranges; byte ranges for `.csv`).
+//! `.npy`/`.csv`/Parquet file), opening and validating it, and splitting
+//! it into partitions (contiguous row ranges; byte ranges for `.csv`;
+//! runs of whole row groups for Parquet).
 
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmesos_common::partition::PartitionSource;
-use rmesos_common::readers::{CsvFile, CsvOptions, NpyFile, ReadError};
+use rmesos_common::readers::{CsvFile, CsvOptions, NpyFile, ParquetFile, ReadError};
 use thiserror::Error;
 
 use super::plan::{JobPlan, Partition, PartitionWork};
@@ -30,6 +31,15 @@ pub enum Dataset {
     Npy(PathBuf),
     /// A `.csv` file of numbers.
     Csv(PathBuf, CsvOptions),
+    /// A Parquet file: the `columns` named (in that order), or every
+    /// numeric column when `None`.
+    Parquet {
+        path: PathBuf,
+        columns: Option<Vec<String>>,
+    },
+    /// The files of a directory or glob, in name order: one table (every
+    /// file has the same columns); partitions never straddle files.
+    Files(Vec<Dataset>),
 }
 
 impl fmt::Debug for Dataset {
@@ -48,6 +58,12 @@ impl fmt::Debug for Dataset {
                 .finish(),
             Dataset::Npy(path) => f.debug_tuple("Npy").field(path).finish(),
             Dataset::Csv(path, options) => f.debug_tuple("Csv").field(path).field(options).finish(),
+            Dataset::Parquet { path, columns } => f
+                .debug_struct("Parquet")
+                .field("path", path)
+                .field("columns", columns)
+                .finish(),
+            Dataset::Files(files) => f.debug_tuple("Files").field(files).finish(),
         }
     }
 }
@@ -63,6 +79,8 @@ pub enum DatasetError {
     Ragged { len: usize, ncols: usize },
     #[error("a job cannot have more than {} partitions", u32::MAX)]
     TooManyPartitions,
+    #[error("{path}: {detail} (the files of one dataset must have the same columns)")]
+    FilesDiffer { path: String, detail: String },
 }
 
 /// What opening a dataset learned about it.
@@ -94,6 +112,12 @@ enum Opened {
         options: CsvOptions,
         file: CsvFile,
     },
+    Parquet {
+        path: PathBuf,
+        file: ParquetFile,
+    },
+    /// Each file opened, with its size in bytes (its share of partitions).
+    Files(Vec<(Opened, u64)>),
 }
 
 impl Dataset {
@@ -119,6 +143,20 @@ impl Dataset {
                 let file = CsvFile::open(path, options.clone())?;
                 Dataset::in_memory(file.read_all()?, file.cols())
             }
+            Dataset::Parquet { path, columns } => {
+                let file = ParquetFile::open(path, columns.as_deref())?;
+                Dataset::in_memory(file.read_all()?, file.cols())
+            }
+            Dataset::Files(files) => {
+                let ncols = shape_of(&self.opened()?).ncols;
+                let mut values = Vec::new();
+                for file in files {
+                    if let Dataset::InMemory { rows, .. } = file.into_memory()? {
+                        values.extend_from_slice(&rows);
+                    }
+                }
+                Dataset::in_memory(values, ncols)
+            }
             Dataset::InMemory { .. } | Dataset::Borrowed { .. } => Ok(self.clone()),
         }
     }
@@ -127,6 +165,15 @@ impl Dataset {
     /// data) and reports its shape.
     pub fn shape(&self) -> Result<DatasetShape, DatasetError> {
         Ok(shape_of(&self.opened()?))
+    }
+
+    /// The columns' names, when the source names them (Parquet: its
+    /// footer is read); other sources are not opened.
+    pub fn column_names(&self) -> Result<Option<Vec<String>>, DatasetError> {
+        match self {
+            Dataset::Parquet { .. } | Dataset::Files(_) => Ok(names_of(&self.opened()?)),
+            _ => Ok(None),
+        }
     }
 
     /// Opens the dataset and splits it into partitions: `requested` of them,
@@ -142,6 +189,8 @@ impl Dataset {
     ) -> Result<JobPlan, DatasetError> {
         let opened = self.opened()?;
         let shape = shape_of(&opened);
+        let names = names_of(&opened);
+        warn_skipped(&opened);
         let wanted = match requested {
             Some(n) => u64::from(n.get()),
             None => (workers.get() as u64).saturating_mul(PARTITIONS_PER_WORKER as u64),
@@ -155,7 +204,7 @@ impl Dataset {
                 Ok(Partition { id, work })
             })
             .collect::<Result<Vec<_>, DatasetError>>()?;
-        Ok(JobPlan::new(job_id.to_owned(), shape, partitions))
+        Ok(JobPlan::new(job_id.to_owned(), shape, partitions).with_column_names(names))
     }
 
     fn opened(&self) -> Result<Opened, DatasetError> {
@@ -185,7 +234,82 @@ impl Dataset {
                 path: path.clone(),
                 options: options.clone(),
             },
+            Dataset::Parquet { path, columns } => {
+                let file = ParquetFile::open(path, columns.as_deref())?;
+                Opened::Parquet {
+                    path: path.clone(),
+                    file,
+                }
+            }
+            Dataset::Files(files) => open_files(files)?,
         })
+    }
+
+    /// The file this dataset reads (`None` for rows in memory or a set of files).
+    fn file_path(&self) -> Option<&std::path::Path> {
+        match self {
+            Dataset::Npy(path) | Dataset::Csv(path, _) | Dataset::Parquet { path, .. } => {
+                Some(path)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Opens every file of a set, checking that each has the first file's
+/// columns (their number, and their names when both name them).
+fn open_files(files: &[Dataset]) -> Result<Opened, DatasetError> {
+    let mut opened = Vec::with_capacity(files.len());
+    let mut first: Option<(String, usize, Option<Vec<String>>)> = None;
+    for file in files {
+        let path = file
+            .file_path()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let shown = path.display().to_string();
+        let one = file.opened()?;
+        let (ncols, names) = (shape_of(&one).ncols, names_of(&one));
+        match &first {
+            None => first = Some((shown, ncols, names)),
+            Some((first_path, first_ncols, _)) if *first_ncols != ncols => {
+                return Err(DatasetError::FilesDiffer {
+                    path: shown,
+                    detail: format!("has {ncols} columns, {first_path} has {first_ncols}"),
+                });
+            }
+            Some((first_path, _, Some(first_names))) => {
+                if let Some(names) = names.filter(|names| names != first_names) {
+                    return Err(DatasetError::FilesDiffer {
+                        path: shown,
+                        detail: format!(
+                            "has columns {}, {first_path} has {}",
+                            names.join(", "),
+                            first_names.join(", ")
+                        ),
+                    });
+                }
+            }
+            Some(_) => {}
+        }
+        let size = std::fs::metadata(&path).map_or(1, |meta| meta.len()).max(1);
+        opened.push((one, size));
+    }
+    Ok(Opened::Files(opened))
+}
+
+/// Logs the non-numeric Parquet columns left out of a job (no columns
+/// were named), once per file.
+fn warn_skipped(opened: &Opened) {
+    match opened {
+        Opened::Parquet { path, file } if !file.skipped_columns().is_empty() => {
+            tracing::warn!(
+                file = %path.display(),
+                skipped = file.skipped_columns().join(", "),
+                "non-numeric Parquet columns are skipped (name columns to choose them)"
+            );
+        }
+        Opened::Files(files) => files.iter().for_each(|(one, _)| warn_skipped(one)),
+        _ => {}
     }
 }
 
@@ -234,6 +358,54 @@ fn split(opened: Opened, wanted: u64) -> Vec<PartitionWork> {
                 })
                 .collect()
         }
+        Opened::Parquet { path, file } => split_row_groups(&file.row_group_rows(), wanted)
+            .into_iter()
+            .map(|(row_groups, rows)| {
+                PartitionWork::File(PartitionSource::ParquetRowGroups {
+                    path: path.clone(),
+                    row_groups,
+                    rows,
+                    columns: file.column_names(),
+                })
+            })
+            .collect(),
+        Opened::Files(files) => {
+            // Each file gets its share of the partitions by size (at least
+            // one): partitions never straddle files.
+            let total: u128 = files.iter().map(|(_, size)| u128::from(*size)).sum();
+            let mut works = Vec::new();
+            for (one, size) in files {
+                let share = (u128::from(wanted) * u128::from(size) + total / 2) / total.max(1);
+                works.extend(split(one, u64::try_from(share).unwrap_or(u64::MAX).max(1)));
+            }
+            works
+        }
+    }
+}
+
+/// Runs of whole row groups for about `wanted` partitions (one row group
+/// is never split: fewer partitions than asked when there are fewer row
+/// groups), each with its row count. A file of no row groups is one
+/// empty partition.
+fn split_row_groups(group_rows: &[u64], wanted: u64) -> Vec<(std::ops::Range<u64>, u64)> {
+    split_rows(group_rows.len() as u64, wanted)
+        .into_iter()
+        .map(|groups| {
+            let rows = group_rows
+                .iter()
+                .skip(groups.start as usize)
+                .take((groups.end - groups.start) as usize)
+                .sum();
+            (groups, rows)
+        })
+        .collect()
+}
+
+fn names_of(opened: &Opened) -> Option<Vec<String>> {
+    match opened {
+        Opened::Parquet { file, .. } => Some(file.column_names()),
+        Opened::Files(files) => files.first().and_then(|(one, _)| names_of(one)),
+        _ => None,
     }
 }
 
@@ -272,6 +444,20 @@ fn shape_of(opened: &Opened) -> DatasetShape {
             rows: None,
             bytes: Some(file.len_bytes()),
         },
+        Opened::Parquet { file, .. } => DatasetShape {
+            ncols: file.cols(),
+            rows: Some(file.rows()),
+            bytes: None,
+        },
+        Opened::Files(files) => {
+            let shapes: Vec<DatasetShape> = files.iter().map(|(one, _)| shape_of(one)).collect();
+            let bytes: Vec<u64> = shapes.iter().filter_map(|shape| shape.bytes).collect();
+            DatasetShape {
+                ncols: shapes.first().map_or(0, |shape| shape.ncols),
+                rows: shapes.iter().map(|shape| shape.rows).sum(),
+                bytes: (!bytes.is_empty()).then(|| bytes.iter().sum()),
+            }
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! The job engine's parts that do not care where partitions run (local
 //! threads now, Mesos tasks later): datasets and their partitioning
-//! (`dataset`, `plan`), opening a dataset as users name one (`open`),
+//! (`dataset`, `plan`), opening a dataset as users name one (`open`;
+//! directories and globs: `files`),
 //! exactly-once merging of partition results
 //! (`merge`), progress reporting (`progress`) and job errors (`error`).
 
 pub mod dataset;
 pub mod error;
+pub mod files;
 pub mod merge;
 pub mod open;
 pub mod plan;

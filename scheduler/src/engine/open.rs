@@ -45,10 +45,18 @@ pub struct CsvChoices {
 /// Why a named file is not a dataset (before any of its data is read).
 #[derive(Debug, Error)]
 pub enum OpenError {
-    #[error("'{0}' is not a .npy or .csv file (the format is chosen by the extension)")]
+    #[error("'{0}' is not a .npy, .csv or .parquet file (the format is chosen by the extension)")]
     UnknownFormat(String),
     #[error("the .csv delimiter and header options apply to .csv input only, not to '{0}'")]
     CsvOptionsForNpy(String),
+    #[error("choosing columns by name applies to Parquet input only, not to '{0}'")]
+    ColumnsForUnnamed(String),
+    #[error("no column names given (an empty list chooses nothing)")]
+    NoColumnsChosen,
+    #[error("'{0}' holds no .npy, .csv or .parquet files")]
+    NoFiles(String),
+    #[error("bad file pattern {0}")]
+    BadPattern(String),
     #[error("{path}: {source}")]
     Unreadable { path: String, source: io::Error },
     #[error("{0}: is not a regular file")]
@@ -67,8 +75,8 @@ impl OpenError {
 pub enum Placement {
     /// Worker threads of this process: files are read in place.
     Local { threads: NonZeroUsize },
-    /// Mesos tasks: a `shared` file is read by the executors, any other
-    /// file is loaded here and served.
+    /// Mesos tasks: a `shared` file (and any object) is read by the
+    /// executors, any other file is loaded here and served.
     Cluster { shared: bool },
 }
 
@@ -77,34 +85,32 @@ impl Dataset {
     /// checked to be a readable regular file; `csv` must be empty for a
     /// `.npy` file.
     pub fn open(path: &Path, csv: CsvChoices) -> Result<Dataset, OpenError> {
-        let shown = || path.display().to_string();
-        let extension = path
-            .extension()
-            .and_then(OsStr::to_str)
-            .map(str::to_ascii_lowercase);
-        let dataset = match extension.as_deref() {
-            Some("npy") if csv != CsvChoices::default() => {
-                return Err(OpenError::CsvOptionsForNpy(shown()));
-            }
-            Some("npy") => Dataset::Npy(path.to_owned()),
-            Some("csv") => {
-                let defaults = CsvOptions::default();
-                let options = CsvOptions {
-                    delimiter: csv.delimiter.unwrap_or(defaults.delimiter),
-                    header: csv.header.unwrap_or(defaults.header),
-                };
-                Dataset::Csv(path.to_owned(), options)
-            }
-            _ => return Err(OpenError::UnknownFormat(shown())),
-        };
-        match std::fs::metadata(path) {
-            Ok(meta) if meta.is_file() => Ok(dataset),
-            Ok(_) => Err(OpenError::NotAFile(shown())),
-            Err(source) => Err(OpenError::Unreadable {
-                path: shown(),
-                source,
-            }),
+        Dataset::open_columns(path, csv, None)
+    }
+
+    /// `open`, also for Parquet (`.parquet`, `.pq`), whose `columns` may
+    /// be chosen by name (for other formats `columns` must be `None`),
+    /// and for a directory or a glob pattern: the dataset of its files
+    /// (`files::list`), where the `.csv` choices apply to `.csv` files.
+    pub fn open_columns(
+        path: &Path,
+        csv: CsvChoices,
+        columns: Option<Vec<String>>,
+    ) -> Result<Dataset, OpenError> {
+        if columns.as_ref().is_some_and(Vec::is_empty) {
+            return Err(OpenError::NoColumnsChosen);
         }
+        let Some(files) = super::files::list(path)? else {
+            return open_one(path, csv, columns, true);
+        };
+        if files.is_empty() {
+            return Err(OpenError::NoFiles(path.display().to_string()));
+        }
+        let datasets = files
+            .iter()
+            .map(|file| open_one(file, csv, columns.clone(), false))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Dataset::Files(datasets))
     }
 
     /// The job's plan where it runs: `requested` partitions, else 2 per
@@ -119,11 +125,82 @@ impl Dataset {
         match placement {
             Placement::Local { threads } => self.plan(job_id, requested, threads),
             Placement::Cluster { shared } => {
-                let dataset = if shared { self } else { self.into_memory()? };
                 let partitions = requested.unwrap_or(DEFAULT_CLUSTER_PARTITIONS);
-                dataset.plan(job_id, Some(partitions), NonZeroUsize::MIN)
+                // Objects are always read by the executors themselves.
+                if shared || self.reads_objects() {
+                    return self.plan(job_id, Some(partitions), NonZeroUsize::MIN);
+                }
+                // Loaded rows lose their source's column names: kept here.
+                let names = self.column_names()?;
+                let plan = self
+                    .into_memory()?
+                    .plan(job_id, Some(partitions), NonZeroUsize::MIN)?;
+                Ok(plan.with_column_names(names))
             }
         }
+    }
+}
+
+impl Dataset {
+    /// True when the dataset is (or holds) an object named by URL.
+    pub fn reads_objects(&self) -> bool {
+        match self {
+            Dataset::Npy(path) | Dataset::Csv(path, _) | Dataset::Parquet { path, .. } => {
+                super::files::is_object(path)
+            }
+            Dataset::Files(files) => files.iter().any(Dataset::reads_objects),
+            Dataset::InMemory { .. } | Dataset::Borrowed { .. } => false,
+        }
+    }
+}
+
+/// One file by its extension, checked to be a readable regular file;
+/// `strict`: `.csv` choices for another format are an error (a single
+/// file; in a set of files they apply to its `.csv` files only).
+fn open_one(
+    path: &Path,
+    csv: CsvChoices,
+    columns: Option<Vec<String>>,
+    strict: bool,
+) -> Result<Dataset, OpenError> {
+    let shown = || path.display().to_string();
+    let extension = path
+        .extension()
+        .and_then(OsStr::to_str)
+        .map(str::to_ascii_lowercase);
+    let dataset = match extension.as_deref() {
+        Some("npy" | "parquet" | "pq") if strict && csv != CsvChoices::default() => {
+            return Err(OpenError::CsvOptionsForNpy(shown()));
+        }
+        Some("parquet" | "pq") => Dataset::Parquet {
+            path: path.to_owned(),
+            columns,
+        },
+        Some("npy" | "csv") if columns.is_some() => {
+            return Err(OpenError::ColumnsForUnnamed(shown()));
+        }
+        Some("npy") => Dataset::Npy(path.to_owned()),
+        Some("csv") => {
+            let defaults = CsvOptions::default();
+            let options = CsvOptions {
+                delimiter: csv.delimiter.unwrap_or(defaults.delimiter),
+                header: csv.header.unwrap_or(defaults.header),
+            };
+            Dataset::Csv(path.to_owned(), options)
+        }
+        _ => return Err(OpenError::UnknownFormat(shown())),
+    };
+    if super::files::is_object(path) {
+        // Read (a HEAD and the header) when the job is planned.
+        return Ok(dataset);
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(dataset),
+        Ok(_) => Err(OpenError::NotAFile(shown())),
+        Err(source) => Err(OpenError::Unreadable {
+            path: shown(),
+            source,
+        }),
     }
 }
 

@@ -18,6 +18,8 @@ pub struct JobPlan {
     shape: DatasetShape,
     partitions: Vec<Partition>,
     request: StatsRequest,
+    /// The columns' names, when the source names them (Parquet).
+    column_names: Option<Arc<[String]>>,
 }
 
 /// One partition: its id (its position in the plan) and its rows.
@@ -69,6 +71,7 @@ impl JobPlan {
             shape,
             partitions,
             request: StatsRequest::default(),
+            column_names: None,
         }
     }
 
@@ -82,6 +85,17 @@ impl JobPlan {
     /// What every partition computes besides the eight statistics.
     pub fn request(&self) -> &StatsRequest {
         &self.request
+    }
+
+    /// The same plan, its columns named `names` (one per column).
+    pub fn with_column_names(mut self, names: Option<Vec<String>>) -> JobPlan {
+        self.column_names = names.map(Arc::from);
+        self
+    }
+
+    /// The columns' names, when the source names them.
+    pub fn column_names(&self) -> Option<&[String]> {
+        self.column_names.as_deref()
     }
 
     pub fn job_id(&self) -> &str {
@@ -154,6 +168,7 @@ impl PartitionWork {
             PartitionWork::File(
                 PartitionSource::NpyRows { rows, .. } | PartitionSource::Served { rows, .. },
             ) => Some(rows.end.saturating_sub(rows.start)),
+            PartitionWork::File(PartitionSource::ParquetRowGroups { rows, .. }) => Some(*rows),
             PartitionWork::File(PartitionSource::CsvBytes { .. }) => None,
         }
     }

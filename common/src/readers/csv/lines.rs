@@ -2,7 +2,6 @@
 //! offset, how many newlines precede an offset (for absolute line numbers
 //! in messages), and the first lines that decide columns and header.
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 
 /// Bytes read at a time while scanning for newlines.
@@ -13,7 +12,11 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The first line start at or after `pos`: `pos` itself when it is 0 or
 /// follows a newline, else the byte after the next newline, else `len`.
-pub(crate) fn line_start_at_or_after(mut file: &File, pos: u64, len: u64) -> io::Result<u64> {
+pub(crate) fn line_start_at_or_after(
+    file: &mut (impl Read + Seek + ?Sized),
+    pos: u64,
+    len: u64,
+) -> io::Result<u64> {
     if pos == 0 || pos >= len {
         return Ok(pos.min(len));
     }
@@ -36,7 +39,7 @@ pub(crate) fn line_start_at_or_after(mut file: &File, pos: u64, len: u64) -> io:
 /// Newlines in bytes `0..end`: the 0-based line number of a line starting
 /// at `end`. Only needed for error messages, so ranges never pay for it
 /// when the data is good.
-pub(crate) fn newlines_before(mut file: &File, end: u64) -> io::Result<u64> {
+pub(crate) fn newlines_before(file: &mut (impl Read + Seek + ?Sized), end: u64) -> io::Result<u64> {
     file.seek(SeekFrom::Start(0))?;
     let mut limited = file.take(end);
     let mut chunk = vec![0u8; SCAN_CHUNK];
@@ -51,7 +54,10 @@ pub(crate) fn newlines_before(mut file: &File, end: u64) -> io::Result<u64> {
 }
 
 /// Whether the last byte of the file is a newline.
-pub(crate) fn ends_with_newline(mut file: &File, len: u64) -> io::Result<bool> {
+pub(crate) fn ends_with_newline(
+    file: &mut (impl Read + Seek + ?Sized),
+    len: u64,
+) -> io::Result<bool> {
     if len == 0 {
         return Ok(false);
     }

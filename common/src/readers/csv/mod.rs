@@ -13,7 +13,6 @@ mod cell;
 mod lines;
 mod range;
 
-use std::fs::File;
 use std::ops::Range;
 use std::path::Path;
 
@@ -73,9 +72,8 @@ impl CsvFile {
             )));
         }
         let io = |e| ReadError::io(path, e);
-        let file = File::open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
-        let mut scanner = LineScanner::new(&file).map_err(io)?;
+        let (mut file, len) = super::open_reader(path)?;
+        let mut scanner = LineScanner::new(&mut file).map_err(io)?;
         let Some(first) = scanner.next_content_line().map_err(io)? else {
             return Err(file_error(if len == 0 {
                 "empty file: no data rows"
@@ -107,7 +105,7 @@ impl CsvFile {
             // Lines before the first content line are blank (or a byte order mark).
             (first.start, None)
         };
-        let ends_with_newline = lines::ends_with_newline(&file, len).map_err(io)?;
+        let ends_with_newline = lines::ends_with_newline(&mut file, len).map_err(io)?;
         let layout = CsvLayout {
             path: path.to_path_buf(),
             delimiter: options.delimiter,
@@ -170,11 +168,11 @@ impl CsvFile {
             return Ok(summary);
         }
         let io = |e| ReadError::io(&self.layout.path, e);
-        let file = File::open(&self.layout.path).map_err(io)?;
-        let first_line = line_start_at_or_after(&file, start, len)
+        let (mut file, _) = super::open_reader(&self.layout.path)?;
+        let first_line = line_start_at_or_after(&mut file, start, len)
             .map_err(io)?
             .max(self.data_start);
-        let past_last_line = line_start_at_or_after(&file, end, len).map_err(io)?;
+        let past_last_line = line_start_at_or_after(&mut file, end, len).map_err(io)?;
         summarize_lines(&self.layout, first_line..past_last_line, summary)
     }
 

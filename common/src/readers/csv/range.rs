@@ -3,8 +3,7 @@
 //! count, parses numbers, feeds the kernel in blocks, and turns problems
 //! into errors with absolute line and column numbers.
 
-use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, SeekFrom};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -65,11 +64,14 @@ pub(crate) fn visit_lines(
     if lines.start >= lines.end {
         return Ok(());
     }
-    let mut file = File::open(&layout.path).map_err(|e| ReadError::io(&layout.path, e))?;
+    let (mut file, _) = crate::readers::open_reader(&layout.path)?;
     file.seek(SeekFrom::Start(lines.start))
         .map_err(|e| ReadError::io(&layout.path, e))?;
     let input_len = lines.end - lines.start;
-    let input = LineLimit::new((&file).take(input_len), crate::limits::max_csv_line_bytes());
+    let input = LineLimit::new(
+        (&mut file).take(input_len),
+        crate::limits::max_csv_line_bytes(),
+    );
     let mut reader = line_reader(layout.delimiter, input);
     let mut record = ::csv::ByteRecord::new();
     let block_rows = (BLOCK_VALUES / cols.max(1)).max(1);
@@ -92,8 +94,8 @@ pub(crate) fn visit_lines(
             } else {
                 end.line().saturating_sub(1)
             };
-            let before =
-                newlines_before(&file, lines.start).map_err(|e| ReadError::io(&layout.path, e))?;
+            let before = newlines_before(&mut file, lines.start)
+                .map_err(|e| ReadError::io(&layout.path, e))?;
             return Err(problem_error(layout, before + line_in_range, problem));
         }
         if block.len() >= block_rows * cols {

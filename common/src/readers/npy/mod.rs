@@ -16,11 +16,11 @@ mod prefetch;
 mod write;
 
 use std::cell::RefCell;
-use std::fs::File;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::ReadError;
+use super::{ByteSource, ReadError, open_source};
 use crate::stats::{ColumnSummary, StatsRequest};
 pub use dtype::{ElementKind, NpyDtype};
 use header::NpyHeader;
@@ -52,7 +52,7 @@ thread_local! {
 /// An opened, validated `.npy` file.
 pub struct NpyFile {
     path: PathBuf,
-    file: File,
+    file: Arc<dyn ByteSource>,
     len: u64,
     header: NpyHeader,
 }
@@ -61,17 +61,17 @@ impl NpyFile {
     /// Opens and validates `path`: header, dtype, shape, and that the data
     /// size matches the shape exactly.
     pub fn open(path: &Path) -> Result<Self, ReadError> {
-        let file = File::open(path).map_err(|e| ReadError::io(path, e))?;
-        let len = file.metadata().map_err(|e| ReadError::io(path, e))?.len();
+        let file = open_source(path)?;
+        let len = file.len();
         if len == 0 {
             return Err(ReadError::npy(path, "file", "empty file (0 bytes)"));
         }
-        let prefix = read_prefix(path, &file, len, false)?;
+        let prefix = read_prefix(path, file.as_ref(), len, false)?;
         let header = match header::parse(&prefix) {
             // A header longer than the first read: read up to the largest
             // accepted and let that decide.
             Err(_) if more_header_to_read(len, prefix.len()) => {
-                header::parse(&read_prefix(path, &file, len, true)?)
+                header::parse(&read_prefix(path, file.as_ref(), len, true)?)
             }
             parsed => parsed,
         }
@@ -210,7 +210,13 @@ impl NpyFile {
 
     /// Fills `dst` with data bytes from `offset` (from the first data byte).
     fn read(&self, offset: usize, dst: &mut [u8]) -> Result<(), ReadError> {
-        read_data(&self.path, &self.file, self.header.data_offset, offset, dst)
+        read_data(
+            &self.path,
+            self.file.as_ref(),
+            self.header.data_offset,
+            offset,
+            dst,
+        )
     }
 
     fn add(&self, summary: &mut ColumnSummary, values: &[f64]) -> Result<(), ReadError> {

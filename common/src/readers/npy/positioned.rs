@@ -3,13 +3,11 @@
 //! naming the file, where a memory map would have killed the process with
 //! SIGBUS. Also the header's bytes, read once at open.
 
-use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use super::header::MAX_HEADER_LEN;
-use crate::readers::ReadError;
+use crate::readers::{ByteSource, ReadError};
 
 /// Bytes read first for the header: enough for any header numpy writes.
 const HEADER_PREFIX: usize = 64 << 10;
@@ -21,7 +19,7 @@ const HEADER_PREFIX_MAX: usize = 12 + MAX_HEADER_LEN;
 /// file); `whole_header` asks for up to the largest header accepted.
 pub(super) fn read_prefix(
     path: &Path,
-    file: &File,
+    file: &dyn ByteSource,
     len: u64,
     whole_header: bool,
 ) -> Result<Vec<u8>, ReadError> {
@@ -47,7 +45,7 @@ pub(super) fn more_header_to_read(len: u64, read: usize) -> bool {
 /// data byte, which is at `data_offset` in the file).
 pub(super) fn read_data(
     path: &Path,
-    file: &File,
+    file: &dyn ByteSource,
     data_offset: usize,
     offset: usize,
     dst: &mut [u8],
