@@ -132,8 +132,10 @@ async fn a_torn_down_framework_moves_to_completed_and_its_executor_ends() {
     let used_cpus = state["slaves"][0]["used_resources"]["cpus"]
         .as_f64()
         .unwrap();
+    // The executor's share (until it has exited, which may already be
+    // done), never the killed task's.
     assert!(
-        (used_cpus - 0.1).abs() < 1e-9,
+        (used_cpus - 0.1).abs() < 1e-9 || used_cpus.abs() < 1e-9,
         "the executor's share only, not the killed task's: {used_cpus}"
     );
 

@@ -133,6 +133,14 @@ async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
         .expect("the shared job succeeds");
     assert_close(&stats, &want);
     assert_eq!(recorder.partitions_done(), 32);
+    // Spread over the agents, one executor per agent, reused by both jobs
+    // (counted now: the slow local run below may outlast the idle timeout,
+    // which gives the leases back).
+    let board = cluster.status().snapshot();
+    assert_eq!(board.agents.len(), 3, "agents used: {:?}", board.agents);
+    let snapshot = setup.sim.snapshot();
+    let executors: usize = snapshot.agents.iter().map(|a| a.executors.len()).sum();
+    assert_eq!(executors, 3, "{snapshot:#?}");
     // The executors read the file and computed the co-moments and the
     // quantile sketches: the same partitions merged along the same tree
     // give the local answer exactly.
@@ -151,12 +159,6 @@ async fn a_million_rows_in_32_partitions_in_memory_and_shared() {
         "cluster and local quantiles differ"
     );
 
-    // Spread over the agents, one executor per agent, reused by both jobs.
-    let board = cluster.status().snapshot();
-    assert_eq!(board.agents.len(), 3, "agents used: {:?}", board.agents);
-    let snapshot = setup.sim.snapshot();
-    let executors: usize = snapshot.agents.iter().map(|a| a.executors.len()).sum();
-    assert_eq!(executors, 3, "{snapshot:#?}");
     cluster.shutdown().await.expect("teardown");
 }
 
