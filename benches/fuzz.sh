@@ -7,10 +7,12 @@
 # properties, in batches of fresh random cases, and prints a table of how
 # many cases each property ran and whether any failed (a failure prints
 # the shrunk input to the log named in the table and stops that property).
-# Usage: bash benches/fuzz.sh [MINUTES]
+# Usage: bash benches/fuzz.sh [MINUTES [PATTERN]] (PATTERN: only the
+# properties whose name matches this grep -E pattern, say 'parquet|summary')
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes="${1:-10}"
+pattern="${2:-.}"
 batch=20000
 cargo test --release -q -p rmesos-common --test readers_fuzz --test wire_fuzz --no-run
 
@@ -30,7 +32,7 @@ parser_of() {
 properties=()
 for target in readers_fuzz wire_fuzz; do
     for name in $(cargo test --release -q -p rmesos-common --test "$target" -- --list 2>/dev/null \
-            | sed -n 's/: test$//p'); do
+            | sed -n 's/: test$//p' | grep -E -- "$pattern"); do
         properties+=("$target $name")
     done
 done
