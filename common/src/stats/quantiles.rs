@@ -135,7 +135,7 @@ impl QuantileSketch {
     fn compact_from(&mut self, mut h: usize) {
         while h < self.levels.len() && self.levels[h].len() >= self.k {
             if h == 0 {
-                self.levels[0].sort_unstable();
+                radix_sort(&mut self.levels[0]);
             }
             if h + 1 == self.levels.len() {
                 self.levels.push(Vec::new());
@@ -190,35 +190,63 @@ impl QuantileSketch {
         if self.count == 0 {
             return vec![f64::NAN; probabilities.len()];
         }
-        let mut items: Vec<(u64, u64)> = Vec::new();
-        for (h, level) in self.levels.iter().enumerate() {
-            let weight = 1u64 << h.min(63);
-            items.extend(level.iter().map(|&k| (k, weight)));
+        // Spark's target: the ceil(p * n)-th smallest value; 0 and 1 are
+        // the exact min and max.
+        let mut targets: Vec<(u64, usize)> = Vec::new();
+        let mut out = vec![f64::NAN; probabilities.len()];
+        for (i, &p) in probabilities.iter().enumerate() {
+            if p <= 0.0 {
+                out[i] = self.min;
+            } else if p >= 1.0 {
+                out[i] = self.max;
+            } else {
+                targets.push((((p * self.count as f64).ceil() as u64).max(1), i));
+            }
         }
-        items.sort_unstable_by_key(|&(k, _)| k);
-        let mut cumulative = Vec::with_capacity(items.len());
-        let mut total = 0u64;
-        for &(_, w) in &items {
-            total = total.saturating_add(w);
-            cumulative.push(total);
+        targets.sort_unstable();
+        let mut level0 = self.levels[0].clone();
+        level0.sort_unstable();
+        // Walk every level's sorted items in key order (a k-way merge over
+        // the few levels), answering the targets in rank order.
+        let mut cursors: Vec<(&[u64], u64)> = std::iter::once((level0.as_slice(), 1u64))
+            .chain(
+                self.levels
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(h, level)| (level.as_slice(), 1u64 << h.min(63))),
+            )
+            .filter(|(items, _)| !items.is_empty())
+            .collect();
+        let mut cumulative = 0u64;
+        let mut next = targets.iter().peekable();
+        while next.peek().is_some() {
+            let Some((at, _)) = cursors
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (items, _))| items[0])
+            else {
+                break;
+            };
+            let (items, weight) = &mut cursors[at];
+            let key = items[0];
+            cumulative = cumulative.saturating_add(*weight);
+            *items = &items[1..];
+            if items.is_empty() {
+                cursors.swap_remove(at);
+            }
+            while let Some(&&(rank, i)) = next.peek() {
+                if rank > cumulative {
+                    break;
+                }
+                out[i] = value(key).clamp(self.min, self.max);
+                next.next();
+            }
         }
-        probabilities
-            .iter()
-            .map(|&p| {
-                if p <= 0.0 {
-                    return self.min;
-                }
-                if p >= 1.0 {
-                    return self.max;
-                }
-                // Spark's target: the ceil(p * n)-th smallest value.
-                let rank = ((p * self.count as f64).ceil() as u64).max(1);
-                let at = cumulative.partition_point(|&c| c < rank);
-                items
-                    .get(at)
-                    .map_or(self.max, |&(k, _)| value(k).clamp(self.min, self.max))
-            })
-            .collect()
+        for &(_, i) in next {
+            out[i] = self.max;
+        }
+        out
     }
 
     /// Items held (for tests of the size bound).
@@ -239,6 +267,41 @@ impl QuantileSketch {
                 let w = 1u64.checked_shl(h as u32)?;
                 sum.checked_add((level.len() as u64).checked_mul(w)?)
             })
+    }
+}
+
+/// Sorts keys by their bytes, least significant first (a stable counting
+/// sort per byte; bytes that are the same in every key are skipped, as the
+/// sign and exponent often are): about twice as fast as a comparison sort
+/// on the ~50,000-key buffers level 0 compacts.
+fn radix_sort(keys: &mut Vec<u64>) {
+    if keys.len() < 1024 {
+        keys.sort_unstable();
+        return;
+    }
+    let mut counts = vec![[0usize; 256]; 8];
+    for &k in keys.iter() {
+        for (byte, count) in counts.iter_mut().enumerate() {
+            count[((k >> (8 * byte)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut other = vec![0u64; keys.len()];
+    for (byte, count) in counts.iter().enumerate() {
+        if count.contains(&keys.len()) {
+            continue;
+        }
+        let mut offsets = [0usize; 256];
+        let mut total = 0;
+        for (offset, &c) in offsets.iter_mut().zip(count) {
+            *offset = total;
+            total += c;
+        }
+        for &k in keys.iter() {
+            let digit = ((k >> (8 * byte)) & 0xff) as usize;
+            other[offsets[digit]] = k;
+            offsets[digit] += 1;
+        }
+        std::mem::swap(keys, &mut other);
     }
 }
 
@@ -337,6 +400,27 @@ mod tests {
             assert!(k <= (LEVEL_BOUND / eps).ceil() + 2.0, "eps {eps}: k {k}");
         }
         assert_eq!(capacity(0.0), usize::MAX);
+    }
+
+    #[test]
+    fn radix_sort_sorts() {
+        let mut state = 99u64;
+        for n in [0usize, 5, 1023, 1024, 5000] {
+            let mut keys: Vec<u64> = (0..n)
+                .map(|i| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    if i % 3 == 0 {
+                        key(-((state >> 40) as f64))
+                    } else {
+                        state >> (i % 50)
+                    }
+                })
+                .collect();
+            let mut want = keys.clone();
+            want.sort_unstable();
+            radix_sort(&mut keys);
+            assert_eq!(keys, want, "n={n}");
+        }
     }
 
     #[test]
