@@ -60,10 +60,12 @@ impl ParquetFile {
         columns: Option<&[String]>,
     ) -> Result<ParquetFile, ReadError> {
         let name = source.name().to_path_buf();
-        let metadata = ParquetMetaDataReader::new()
-            .with_prefetch_hint(Some(FOOTER_PREFETCH))
-            .parse_and_finish(&SourceChunks(Arc::clone(&source)))
-            .map_err(|e| parquet_error(&name, e))?;
+        let metadata = without_panics(&name, "its footer", || {
+            ParquetMetaDataReader::new()
+                .with_prefetch_hint(Some(FOOTER_PREFETCH))
+                .parse_and_finish(&SourceChunks(Arc::clone(&source)))
+                .map_err(|e| parquet_error(&name, e))
+        })?;
         let schema = metadata.file_metadata().schema_descr();
         let (chosen, skipped) =
             columns::choose(schema, columns).map_err(|detail| ReadError::parquet(&name, detail))?;
@@ -202,7 +204,10 @@ impl ParquetFile {
         }
         let mut block = Vec::new();
         for group in groups {
-            self.read_row_group(group, &mut block, sink)?;
+            let what = format!("row group {group}");
+            without_panics(self.path(), &what, || {
+                self.read_row_group(group, &mut block, sink)
+            })?;
         }
         Ok(())
     }
@@ -303,4 +308,27 @@ fn parquet_error(path: &Path, error: ParquetError) -> ReadError {
         ParquetError::General(message) => ReadError::parquet(path, format!("{CORRUPT}: {message}")),
         other => ReadError::parquet(path, format!("{CORRUPT}: {other}")),
     }
+}
+
+/// Runs `read`, turning a panic into an error naming the file and `what`
+/// was read: the parquet crate panics on some corrupt files (a data page
+/// that names a dictionary its column chunk lacks, found by fuzzing), and
+/// a corrupt file is bad input, not a reason to end the process (a user's
+/// notebook kernel, say). Whatever `read` filled is dropped with the error.
+fn without_panics<T>(
+    path: &Path,
+    what: &str,
+    read: impl FnOnce() -> Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let reason = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".into());
+        Err(ReadError::parquet(
+            path,
+            format!("{what} is corrupt: the Parquet decoder failed ({reason})"),
+        ))
+    })
 }
