@@ -10,7 +10,9 @@ mean, sample variance, nonzeros, min, max, L1 and L2 norms):
   - `pyarrow.parquet.read_table` + numpy on the same file,
   - Polars `scan_parquet(...).select(...)` (all its threads),
   - `rmesos-submit --master local[2]` on the same file as an object in a
-    local S3-compatible server (moto_server on loopback), vs the file.
+    local S3-compatible server (moto_server on loopback), vs the file,
+    and boto3 downloading that object once (the server's own speed: moto
+    is a Python server, far slower than MinIO or S3).
 
 Needs pyarrow, polars and moto[server] (`pip install polars`; the others
 are in requirements-dev.txt). Usage: python3 benches/parquet.py
@@ -116,7 +118,11 @@ def with_moto(path):
                           aws_secret_access_key="bench", region_name="us-east-1")
         s3.create_bucket(Bucket="bench")
         s3.upload_file(path, "bench", "table.parquet")
-        return timed_submit("s3://bench/table.parquet", env)
+        # The server's own speed: one plain GET of the whole object.
+        t = time.perf_counter()
+        s3.download_file("bench", "table.parquet", os.path.join(os.path.dirname(path), "copy"))
+        plain_get = time.perf_counter() - t
+        return timed_submit("s3://bench/table.parquet", env), plain_get
     finally:
         server.terminate()
         server.wait()
@@ -144,7 +150,8 @@ def main():
                 ("pyarrow read_table + numpy", arrow),
                 (f"Polars {polars_info[0]} scan_parquet ({polars_info[1]} threads)", polars)]
         if s3 is not None:
-            rows.append(("rmesos-submit local[2], object in moto S3", s3))
+            rows.append(("rmesos-submit local[2], object in moto S3", s3[0]))
+            rows.append(("(reference: boto3 download_file of that object from moto, once)", s3[1]))
         for name, seconds in rows:
             print(f"| {name} | {seconds:.3f} | {gib / seconds:.2f} | {seconds / rmesos_local:.2f}x |")
         if s3 is None:
