@@ -122,3 +122,73 @@ def test_shared_parquet_and_parts_on_the_cluster(cluster, rng, tmp_path):
     summary = rmesos.Statistics.colStats(cluster.parquet_file(parts_dir, numSlices=3))
     assert summary.columns == ["a", "b", "c"]
     assert_matches_numpy(summary, np.concatenate(parts))
+
+
+@pytest.fixture(scope="module")
+def moto_s3():
+    """A moto_server (S3-compatible) on a free loopback port; the AWS_*
+    variables of this process point at it while the module runs."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import time
+    if shutil.which("moto_server") is None:
+        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "moto_server did not start"
+            time.sleep(0.05)
+    variables = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "py-key",
+                 "AWS_SECRET_ACCESS_KEY": "py-secret-never-shown", "AWS_REGION": "us-east-1"}
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    import boto3
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="lake")
+    try:
+        yield client
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        server.terminate()
+        server.wait()
+
+
+def test_objects_in_s3_locally(local, moto_s3, rng, tmp_path):
+    x = rng.normal(1, 3, size=(2000, 3))
+    np.save(tmp_path / "x.npy", x)
+    np.savetxt(tmp_path / "x.csv", x, delimiter=",", fmt="%.17g", header="a,b,c", comments="")
+    columns = write_table(tmp_path / "t.parquet", rng)
+    for name in ["x.npy", "x.csv", "t.parquet"]:
+        moto_s3.upload_file(str(tmp_path / name), "lake", f"in/{name}")
+    assert_matches_numpy(rmesos.Statistics.colStats(local.npy_file("s3://lake/in/x.npy", numSlices=3)), x)
+    assert_matches_numpy(rmesos.Statistics.colStats(local.csv_file("s3://lake/in/x.csv", numSlices=4)), x)
+    summary = rmesos.Statistics.colStats(local.parquet_file("s3://lake/in/t.parquet", columns=["x", "k"]))
+    assert summary.columns == ["x", "k"]
+    assert_matches_numpy(summary, np.column_stack([columns["x"], columns["k"]]))
+    assert_matches_numpy(rmesos.col_stats("s3://lake/in/x.npy", master="local[2]"), x)
+    with pytest.raises((ValueError, rmesos.JobFailed), match="s3://lake/in/absent.npy") as error:
+        rmesos.Statistics.colStats(local.npy_file("s3://lake/in/absent.npy"))
+    assert "py-secret-never-shown" not in str(error.value)
+
+
+def test_objects_on_the_cluster_are_read_by_the_executors(cluster, moto_s3, rng, tmp_path):
+    parts = [rng.normal(-2, 1, size=(n, 2)) for n in (700, 50)]
+    for i, part in enumerate(parts):
+        np.save(tmp_path / f"p{i}.npy", part)
+        moto_s3.upload_file(str(tmp_path / f"p{i}.npy"), "lake", f"parts/p{i}.npy")
+    summary = rmesos.Statistics.colStats(cluster.npy_file("s3://lake/parts/", numSlices=4))
+    assert_matches_numpy(summary, np.concatenate(parts))

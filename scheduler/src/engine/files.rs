@@ -42,9 +42,15 @@ pub fn list(input: &Path) -> Result<Option<Vec<PathBuf>>, OpenError> {
         if !url.starts_with("s3://") || (!url.ends_with('/') && is_supported(input)) {
             return Ok(None);
         }
-        let urls = rmesos_common::objects::list(url).map_err(|error| OpenError::Unreadable {
-            path: shown(),
-            source: std::io::Error::other(error.to_string()),
+        let urls = rmesos_common::objects::list(url).map_err(|error| match error {
+            rmesos_common::readers::ReadError::Io { source, .. } => OpenError::Unreadable {
+                path: shown(),
+                source,
+            },
+            other => OpenError::Unreadable {
+                path: shown(),
+                source: std::io::Error::other(other.to_string()),
+            },
         })?;
         let files = urls
             .into_iter()
