@@ -281,10 +281,16 @@ mod tests {
             missing.as_ref().is_err_and(OpenError::is_not_found),
             "{missing:?}"
         );
-        assert!(matches!(
-            Dataset::open(&dir, CsvChoices::default()),
-            Err(OpenError::UnknownFormat(_))
-        ));
+        // A directory is one dataset of its files, in name order.
+        let directory = Dataset::open(&dir, CsvChoices::default());
+        assert!(
+            matches!(&directory, Ok(Dataset::Files(files)) if files.len() == 2),
+            "{directory:?}"
+        );
+        let empty = dir.join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        let nothing = Dataset::open(&empty, CsvChoices::default());
+        assert!(nothing.is_err(), "{nothing:?}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
