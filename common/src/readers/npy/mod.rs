@@ -187,7 +187,9 @@ impl NpyFile {
             .max(1);
         let chunk_rows = (CHUNK_VALUES / cols).max(1);
         let c_order = !self.header.fortran_order || cols == 1;
-        if c_order && self.header.dtype.is_native_f64() && end - start > chunk_rows {
+        let running = prefetch::RunningPartition::start();
+        let large = end - start > chunk_rows;
+        if c_order && self.header.dtype.is_native_f64() && large && running.read_ahead {
             self.add_prefetched_rows(&mut summary, start..end, block_rows, chunk_rows)?;
             return Ok(summary);
         }

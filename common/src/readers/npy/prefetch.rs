@@ -1,15 +1,45 @@
 //! Reading ahead: a reader thread fills the next chunks of native `f64`
 //! rows with positioned reads while the calling thread summarizes the
 //! current one, so the copy out of the page cache and the kernel overlap
-//! (a positioned read copies, where a memory map did not).
+//! (a positioned read copies, where a memory map did not). That takes a
+//! second core, so a partition reads ahead only when the process leaves
+//! one free for it: with as many partitions running as cores (`local[*]`,
+//! or an executor's full slots), each reads on its own thread.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::sync_channel;
 
 use crate::readers::ReadError;
 
 /// Chunks in flight: one being summarized, the others being read.
 const DEPTH: usize = 3;
+
+/// Partitions of this process being read now.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// One partition being read, counted while it lives; `read_ahead` says
+/// whether a core is free for a reader thread (two per partition reading
+/// ahead, counting this one).
+pub(super) struct RunningPartition {
+    pub(super) read_ahead: bool,
+}
+
+impl RunningPartition {
+    pub(super) fn start() -> RunningPartition {
+        let running = RUNNING.fetch_add(1, Ordering::Relaxed) + 1;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        RunningPartition {
+            read_ahead: 2 * running <= cores,
+        }
+    }
+}
+
+impl Drop for RunningPartition {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Reads rows from a first row into a destination of whole rows.
 pub(super) type ReadRows<'a> = dyn Fn(usize, &mut [f64]) -> Result<(), ReadError> + Sync + 'a;
