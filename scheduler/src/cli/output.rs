@@ -124,11 +124,17 @@ pub fn render_table(columns: Option<&StatColumns>) -> String {
         line.extend(columns.values.iter().map(|values| format_number(values[j])));
         cells.push(line);
     }
-    let widths: Vec<usize> = (0..cells[0].len())
-        .map(|k| cells.iter().map(|line| line[k].len()).max().unwrap_or(0))
+    format!("count: {}\n{}", columns.count, aligned(&cells))
+}
+
+/// `cells` as lines of right-aligned columns, two spaces apart.
+pub(crate) fn aligned(cells: &[Vec<String>]) -> String {
+    let width_of = |k: usize| cells.iter().map(|line| line[k].len()).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cells.first().map_or(0, Vec::len))
+        .map(width_of)
         .collect();
-    let mut out = format!("count: {}\n", columns.count);
-    for line in &cells {
+    let mut out = String::new();
+    for line in cells {
         let padded: Vec<String> = line
             .iter()
             .zip(&widths)

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::extra_args::ExtraStatsArgs;
-use super::output::{JsonFloats, format_number};
+use super::output::{JsonFloats, aligned, format_number};
 
 /// The optional results a job was asked for.
 #[derive(Debug, Default)]
@@ -142,18 +142,5 @@ fn grid(
                 .collect(),
         );
     }
-    let widths: Vec<usize> = (0..cells[0].len())
-        .map(|k| cells.iter().map(|line| line[k].len()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for line in &cells {
-        let padded: Vec<String> = line
-            .iter()
-            .zip(&widths)
-            .map(|(cell, &width)| format!("{cell:>width$}"))
-            .collect();
-        out.push_str(&padded.join("  "));
-        out.push('\n');
-    }
-    out
+    aligned(&cells)
 }
