@@ -62,6 +62,10 @@ fn a_file_truncated_after_open_fails_every_read_path_with_an_error() {
         assert_eq!(npy.summarize_rows(0..100).unwrap().count(), 100);
         truncate_to_half(&path);
         let error = npy.summarize_rows(0..ROWS as u64).unwrap_err();
+        // Native rows are read from a memory map: the read past the new
+        // end faulted (SIGBUS), and the guard turned that into this error.
+        let mapped = descr == "<f8" && !fortran;
+        assert_eq!(error.to_string().contains("shrank from"), mapped, "{error}");
         assert_shorter(error, name);
         assert_shorter(npy.read_all().unwrap_err(), name);
     }

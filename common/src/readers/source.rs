@@ -9,11 +9,12 @@ use std::io::{self, Read, Seek};
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
 use super::ReadError;
+use super::guarded_map::GuardedMap;
 
 /// Bytes of one file or object, read by range.
 pub trait ByteSource: Send + Sync {
@@ -50,6 +51,13 @@ pub trait ByteSource: Send + Sync {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// The source's bytes as a guarded memory map, when it is a local
+    /// file that could be mapped: readers of hot, aligned data use it in
+    /// place of positioned reads.
+    fn map(&self) -> Option<&GuardedMap> {
+        None
+    }
 }
 
 /// The source `name` names: an object when it is an `s3://` or
@@ -61,12 +69,15 @@ pub fn open_source(name: &Path) -> Result<Arc<dyn ByteSource>, ReadError> {
     }
 }
 
-/// A local file, read with positioned reads (no memory map: a file that
-/// shrinks under a read gives an error, not SIGBUS).
+/// A local file, read with positioned reads, or through a memory map
+/// whose faults are errors (`GuardedMap`): a file that shrinks under a
+/// read gives an error, not SIGBUS.
 pub struct LocalFile {
     path: PathBuf,
     file: File,
     len: u64,
+    /// Made on first use; `None` inside when the file cannot be mapped.
+    map: OnceLock<Option<GuardedMap>>,
 }
 
 impl LocalFile {
@@ -77,6 +88,7 @@ impl LocalFile {
             path: path.to_path_buf(),
             file,
             len,
+            map: OnceLock::new(),
         })
     }
 }
@@ -92,6 +104,13 @@ impl ByteSource for LocalFile {
 
     fn read_exact_at(&self, dst: &mut [u8], offset: u64) -> io::Result<()> {
         self.file.read_exact_at(dst, offset)
+    }
+
+    fn map(&self) -> Option<&GuardedMap> {
+        // A file that cannot be mapped is still read, with positioned reads.
+        self.map
+            .get_or_init(|| GuardedMap::new(&self.file, self.len).ok().flatten())
+            .as_ref()
     }
 }
 

@@ -1,16 +1,20 @@
 //! `.npy` reader: versions 1.0/2.0/3.0, C and Fortran order, both
 //! endiannesses, float/int/uint/bool dtypes, 1-D and 2-D, by row range.
-//! The data is read with positioned reads (`positioned`) into a buffer of
-//! one block of rows per worker thread, which the kernel consumes while it
-//! is still in cache: native `f64` rows land in the buffer as they are,
-//! other types are decoded from a byte buffer. Unlike a memory map, a file
-//! that shrinks or fails under a read gives an error, not SIGBUS, and the
-//! process's resident memory stays flat however large the partition.
+//! Native `f64` rows of a local file are summarized straight from a
+//! guarded memory map (`mapped`: a fault is an error, not SIGBUS). Other
+//! data (other dtypes, Fortran order, objects) is read with positioned
+//! reads (`positioned`) into a buffer of one block of rows per worker
+//! thread, which the kernel consumes while it is still in cache: native
+//! `f64` rows land in the buffer as they are, other types are decoded from
+//! a byte buffer. Either way a file that shrinks or fails under a read
+//! gives an error naming it, and the process's resident memory stays flat
+//! however large the partition.
 
 mod collect;
 mod dtype;
 mod header;
 mod literal;
+mod mapped;
 mod positioned;
 mod prefetch;
 mod write;
@@ -24,6 +28,7 @@ use super::{ByteSource, ReadError, open_source};
 use crate::stats::{ColumnSummary, StatsRequest};
 pub use dtype::{ElementKind, NpyDtype};
 use header::NpyHeader;
+use mapped::MappedRows;
 use positioned::{f64_bytes_mut, more_header_to_read, read_data, read_prefix};
 pub use write::{npy_header, write_npy_f64};
 
@@ -37,6 +42,15 @@ const CHUNK_VALUES: usize = 4 * BLOCK_VALUES;
 
 /// Bytes read at a time when a whole file is loaded (`read_all`).
 const WINDOW_BYTES: usize = 8 << 20;
+
+/// Whether native rows of a local file may be read through its map (tests
+/// also ask for the positioned reads, to check both paths).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReadVia {
+    MapWhenAble,
+    #[cfg(test)]
+    PositionedReads,
+}
 
 /// A worker thread's read buffers, reused by every partition it reads.
 #[derive(Default)]
@@ -154,16 +168,17 @@ impl NpyFile {
         rows: Range<u64>,
         request: &StatsRequest,
     ) -> Result<ColumnSummary, ReadError> {
-        self.summarize_rows_in_windows(rows, BLOCK_VALUES * 8, request)
+        self.summarize_rows_in_windows(rows, BLOCK_VALUES * 8, request, ReadVia::MapWhenAble)
     }
 
     /// `summarize_rows`, reading at most about `window_bytes` (at least
-    /// one row, at most a block) at a time.
+    /// one row, at most a block) at a time when it reads by position.
     fn summarize_rows_in_windows(
         &self,
         rows: Range<u64>,
         window_bytes: usize,
         request: &StatsRequest,
+        via: ReadVia,
     ) -> Result<ColumnSummary, ReadError> {
         let cols = self.cols();
         let mut summary = ColumnSummary::with_request(cols, request)
@@ -187,9 +202,26 @@ impl NpyFile {
             .max(1);
         let chunk_rows = (CHUNK_VALUES / cols).max(1);
         let c_order = !self.header.fortran_order || cols == 1;
+        let native_rows = c_order && self.header.dtype.is_native_f64();
+        if let Some(map) = self
+            .file
+            .map()
+            .filter(|_| native_rows && via == ReadVia::MapWhenAble)
+            && MappedRows::aligned(self.header.data_offset)
+        {
+            let mapped = MappedRows {
+                path: &self.path,
+                map,
+                data_offset: self.header.data_offset,
+                file_len: self.len,
+                cols,
+            };
+            mapped.add_rows(&mut summary, start..end)?;
+            return Ok(summary);
+        }
         let running = prefetch::RunningPartition::start();
         let large = end - start > chunk_rows;
-        if c_order && self.header.dtype.is_native_f64() && large && running.read_ahead {
+        if native_rows && large && running.read_ahead {
             self.add_prefetched_rows(&mut summary, start..end, block_rows, chunk_rows)?;
             return Ok(summary);
         }
@@ -377,17 +409,20 @@ mod tests {
             write_npy(dir.path(), "f.npy", "<f8", true, (rows, cols), &f_f8),
             write_npy(dir.path(), "i2.npy", "<i2", false, (rows, cols), &c_i2),
         ];
+        let request = StatsRequest::default();
         for path in &files {
             let npy = NpyFile::open(path).unwrap();
             for window in [1, 24, 4096, 10_000, 1 << 20] {
-                let got = npy
-                    .summarize_rows_in_windows(300..4700, window, &StatsRequest::default())
-                    .unwrap();
-                assert_close(
-                    &got.finish(),
-                    &expected,
-                    &format!("{path:?} window {window}"),
-                );
+                for via in [ReadVia::MapWhenAble, ReadVia::PositionedReads] {
+                    let got = npy
+                        .summarize_rows_in_windows(300..4700, window, &request, via)
+                        .unwrap();
+                    assert_close(
+                        &got.finish(),
+                        &expected,
+                        &format!("{path:?} window {window} {via:?}"),
+                    );
+                }
             }
         }
     }
@@ -406,9 +441,27 @@ mod tests {
             let mut expected = ColumnSummary::new(cols);
             let (a, b) = (range.start as usize, range.end as usize);
             expected.add_rows(&values[a * cols..b * cols]).unwrap();
-            // More rows than a chunk: read ahead on another thread.
+            // More rows than a chunk: read ahead on another thread (when a
+            // core is free), or straight from the map.
             assert!(b - a > CHUNK_VALUES / cols);
-            let got = npy.summarize_rows(range.clone()).unwrap();
+            let request = StatsRequest::default();
+            let window = BLOCK_VALUES * 8;
+            let read = npy
+                .summarize_rows_in_windows(
+                    range.clone(),
+                    window,
+                    &request,
+                    ReadVia::PositionedReads,
+                )
+                .unwrap();
+            let mapped = npy.summarize_rows(range.clone()).unwrap();
+            assert_eq!(mapped.count(), (b - a) as u64);
+            assert_close(
+                &mapped.finish(),
+                &expected.clone().finish(),
+                &format!("mapped {range:?}"),
+            );
+            let got = read;
             assert_eq!(got.count(), (b - a) as u64);
             assert_close(&got.finish(), &expected.finish(), &format!("{range:?}"));
         }
