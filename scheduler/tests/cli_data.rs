@@ -4,11 +4,14 @@
 //! show the same numbers, malformed input must exit 2 naming file and line.
 //! These need the `.npy`/`.csv` readers.
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
 use tempfile::TempDir;
+
+use cli_support::{assert_bad_input, close, python_json, s, submit, submit_json};
 
 /// Writes test inputs with numpy and prints numpy's statistics as JSON.
 const NUMPY_HELPER: &str = r#"
@@ -100,43 +103,7 @@ print(json.dumps(stats(x)))
 
 /// Runs the numpy helper; returns numpy's statistics of the file it wrote.
 fn numpy(args: &[&str]) -> Value {
-    let output = Command::new("python3")
-        .arg("-c")
-        .arg(NUMPY_HELPER)
-        .args(args)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "numpy helper failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("numpy helper prints JSON")
-}
-
-fn submit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rmesos-submit"))
-        .args(args)
-        .env_remove("RMESOS_MASTER")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the rmesos-submit binary runs")
-}
-
-/// Runs with `--format json`, expects success and one JSON object.
-fn submit_json(args: &[&str]) -> Value {
-    let mut all = vec!["--format", "json"];
-    all.extend_from_slice(args);
-    let output = submit(&all);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "args {all:?}; stderr: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(stdout.trim_end().lines().count(), 1, "one line: {stdout}");
-    serde_json::from_str(&stdout).expect("stdout is JSON")
+    python_json(NUMPY_HELPER, args, "numpy helper")
 }
 
 const STATISTICS: [&str; 7] = [
@@ -148,10 +115,6 @@ const STATISTICS: [&str; 7] = [
     "norm_l1",
     "norm_l2",
 ];
-
-fn close(actual: f64, expected: f64, relative: f64) -> bool {
-    actual == expected || (actual - expected).abs() <= relative * expected.abs()
-}
 
 /// Asserts `actual` has exactly numpy's keys and values: non-finite
 /// strings equal, numbers within 1e-9 relative.
@@ -191,10 +154,6 @@ impl Dir {
     fn path(&self, name: &str) -> PathBuf {
         self.0.path().join(name)
     }
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
 }
 
 #[test]
@@ -434,18 +393,6 @@ fn bad_quantile_options_are_usage_errors() {
         let output = submit(&all);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(output.stdout.is_empty(), "{args:?}");
-    }
-}
-
-/// Asserts exit 2 and a message naming `path` and each of `needles`.
-fn assert_bad_input(args: &[&str], path: &Path, needles: &[&str]) {
-    let output = submit(args);
-    let err = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
-    assert!(output.stdout.is_empty());
-    assert!(err.contains(s(path)), "{args:?}: no file name in {err}");
-    for needle in needles {
-        assert!(err.contains(needle), "{args:?}: no {needle:?} in {err}");
     }
 }
 

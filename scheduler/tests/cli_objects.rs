@@ -1,0 +1,214 @@
+//! `rmesos-submit` on objects: Parquet, `.npy` and `.csv` in a real
+//! S3-compatible server (moto) and behind a plain HTTP server with `Range`
+//! support give the same answers as the local files (numpy's, from the
+//! pyarrow helper), and errors (no such key or bucket, no credentials,
+//! 403, no endpoint, a truncated object) exit 2 naming the URL, never the
+//! secret.
+
+mod cli_support;
+mod objects_support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use cli_support::parquet::{assert_matches, pyarrow};
+use cli_support::{s, submit, submit_env, submit_json};
+
+fn dir() -> TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn file(dir: &TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}
+
+/// Uploads local files to bucket `data` (argv: path key ...).
+const UPLOAD: &str = r#"
+try:
+    s3.create_bucket(Bucket="data")
+except s3.exceptions.BucketAlreadyOwnedByYou:
+    pass
+args = sys.argv[1:]
+for path, key in zip(args[::2], args[1::2]):
+    s3.upload_file(path, "data", key)
+"#;
+
+#[test]
+fn objects_in_s3_read_like_local_files() {
+    let Some(moto) = objects_support::Moto::start() else {
+        return;
+    };
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    let expected = pyarrow(&["mixed", s(&path), "4000", "900", "snappy", "small,price"]);
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let parts_expected = pyarrow(&["many", s(&parts)]);
+    let mut upload = vec![s(&path).to_owned(), "tables/mixed.parquet".to_owned()];
+    for entry in std::fs::read_dir(&parts).unwrap() {
+        let entry = entry.unwrap().path();
+        let name = entry.file_name().unwrap().to_str().unwrap().to_owned();
+        upload.extend([s(&entry).to_owned(), format!("parts/{name}")]);
+    }
+    let upload: Vec<&str> = upload.iter().map(String::as_str).collect();
+    moto.python(UPLOAD, &upload);
+    let env = moto.env();
+    let json = |args: &[&str]| {
+        let mut all = vec!["--format", "json"];
+        all.extend_from_slice(args);
+        let output = submit_env(&all, &env);
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {err}");
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let url = "s3://data/tables/mixed.parquet";
+    for partitions in ["1", "3"] {
+        let actual = json(&["--columns", "small,price", "--partitions", partitions, url]);
+        assert_matches(&actual, &expected, url);
+    }
+    // A prefix is one dataset of its objects (npy, csv and Parquet parts).
+    assert_matches(
+        &json(&["--master", "local[2]", "s3://data/parts/"]),
+        &parts_expected,
+        "prefix",
+    );
+}
+
+#[test]
+fn object_errors_exit_2_naming_the_url_never_the_secret() {
+    let Some(moto) = objects_support::Moto::start() else {
+        return;
+    };
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    pyarrow(&["mixed", s(&path), "100", "100", "snappy", "price"]);
+    moto.python(UPLOAD, &[s(&path), "t.parquet"]);
+    let env = moto.env();
+    let secret = "testing-secret-do-not-show";
+    let refused = |args: &[&str], env: &[(&str, String)], needles: &[&str]| {
+        let output = submit_env(args, env);
+        let err = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains(secret) && !err.contains("panicked"), "{err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{args:?}: no {needle:?} in {err}");
+        }
+    };
+    refused(
+        &["s3://data/absent.parquet"],
+        &env,
+        &["s3://data/absent.parquet", "no such object"],
+    );
+    refused(
+        &["s3://nobucket/t.parquet"],
+        &env,
+        &["s3://nobucket/t.parquet", "no such"],
+    );
+    let no_keys: Vec<_> = env
+        .iter()
+        .filter(|(k, _)| !k.contains("KEY"))
+        .cloned()
+        .chain([("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent".to_owned())])
+        .collect();
+    refused(
+        &["s3://data/t.parquet"],
+        &no_keys,
+        &["s3://data/t.parquet", "AWS_ACCESS_KEY_ID"],
+    );
+    // moto answers an unsigned GET with 403.
+    let plain = format!("{}/data/t.parquet", moto.endpoint);
+    refused(&[&plain], &env, &[&plain, "access denied", "403"]);
+    let closed = TcpListenerPort::closed();
+    let nowhere: Vec<_> = env
+        .iter()
+        .map(|(k, v)| match *k {
+            "AWS_ENDPOINT_URL" => (*k, format!("http://127.0.0.1:{closed}")),
+            _ => (*k, v.clone()),
+        })
+        .collect();
+    refused(&["s3://data/t.parquet"], &nowhere, &["s3://data/t.parquet"]);
+    // A truncated object is a bad Parquet file, named by its URL.
+    let bytes = std::fs::read(&path).unwrap();
+    let cut = file(&dir, "cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() - 50]).unwrap();
+    moto.python(UPLOAD, &[s(&cut), "cut.parquet"]);
+    refused(
+        &["s3://data/cut.parquet"],
+        &env,
+        &["s3://data/cut.parquet", "not a valid Parquet file"],
+    );
+}
+
+/// A loopback port nothing listens on (bound, then released).
+struct TcpListenerPort;
+
+impl TcpListenerPort {
+    fn closed() -> u16 {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    }
+}
+
+/// A plain HTTP server with `Range` support (what any static file server
+/// or CDN offers), serving argv[1] on an ephemeral port printed first.
+const RANGE_SERVER: &str = r#"
+import http.server, os, re, sys
+root = sys.argv[1]
+class Ranged(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+    def send_file(self, body_wanted):
+        path = os.path.join(root, self.path.lstrip("/"))
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return
+        data = open(path, "rb").read()
+        match = re.match(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        if match:
+            start = int(match.group(1))
+            end = int(match.group(2)) + 1 if match.group(2) else len(data)
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{len(data)}")
+            data = data[start:end]
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body_wanted:
+            self.wfile.write(data)
+    def do_GET(self):
+        self.send_file(True)
+    def do_HEAD(self):
+        self.send_file(False)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ranged)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+#[test]
+fn a_plain_http_url_with_range_support_is_read_by_ranges() {
+    use std::io::BufRead;
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    let expected = pyarrow(&["mixed", s(&path), "3000", "500", "zstd", "qty,ratio"]);
+    let mut server = Command::new("python3")
+        .args(["-c", RANGE_SERVER, s(dir.path())])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut line = String::new();
+    std::io::BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}/mixed.parquet", line.trim());
+    let actual = submit_json(&["--columns", "qty,ratio", "--partitions", "4", &url]);
+    let missing = submit(&[&format!("http://127.0.0.1:{}/absent.parquet", line.trim())]);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_matches(&actual, &expected, &url);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("absent.parquet"));
+}
