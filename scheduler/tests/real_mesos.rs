@@ -6,10 +6,13 @@
 //! removes after `--failover-timeout`, teardown at the end of a session,
 //! a `--user` the agents have no account for failing the job at once with
 //! the agent's message, and nothing the operator endpoints show during a
-//! served job opening rows or channels. Without real Mesos each test says
-//! loudly that it skipped.
+//! served job opening rows or channels, and a Parquet object in a real
+//! S3-compatible server (moto) read by the executors themselves, with the
+//! Pearson matrix and quantiles computed in the same job. Without real
+//! Mesos each test says loudly that it skipped.
 
 mod exposure_support;
+mod objects_support;
 mod real_mesos_support;
 
 use std::time::Duration;
@@ -279,4 +282,79 @@ async fn nothing_the_operator_endpoints_show_opens_rows_or_channels() {
 
     let output = child.output().await;
     assert_matches(&success_json(&output), &want);
+}
+
+/// Writes a Parquet table (four row groups, columns with offsets up to
+/// 1e9) with pyarrow, uploads it to bucket `data` as `t.parquet`, and
+/// prints numpy's statistics and Pearson matrix of it.
+const PARQUET_OBJECT: &str = r#"
+import io, json
+import numpy as np, pyarrow as pa, pyarrow.parquet as pq
+rng = np.random.default_rng(7)
+x = rng.normal(size=(200_000, 5)) * [1, 2, 3, 4, 5] + [0, 1e3, -5, 1e9, 2]
+x[:, 2] += 0.5 * x[:, 0]
+table = pa.table({f"c{j}": x[:, j] for j in range(5)})
+sink = io.BytesIO()
+pq.write_table(table, sink, row_group_size=50_000, compression="snappy")
+s3.create_bucket(Bucket="data")
+s3.put_object(Bucket="data", Key="t.parquet", Body=sink.getvalue())
+print(json.dumps({
+    "count": len(x), "mean": x.mean(0).tolist(), "variance": x.var(0, ddof=1).tolist(),
+    "num_nonzeros": np.count_nonzero(x, 0).astype(float).tolist(),
+    "min": x.min(0).tolist(), "max": x.max(0).tolist(),
+    "norm_l1": np.abs(x).sum(0).tolist(), "norm_l2": np.sqrt((x * x).sum(0)).tolist(),
+    "corr": np.corrcoef(x, rowvar=False).tolist(),
+}))
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parquet_object_is_read_by_the_executors_with_corr_and_quantiles() {
+    let Some(turn) = real_mesos("parquet object", RealMesosConfig::default()).await else {
+        return;
+    };
+    let Some(moto) = objects_support::Moto::start() else {
+        return;
+    };
+    let want: serde_json::Value =
+        serde_json::from_slice(&moto.python(PARQUET_OBJECT, &[])).expect("numpy's JSON");
+    let args = [
+        "--partitions",
+        "4",
+        "--corr",
+        "--quantiles",
+        "0,0.1,0.5,0.9,1",
+        "s3://data/t.parquet",
+    ];
+    let run = |master: String| {
+        let mut command = submit_command(&master, &args);
+        command.envs(moto.env());
+        tokio::task::spawn_blocking(move || command.output().expect("rmesos-submit runs"))
+    };
+    let on_mesos = success_json(&run(turn.mesos.zk_url()).await.unwrap());
+    let local = success_json(&run("local[2]".into()).await.unwrap());
+    assert_matches(&on_mesos, &want);
+    assert_eq!(
+        on_mesos["columns"],
+        serde_json::json!(["c0", "c1", "c2", "c3", "c4"])
+    );
+    let corr = on_mesos["corr"].as_array().expect("a corr matrix");
+    let want_corr = want["corr"].as_array().unwrap();
+    for (i, (row, want_row)) in corr.iter().zip(want_corr).enumerate() {
+        for (j, (g, w)) in row
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(want_row.as_array().unwrap())
+            .enumerate()
+        {
+            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-9, "corr[{i}][{j}]: {g} vs numpy {w}");
+        }
+    }
+    // The sketches merge along the same tree whatever ran them, so the
+    // cluster gives local mode's quantiles exactly (0 and 1: min and max).
+    assert_eq!(on_mesos["quantiles"], local["quantiles"]);
+    let values = on_mesos["quantiles"]["values"].as_array().unwrap();
+    assert_eq!(values[0], on_mesos["min"]);
+    assert_eq!(values[4], on_mesos["max"]);
 }
