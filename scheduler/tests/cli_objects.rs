@@ -154,13 +154,38 @@ impl TcpListenerPort {
 
 /// A plain HTTP server with `Range` support (what any static file server
 /// or CDN offers), serving argv[1] on an ephemeral port printed first.
+/// With argv[2] = a file name, it is flaky: the first request for each
+/// (method, path, range) gets a 503, the second a connection closed with
+/// no answer, the third the bytes; each failure is counted in that file.
 const RANGE_SERVER: &str = r#"
-import http.server, os, re, sys
+import http.server, os, re, sys, threading
 root = sys.argv[1]
+flaky = sys.argv[2] if len(sys.argv) > 2 else None
+tries, failures, lock = {}, [0], threading.Lock()
 class Ranged(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
+    def flake(self):
+        if not flaky:
+            return False
+        key = (self.command, self.path, self.headers.get("Range"))
+        with lock:
+            tries[key] = tries.get(key, 0) + 1
+            attempt = tries[key]
+            if attempt <= 2:
+                failures[0] += 1
+                open(flaky, "w").write(str(failures[0]))
+        if attempt == 1:
+            self.send_error(503)
+            return True
+        if attempt == 2:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        return False
     def send_file(self, body_wanted):
+        if self.flake():
+            return
         path = os.path.join(root, self.path.lstrip("/"))
         if not os.path.isfile(path):
             self.send_error(404)
@@ -188,27 +213,71 @@ print(server.server_address[1], flush=True)
 server.serve_forever()
 "#;
 
+/// `RANGE_SERVER` serving `root` (flaky when `failures` names a file),
+/// killed when dropped.
+struct RangeServer {
+    child: std::process::Child,
+    port: String,
+}
+
+impl RangeServer {
+    fn start(root: &std::path::Path, failures: Option<&std::path::Path>) -> RangeServer {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args(["-c", RANGE_SERVER, s(root)])
+            .args(failures.map(s))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        RangeServer {
+            child,
+            port: line.trim().to_owned(),
+        }
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+}
+
+impl Drop for RangeServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn a_plain_http_url_with_range_support_is_read_by_ranges() {
-    use std::io::BufRead;
     let dir = dir();
     let path = file(&dir, "mixed.parquet");
     let expected = pyarrow(&["mixed", s(&path), "3000", "500", "zstd", "qty,ratio"]);
-    let mut server = Command::new("python3")
-        .args(["-c", RANGE_SERVER, s(dir.path())])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut line = String::new();
-    std::io::BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}/mixed.parquet", line.trim());
+    let server = RangeServer::start(dir.path(), None);
+    let url = server.url("mixed.parquet");
     let actual = submit_json(&["--columns", "qty,ratio", "--partitions", "4", &url]);
-    let missing = submit(&[&format!("http://127.0.0.1:{}/absent.parquet", line.trim())]);
-    let _ = server.kill();
-    let _ = server.wait();
     assert_matches(&actual, &expected, &url);
+    let missing = submit(&[&server.url("absent.parquet")]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("absent.parquet"));
+}
+
+#[test]
+fn a_503_and_a_dropped_connection_are_retried_inside_the_task() {
+    let dir = dir();
+    let path = file(&dir, "mixed.parquet");
+    let expected = pyarrow(&["mixed", s(&path), "3000", "500", "snappy", "qty,ratio"]);
+    let failures = file(&dir, "failures");
+    let server = RangeServer::start(dir.path(), Some(&failures));
+    let url = server.url("mixed.parquet");
+    let actual = submit_json(&["--columns", "qty,ratio", "--partitions", "3", &url]);
+    assert_matches(&actual, &expected, &url);
+    let failed: u32 = std::fs::read_to_string(&failures)
+        .expect("the server failed some requests")
+        .parse()
+        .unwrap();
+    assert!(failed >= 2, "only {failed} requests failed");
 }
