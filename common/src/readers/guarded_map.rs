@@ -277,6 +277,10 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// Held by the tests that fault or change the SIGBUS action, which
+    /// would otherwise see each other's changes.
+    static SIGNALS: Mutex<()> = Mutex::new(());
+
     fn file_of(len: usize) -> (tempfile::NamedTempFile, File) {
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(&vec![7u8; len]).unwrap();
@@ -286,6 +290,7 @@ mod tests {
 
     #[test]
     fn a_read_past_a_shrunken_end_is_a_fault_not_a_signal() {
+        let _signals = SIGNALS.lock().unwrap_or_else(|e| e.into_inner());
         let len = 64 << 10;
         let (file, handle) = file_of(len);
         let map = GuardedMap::new(&handle, len as u64).unwrap().unwrap();
@@ -302,6 +307,40 @@ mod tests {
         assert_eq!(other.bytes()[len - 1], 7);
         assert_eq!(other.check(), Ok(()));
         drop((map, other, other_file));
+    }
+
+    /// Stands for a handler installed after ours (`faulthandler.enable()`
+    /// in a notebook between two jobs): it must never see our faults.
+    extern "C" fn later_handler(_: libc::c_int) {
+        // Our fault reached it: fail loudly rather than loop on the fault.
+        unsafe { libc::_exit(99) };
+    }
+
+    #[test]
+    fn a_handler_installed_after_ours_is_chained_behind_it() {
+        let _signals = SIGNALS.lock().unwrap_or_else(|e| e.into_inner());
+        let len = 64 << 10;
+        let (first_file, first_handle) = file_of(len);
+        let first = GuardedMap::new(&first_handle, len as u64).unwrap().unwrap();
+        // SAFETY: installs a plain handler for SIGBUS, as a library would.
+        unsafe {
+            libc::signal(
+                libc::SIGBUS,
+                later_handler as *const () as libc::sighandler_t,
+            )
+        };
+        // A new map puts ours back in front, chained to the later one.
+        let (file, handle) = file_of(len);
+        let map = GuardedMap::new(&handle, len as u64).unwrap().unwrap();
+        assert_eq!(
+            PREVIOUS_HANDLER.load(Ordering::Acquire),
+            later_handler as *const () as usize
+        );
+        file.as_file().set_len(0).unwrap();
+        first_file.as_file().set_len(0).unwrap();
+        assert_eq!(map.bytes()[100], 0);
+        assert_eq!(first.bytes()[len - 1], 0);
+        assert_eq!((map.check(), first.check()), (Err(MapFault), Err(MapFault)));
     }
 
     #[test]
