@@ -15,38 +15,6 @@ use cli_support::{assert_bad_input, close, python_json, s, submit, submit_json};
 
 /// Writes test inputs with numpy and prints numpy's statistics as JSON.
 const NUMPY_HELPER: &str = r#"
-import json, sys, warnings
-import numpy as np
-
-def encode(values):
-    out = []
-    for v in np.asarray(values, dtype=np.float64).ravel():
-        if np.isnan(v):
-            out.append("NaN")
-        elif np.isinf(v):
-            out.append("Infinity" if v > 0 else "-Infinity")
-        else:
-            out.append(float(v))
-    return out
-
-def stats(x):
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.shape[0] == 0:
-        return {"count": 0}
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return {
-            "count": int(x.shape[0]),
-            "mean": encode(x.mean(axis=0)),
-            "variance": encode(x.var(axis=0, ddof=1)),
-            "num_nonzeros": encode(np.count_nonzero(x, axis=0)),
-            "min": encode(np.nanmin(x, axis=0)),
-            "max": encode(np.nanmax(x, axis=0)),
-            "norm_l1": encode(np.abs(x).sum(axis=0)),
-            "norm_l2": encode(np.sqrt((x * x).sum(axis=0))),
-        }
 
 def table(seed, rows, cols):
     # Well-conditioned columns: means well away from zero, some exact zeros.

@@ -12,12 +12,52 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-/// Runs `script` with `python3 -c` and `args`; its stdout as JSON.
-/// `what` names the helper in a failure (and what to install).
+/// Python the helpers start with: `encode` (a vector as the CLI's JSON
+/// writes it, non-finite numbers as strings) and `stats(x, names=None)`,
+/// numpy's eight statistics of the rows `x` (1-D: one column).
+const NUMPY_STATS: &str = r#"
+import json, sys, warnings
+import numpy as np
+
+def encode(values):
+    out = []
+    for v in np.asarray(values, dtype=np.float64).ravel():
+        if np.isnan(v):
+            out.append("NaN")
+        elif np.isinf(v):
+            out.append("Infinity" if v > 0 else "-Infinity")
+        else:
+            out.append(float(v))
+    return out
+
+def stats(x, names=None):
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[0] == 0:
+        return {"count": 0}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return {
+            "count": int(x.shape[0]),
+            "mean": encode(x.mean(axis=0)),
+            "variance": encode(x.var(axis=0, ddof=1)),
+            "num_nonzeros": encode(np.count_nonzero(x, axis=0)),
+            "min": encode(np.nanmin(x, axis=0)),
+            "max": encode(np.nanmax(x, axis=0)),
+            "norm_l1": encode(np.abs(x).sum(axis=0)),
+            "norm_l2": encode(np.sqrt((x * x).sum(axis=0))),
+            **({"columns": names} if names is not None else {}),
+        }
+"#;
+
+/// Runs `script` after `NUMPY_STATS` with `python3 -c` and `args`; its
+/// stdout as JSON. `what` names the helper in a failure (and what to
+/// install).
 pub fn python_json(script: &str, args: &[&str], what: &str) -> Value {
     let output = Command::new("python3")
         .arg("-c")
-        .arg(script)
+        .arg(format!("{NUMPY_STATS}{script}"))
         .args(args)
         .output()
         .expect("python3 runs");

@@ -9,38 +9,9 @@ use super::{close, python_json};
 /// Writes a Parquet file with pyarrow and prints numpy's statistics of
 /// the columns rmesos should read (as JSON, with their names).
 pub const PYARROW_HELPER: &str = r#"
-import decimal, json, sys, warnings
-import numpy as np
+import decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
-
-def encode(values):
-    out = []
-    for v in np.asarray(values, dtype=np.float64).ravel():
-        if np.isnan(v):
-            out.append("NaN")
-        elif np.isinf(v):
-            out.append("Infinity" if v > 0 else "-Infinity")
-        else:
-            out.append(float(v))
-    return out
-
-def stats(x, names):
-    if x.shape[0] == 0:
-        return {"count": 0}
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        return {
-            "count": int(x.shape[0]),
-            "mean": encode(x.mean(axis=0)),
-            "variance": encode(x.var(axis=0, ddof=1)),
-            "num_nonzeros": encode(np.count_nonzero(x, axis=0)),
-            "min": encode(np.nanmin(x, axis=0)),
-            "max": encode(np.nanmax(x, axis=0)),
-            "norm_l1": encode(np.abs(x).sum(axis=0)),
-            "norm_l2": encode(np.sqrt((x * x).sum(axis=0))),
-            **({"columns": names} if names is not None else {}),
-        }
 
 def as_float(column):
     # Nulls become NaN, as rmesos reads them.
