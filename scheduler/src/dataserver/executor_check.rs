@@ -59,7 +59,8 @@ pub fn checked_command(file: &str, sha256: &str) -> String {
     )
 }
 
-#[cfg(all(test, unix))]
+#[cfg(test)]
+#[cfg(unix)]
 mod tests {
     use std::process::Command;
 
