@@ -5,7 +5,8 @@
 //! the same row count, and a file that fails fails in one of the parts.
 //! Parquet files written by the parquet crate's own writer (several
 //! types, nulls, dictionaries, codecs), mutated, must never panic the
-//! Parquet reader either.
+//! Parquet reader either, and valid ones read the same column by column
+//! as row by row.
 //! `benches/fuzz.sh` runs them for minutes (`RMESOS_FUZZ_CASES`).
 
 mod fuzz_support;
@@ -13,8 +14,9 @@ mod readers_support;
 
 use fuzz_support::fuzz_config;
 use proptest::prelude::*;
-use readers_support::npy_bytes;
+use readers_support::{assert_same_rows, npy_bytes};
 use rmesos_common::readers::{CsvFile, CsvOptions, HeaderMode, NpyFile, ParquetFile};
+use rmesos_common::stats::StatsRequest;
 
 fn write_temp(bytes: &[u8]) -> tempfile::NamedTempFile {
     let file = tempfile::NamedTempFile::new().unwrap();
@@ -295,6 +297,17 @@ proptest! {
         prop_assert_eq!(parquet.column_names(), ["a", "b", "c", "d"]);
         let summary = parquet.summarize_row_groups(0..groups).unwrap();
         prop_assert_eq!(summary.count(), (groups * rows) as u64);
+    }
+
+    #[test]
+    fn valid_parquet_files_read_the_same_by_columns_and_by_rows(groups in 1usize..4, rows in 1usize..40, codec in any::<u8>(), dictionary in any::<bool>()) {
+        let bytes = parquet_bytes(groups, rows, codec, dictionary);
+        let file = write_temp(&bytes);
+        let parquet = ParquetFile::open(file.path(), None).unwrap();
+        let by_columns = parquet.summarize_row_groups(0..groups).unwrap();
+        let rows_wise = StatsRequest { corr: true, quantile_error: None };
+        let by_rows = parquet.summarize_row_groups_for(0..groups, &rows_wise).unwrap();
+        assert_same_rows(&by_columns, &by_rows, "crate-written file");
     }
 
     #[test]

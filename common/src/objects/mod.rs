@@ -5,12 +5,14 @@
 //! listed in name order. Access (`ObjectAccess`) comes from the
 //! environment, or, on an executor, from the driver (`set_access`).
 //!
-//! Transient failures (5xx, a connection refused or reset) are retried
+//! A server that does not answer fails the request after a bounded time
+//! (`client.rs`). Transient failures (5xx, a connection refused or reset) are retried
 //! with exponential backoff inside the request, up to `RETRY_FOR`; a
 //! missing object, a 403 or missing credentials fail at once with a
 //! message naming the URL and never the secret.
 
 mod access;
+mod client;
 
 use std::future::Future;
 use std::io;
@@ -25,14 +27,9 @@ use object_store::path::Path as ObjectPath;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 
 pub use access::ObjectAccess;
+use client::{ANSWER_TIMEOUT, CONNECT_TIMEOUT, REQUEST_TIMEOUT, TimedConnector};
 
 use crate::readers::{ByteSource, ReadError};
-
-/// How long one request may take (a large Parquet column chunk included).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
-
-/// How long a connection may take to open.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a request keeps being retried after transient failures.
 const RETRY_FOR: Duration = Duration::from_secs(30);
@@ -126,6 +123,7 @@ fn store(target: &Target, access: &ObjectAccess) -> Result<Arc<dyn ObjectStore>,
                 .with_access_key_id(key_id)
                 .with_secret_access_key(secret)
                 .with_client_options(client_options())
+                .with_http_connector(TimedConnector)
                 .with_retry(retry());
             if let Some(token) = &access.session_token {
                 builder = builder.with_token(token);
@@ -140,6 +138,7 @@ fn store(target: &Target, access: &ObjectAccess) -> Result<Arc<dyn ObjectStore>,
         Target::Http { base, .. } => HttpBuilder::new()
             .with_url(base)
             .with_client_options(client_options().with_allow_http(base.starts_with("http://")))
+            .with_http_connector(TimedConnector)
             .with_retry(retry())
             .build()
             .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
@@ -167,8 +166,35 @@ fn io_error(error: object_store::Error) -> io::Error {
             io::ErrorKind::PermissionDenied,
             format!("access denied (check the credentials and the bucket's policy): {source}"),
         ),
+        other if timed_out(&other) => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "the endpoint did not answer (timed out: nothing within {} s, or no connection \
+                 within {} s): {other}",
+                ANSWER_TIMEOUT.as_secs(),
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        ),
         other => io::Error::other(other.to_string()),
     }
+}
+
+/// True when `error` or one of its causes is a request that timed out.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(cause) = next {
+        let timeout = cause
+            .downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_timeout)
+            || cause
+                .downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::TimedOut);
+        if timeout {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
 }
 
 /// The runtime that drives object requests for the blocking readers.

@@ -47,6 +47,16 @@ pub trait ByteSource: Send + Sync {
         Ok(Bytes::from(buffer))
     }
 
+    /// `read_range` into `buffer` (its contents replaced): a reader of
+    /// many ranges keeps one allocation, which a local file then fills
+    /// without zeroing it first or faulting in fresh pages.
+    fn read_range_into(&self, range: Range<u64>, buffer: &mut Vec<u8>) -> io::Result<()> {
+        let bytes = self.read_range(range)?;
+        buffer.clear();
+        buffer.extend_from_slice(&bytes);
+        Ok(())
+    }
+
     /// True for a source of no bytes.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -111,6 +121,26 @@ impl ByteSource for LocalFile {
         self.map
             .get_or_init(|| GuardedMap::new(&self.file, self.len).ok().flatten())
             .as_ref()
+    }
+
+    fn read_range_into(&self, range: Range<u64>, buffer: &mut Vec<u8>) -> io::Result<()> {
+        if range.start > range.end || range.end > self.len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("bytes {range:?} lie past the end ({} bytes)", self.len),
+            ));
+        }
+        let len = usize::try_from(range.end - range.start)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a read too large"))?;
+        if buffer.len() < len {
+            buffer
+                .try_reserve_exact(len - buffer.len())
+                .map_err(|_| io::Error::new(io::ErrorKind::OutOfMemory, "a read too large"))?;
+            // Only the growth is zeroed; what the buffer held is overwritten.
+            buffer.resize(len, 0);
+        }
+        buffer.truncate(len);
+        self.file.read_exact_at(buffer, range.start)
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod codec;
 mod codec_extras;
+mod column;
 mod comoments;
 mod extras;
 mod kernel;
@@ -21,6 +22,7 @@ mod stats;
 mod summary;
 
 pub use codec::CodecError;
+pub use column::ColumnAccumulator;
 pub use comoments::{CoMoments, Correlation};
 pub use extras::MAX_CORR_COLUMNS;
 pub use quantiles::{QuantileSketch, QuantileSketches};

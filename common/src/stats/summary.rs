@@ -30,6 +30,8 @@ pub enum StatsError {
     NotComputed(&'static str),
     #[error("merged summaries would count more than {} rows", u64::MAX)]
     CountOverflow,
+    #[error("columns summarized one by one hold unequal counts ({left} and {right} values)")]
+    UnequalColumns { left: u64, right: u64 },
 }
 
 /// A partial summary of some rows of an N x D table: everything needed to

@@ -9,15 +9,20 @@
 
 mod chunks;
 mod columns;
+mod columnwise;
 mod decode;
+mod pages;
+mod rle;
+mod staged;
 
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use parquet::column::page::PageReader;
 use parquet::errors::ParquetError;
-use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
+use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, ParquetMetaDataReader};
 use parquet::file::serialized_reader::SerializedPageReader;
 
 use super::ReadError;
@@ -146,7 +151,12 @@ impl ParquetFile {
     ) -> Result<ColumnSummary, ReadError> {
         let mut summary = ColumnSummary::with_request(self.cols(), request)
             .map_err(|e| ReadError::summary(self.path(), e))?;
-        self.read_row_groups(groups, &mut summary)?;
+        if request.is_plain() {
+            // Nothing needs whole rows: column by column is faster.
+            self.summarize_columns(groups, &mut summary)?;
+        } else {
+            self.read_row_groups(groups, &mut summary)?;
+        }
         Ok(summary)
     }
 
@@ -195,19 +205,24 @@ impl ParquetFile {
         groups: Range<usize>,
         sink: &mut S,
     ) -> Result<(), ReadError> {
-        let count = self.metadata.num_row_groups();
-        if groups.start > groups.end || groups.end > count {
-            return Err(ReadError::parquet(
-                self.path(),
-                format!("row groups {groups:?} asked for, the file has {count}"),
-            ));
-        }
+        self.check_groups(&groups)?;
         let mut block = Vec::new();
         for group in groups {
             let what = format!("row group {group}");
             without_panics(self.path(), &what, || {
                 self.read_row_group(group, &mut block, sink)
             })?;
+        }
+        Ok(())
+    }
+
+    fn check_groups(&self, groups: &Range<usize>) -> Result<(), ReadError> {
+        let count = self.metadata.num_row_groups();
+        if groups.start > groups.end || groups.end > count {
+            return Err(ReadError::parquet(
+                self.path(),
+                format!("row groups {groups:?} asked for, the file has {count}"),
+            ));
         }
         Ok(())
     }
@@ -219,17 +234,7 @@ impl ParquetFile {
         sink: &mut S,
     ) -> Result<(), ReadError> {
         let path = self.path();
-        let at = |e: ParquetError| match e {
-            ParquetError::External(_) => parquet_error(path, e),
-            ParquetError::General(message) => parquet_error(
-                path,
-                ParquetError::General(format!("row group {group}: {message}")),
-            ),
-            other => parquet_error(
-                path,
-                ParquetError::General(format!("row group {group}: {other}")),
-            ),
-        };
+        let at = |e: ParquetError| group_error(path, group, e);
         let rows = self.row_group_rows()[group];
         let total = usize::try_from(rows)
             .map_err(|_| ReadError::parquet(path, format!("row group {group} is too large")))?;
@@ -264,36 +269,75 @@ impl ParquetFile {
         chosen: &Chosen,
         rows: usize,
     ) -> Result<Box<dyn PageReader>, ReadError> {
-        let path = self.path();
+        let range = self.chunk_range(group, chosen)?;
+        let bytes = self
+            .source
+            .read_range(range.clone())
+            .map_err(|e| ReadError::io(self.path(), e))?;
+        let meta = self.metadata.row_group(group).column(chosen.index);
+        Ok(Box::new(self.page_reader(
+            group,
+            meta,
+            range.start,
+            bytes,
+            rows,
+        )?))
+    }
+
+    /// Where one column chunk lies in the file.
+    fn chunk_range(&self, group: usize, chosen: &Chosen) -> Result<Range<u64>, ReadError> {
         let meta = self.metadata.row_group(group).column(chosen.index);
         // `byte_range` (also called by the page reader) panics on negative
         // values: checked here first.
         let start = meta
             .dictionary_page_offset()
             .unwrap_or(meta.data_page_offset());
-        let (start, end) = u64::try_from(start)
+        u64::try_from(start)
             .ok()
             .zip(u64::try_from(meta.compressed_size()).ok())
-            .and_then(|(start, len)| Some((start, start.checked_add(len)?)))
+            .and_then(|(start, len)| Some(start..start.checked_add(len)?))
             .ok_or_else(|| {
                 ReadError::parquet(
-                    path,
+                    self.path(),
                     format!(
                         "{CORRUPT}: row group {group}: a column chunk has a negative offset or size"
                     ),
                 )
-            })?;
+            })
+    }
+
+    /// The page reader of a column chunk whose `bytes` start at `offset`.
+    fn page_reader(
+        &self,
+        group: usize,
+        meta: &ColumnChunkMetaData,
+        offset: u64,
+        bytes: Bytes,
+        rows: usize,
+    ) -> Result<SerializedPageReader<ColumnChunk>, ReadError> {
         let chunk = ColumnChunk {
-            offset: start,
-            bytes: self
-                .source
-                .read_range(start..end)
-                .map_err(|e| ReadError::io(path, e))?,
+            offset,
+            bytes,
             file_len: self.source.len(),
         };
-        let pages = SerializedPageReader::new(Arc::new(chunk), meta, rows, None)
-            .map_err(|e| ReadError::parquet(path, format!("{CORRUPT}: row group {group}: {e}")))?;
-        Ok(Box::new(pages))
+        SerializedPageReader::new(Arc::new(chunk), meta, rows, None).map_err(|e| {
+            ReadError::parquet(self.path(), format!("{CORRUPT}: row group {group}: {e}"))
+        })
+    }
+}
+
+/// `parquet_error` naming row group `group` too.
+fn group_error(path: &Path, group: usize, error: ParquetError) -> ReadError {
+    match error {
+        ParquetError::External(_) => parquet_error(path, error),
+        ParquetError::General(message) => parquet_error(
+            path,
+            ParquetError::General(format!("row group {group}: {message}")),
+        ),
+        other => parquet_error(
+            path,
+            ParquetError::General(format!("row group {group}: {other}")),
+        ),
     }
 }
 
