@@ -8,7 +8,9 @@
 //! (AVX2 in `comoments_avx2.rs`, portable in `comoments_portable.rs`) then
 //! work on whole 4 x 8 tiles for any column count. Tables wider than
 //! `TRIANGLE_MAX_COLS` use `matrixmultiply`'s dgemm on the same scratch
-//! instead: its cache blocking wins once a block row no longer fits in L1.
+//! instead (computing the whole matrix, as before the tile kernels): the
+//! tile kernels read the block once per tile, which is cheap only while a
+//! block of rows is a few rows' worth of cache lines per tile.
 
 use super::kernel::Kernel;
 
@@ -21,7 +23,8 @@ pub(crate) const TILE_J: usize = 8;
 /// column, so it has to stay in cache.
 const BLOCK_BYTES: usize = 32 << 10;
 
-/// The widest table (in columns) reduced by the tile kernels.
+/// The widest table (in columns) reduced by the tile kernels: a
+/// conservative bound, the crossover with dgemm has not been measured.
 const TRIANGLE_MAX_COLS: usize = 64;
 
 /// A run's shift, sums and Gram triangle, with the buffers reused run
