@@ -1,7 +1,8 @@
 //! Kernel throughput on one thread over a 1 GiB float64 table (8M x 16),
 //! against a plain one-pass sum over the same memory (the bandwidth
 //! reference), plus the kernel over a table that fits in L2 (its compute
-//! ceiling: how fast it would be if memory were free). Prints a table;
+//! ceiling: how fast it would be if memory were free), and the kernel with
+//! the Pearson co-moments (the `--corr` pass) over both. Prints a table;
 //! `--json` prints one JSON line instead.
 //! Run: `cargo bench -p rmesos-common --bench kernel [-- --json]`.
 //!
@@ -12,7 +13,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use rmesos_common::stats::ColumnSummary;
+use rmesos_common::stats::{ColumnSummary, StatsRequest};
 
 const ROWS: usize = 8 << 20;
 const COLS: usize = 16;
@@ -51,15 +52,24 @@ fn sum_pass(data: &[f64]) -> f64 {
     acc.iter().sum()
 }
 
-fn kernel_pass(data: &[f64]) {
-    let mut s = ColumnSummary::new(COLS);
+/// A summary of the eight statistics, with the co-moments when `corr`.
+fn summary(corr: bool) -> ColumnSummary {
+    let request = StatsRequest {
+        corr,
+        ..StatsRequest::default()
+    };
+    ColumnSummary::with_request(COLS, &request).expect("16 columns")
+}
+
+fn kernel_pass(data: &[f64], corr: bool) {
+    let mut s = summary(corr);
     s.add_rows(black_box(data)).expect("whole rows");
     black_box(s.finish());
 }
 
 /// The kernel over `cached` as many times as makes `bytes`, one summary.
-fn cached_pass(cached: &[f64], bytes: usize) {
-    let mut s = ColumnSummary::new(COLS);
+fn cached_pass(cached: &[f64], bytes: usize, corr: bool) {
+    let mut s = summary(corr);
     for _ in 0..bytes / (cached.len() * 8) {
         s.add_rows(black_box(cached)).expect("whole rows");
     }
@@ -72,25 +82,30 @@ fn main() {
     let cached = table(CACHED_ROWS);
     let bytes = data.len() * 8;
     let (mut sum_t, mut kernel_t, mut cached_t) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    let (mut corr_t, mut cached_corr_t) = (Duration::MAX, Duration::MAX);
     for _ in 0..RUNS {
         sum_t = sum_t.min(time(|| {
             black_box(sum_pass(black_box(&data)));
         }));
-        kernel_t = kernel_t.min(time(|| kernel_pass(&data)));
-        cached_t = cached_t.min(time(|| cached_pass(&cached, bytes)));
+        kernel_t = kernel_t.min(time(|| kernel_pass(&data, false)));
+        cached_t = cached_t.min(time(|| cached_pass(&cached, bytes, false)));
+        corr_t = corr_t.min(time(|| kernel_pass(&data, true)));
+        cached_corr_t = cached_corr_t.min(time(|| cached_pass(&cached, bytes, true)));
     }
     let gb = bytes as f64 / 1e9;
     let gbs = |t: Duration| gb / t.as_secs_f64();
     let ratio = gbs(kernel_t) / gbs(sum_t);
     if json {
         println!(
-            "{{\"rows\":{ROWS},\"cols\":{COLS},\"bytes\":{bytes},\"sum_seconds\":{},\"kernel_seconds\":{},\"cached_kernel_seconds\":{},\"sum_gbs\":{},\"kernel_gbs\":{},\"cached_kernel_gbs\":{},\"kernel_over_sum\":{ratio}}}",
+            "{{\"rows\":{ROWS},\"cols\":{COLS},\"bytes\":{bytes},\"sum_seconds\":{},\"kernel_seconds\":{},\"cached_kernel_seconds\":{},\"sum_gbs\":{},\"kernel_gbs\":{},\"cached_kernel_gbs\":{},\"kernel_over_sum\":{ratio},\"corr_seconds\":{},\"cached_corr_seconds\":{}}}",
             sum_t.as_secs_f64(),
             kernel_t.as_secs_f64(),
             cached_t.as_secs_f64(),
             gbs(sum_t),
             gbs(kernel_t),
             gbs(cached_t),
+            corr_t.as_secs_f64(),
+            cached_corr_t.as_secs_f64(),
         );
         return;
     }
@@ -101,8 +116,12 @@ fn main() {
         ("plain sum (bandwidth ref)", sum_t),
         ("kernel (8 statistics)", kernel_t),
         ("kernel, 512 KiB table in L2", cached_t),
+        ("kernel + Pearson co-moments", corr_t),
+        ("kernel + co-moments, table in L2", cached_corr_t),
     ] {
         println!("{name:<36} {:>10.4} {:>10.2}", t.as_secs_f64(), gbs(t));
     }
     println!("kernel / sum pass: {ratio:.2}");
+    let speed = kernel_t.as_secs_f64() / corr_t.as_secs_f64();
+    println!("kernel + co-moments at {speed:.2}x the speed of the kernel alone");
 }

@@ -2,12 +2,14 @@
 //! Per column the mean, and for every pair of columns the centered
 //! cross-product sum `C[i][j] = sum (x_i - mean_i)(x_j - mean_j)`.
 //!
-//! Rows are taken in runs of a few hundred: each run is shifted by its
-//! first row (so deviations are of the order of the spread, even for
-//! columns with a mean of 1e9), its cross-products are one small matrix
-//! product (`matrixmultiply`'s SIMD dgemm, the run held in cache), and
-//! the run is folded in with the pairwise update of Chan et al., as the
-//! variance is in `summary.rs`.
+//! Rows are taken in runs of up to `RUN_ROWS` (those of the eight
+//! statistics, still in cache): each run is shifted by its first row (so
+//! deviations are of the order of the spread, even for columns with a
+//! mean of 1e9), the upper triangle of its shifted cross-products is
+//! computed by a register-tiled kernel (`comoments_run.rs`), and the run
+//! is folded into the upper triangle with the pairwise update of Chan et
+//! al., as the variance is in `summary.rs`. The lower triangle is mirrored
+//! once per `add_rows` call, so between calls `cross` is whole.
 //!
 //! The mean is kept as a shift (a data value, exact) plus the mean
 //! deviation from it: the mean difference of two parts, which the update
@@ -16,11 +18,9 @@
 //! to the spread's precision rather than to the offset's (with a mean of
 //! 1e9, a mean held whole is only good to about 1e-7).
 
+use super::comoments_run::RunScratch;
+use super::kernel::{Kernel, RUN_ROWS};
 use super::summary::combine_mean;
-
-/// Bytes of shifted rows per run: the run and its packed copies stay in L2
-/// (of 16, 32, 64 and 256 KiB, the smaller ones were fastest).
-const RUN_BYTES: usize = 32 << 10;
 
 /// Mean and centered cross-products of some rows.
 #[derive(Debug, Clone)]
@@ -32,16 +32,10 @@ pub struct CoMoments {
     pub(crate) mean: Vec<f64>,
     /// `ncols x ncols`, row-major, symmetric.
     pub(crate) cross: Vec<f64>,
-    scratch: Scratch,
-}
-
-/// Per-run buffers, reused so that `add_rows` allocates only once.
-#[derive(Debug, Clone, Default)]
-struct Scratch {
-    shifted: Vec<f64>,
-    shift: Vec<f64>,
-    sums: Vec<f64>,
-    gram: Vec<f64>,
+    /// Per-run buffers, reused so that `add_rows` allocates only once.
+    scratch: RunScratch,
+    /// The mean differences of a merge, kept to avoid an allocation per run.
+    delta: Vec<f64>,
 }
 
 impl CoMoments {
@@ -51,7 +45,8 @@ impl CoMoments {
             shift: vec![0.0; ncols],
             mean: vec![0.0; ncols],
             cross: vec![0.0; ncols * ncols],
-            scratch: Scratch::default(),
+            scratch: RunScratch::default(),
+            delta: Vec::new(),
         }
     }
 
@@ -60,38 +55,69 @@ impl CoMoments {
     }
 
     /// Adds whole row-major rows (the caller checked the length).
-    pub(crate) fn add_rows(&mut self, rows: &[f64]) {
+    pub(crate) fn add_rows(&mut self, kernel: Kernel, rows: &[f64]) {
         let ncols = self.ncols();
         if ncols == 0 || rows.is_empty() {
             return;
         }
-        let run_rows = (RUN_BYTES / (8 * ncols)).max(16);
         let mut scratch = std::mem::take(&mut self.scratch);
-        for run in rows.chunks(run_rows * ncols) {
-            scratch.reduce(run, ncols);
+        for run in rows.chunks(RUN_ROWS * ncols) {
+            scratch.reduce(kernel, run, ncols);
             self.merge_run(&scratch, (run.len() / ncols) as u64);
         }
         self.scratch = scratch;
+        self.mirror();
     }
 
-    /// Folds in a run whose shifted sums and Gram matrix are in `run`.
-    fn merge_run(&mut self, run: &Scratch, rows: u64) {
-        let ncols = self.ncols();
-        let n = rows as f64;
-        let mut other = CoMoments {
-            count: rows,
-            shift: run.shift.clone(),
-            mean: run.sums.iter().map(|s| s / n).collect(),
-            cross: Vec::with_capacity(ncols * ncols),
-            scratch: Scratch::default(),
-        };
+    /// Folds in a run reduced into `run`, upper triangle only: the
+    /// pairwise update of `merge`, with the run's cross-products
+    /// `G[i][j] - s_i s_j / n` (`G` its shifted Gram matrix, `s` its
+    /// shifted sums).
+    fn merge_run(&mut self, run: &RunScratch, rows: u64) {
+        let (ncols, stride) = (self.ncols(), run.stride);
+        let nb = rows as f64;
+        let run_cross =
+            |i: usize, j: usize| run.gram[i * stride + j] - run.sums[i] * run.sums[j] / nb;
+        if self.count == 0 {
+            self.shift.copy_from_slice(&run.shift);
+            for (m, s) in self.mean.iter_mut().zip(&run.sums) {
+                *m = s / nb;
+            }
+            for i in 0..ncols {
+                for j in i..ncols {
+                    self.cross[i * ncols + j] = run_cross(i, j);
+                }
+            }
+            self.count = rows;
+            return;
+        }
+        let na = self.count as f64;
+        let weight = na * nb / (na + nb);
+        self.delta.clear();
+        self.delta.extend(
+            (0..ncols).map(|j| (run.shift[j] - self.shift[j]) + (run.sums[j] / nb - self.mean[j])),
+        );
         for i in 0..ncols {
-            for j in 0..ncols {
-                let c = run.gram[i * ncols + j] - run.sums[i] * run.sums[j] / n;
-                other.cross.push(c);
+            let di = self.delta[i] * weight;
+            let row = &mut self.cross[i * ncols + i..(i + 1) * ncols];
+            for ((c, j), dj) in row.iter_mut().zip(i..).zip(&self.delta[i..]) {
+                *c += run_cross(i, j) + di * dj;
             }
         }
-        self.merge(&other);
+        for (mean, d) in self.mean.iter_mut().zip(&self.delta) {
+            *mean = combine_mean(*mean, na, *mean + d, nb);
+        }
+        self.count += rows;
+    }
+
+    /// Copies the upper triangle of `cross` onto the lower one.
+    fn mirror(&mut self) {
+        let ncols = self.ncols();
+        for i in 1..ncols {
+            for j in 0..i {
+                self.cross[i * ncols + j] = self.cross[j * ncols + i];
+            }
+        }
     }
 
     /// Merges `other` (same column count) into `self`: the pairwise
@@ -167,62 +193,4 @@ pub struct Correlation {
     pub matrix: Vec<f64>,
     /// Columns of zero variance (their rows and columns are NaN).
     pub zero_variance: Vec<usize>,
-}
-
-impl Scratch {
-    /// Shifts `run` (whole rows) by its first row and computes the shifted
-    /// column sums and the Gram matrix `S^T S` of the shifted rows `S`.
-    fn reduce(&mut self, run: &[f64], ncols: usize) {
-        let rows = run.len() / ncols;
-        self.shift.clear();
-        // A non-finite shift would poison finite deviations; 0 keeps
-        // inf/NaN propagating as they would unshifted.
-        self.shift.extend(
-            run[..ncols]
-                .iter()
-                .map(|&x| if x.is_finite() { x } else { 0.0 }),
-        );
-        self.shifted.clear();
-        self.shifted.resize(run.len(), 0.0);
-        self.sums.clear();
-        self.sums.resize(ncols, 0.0);
-        // Written as zips over whole rows so the compiler vectorises it.
-        for (row, out) in run
-            .chunks_exact(ncols)
-            .zip(self.shifted.chunks_exact_mut(ncols))
-        {
-            for ((o, x), s) in out.iter_mut().zip(row).zip(&self.shift) {
-                *o = x - s;
-            }
-            for (sum, o) in self.sums.iter_mut().zip(out.iter()) {
-                *sum += o;
-            }
-        }
-        self.gram.clear();
-        self.gram.resize(ncols * ncols, 0.0);
-        let stride = ncols as isize;
-        // SAFETY: `shifted` holds `rows x ncols` values read as the
-        // `ncols x rows` matrix S^T (row stride 1, column stride ncols) and
-        // as the `rows x ncols` matrix S; `gram` holds `ncols x ncols`
-        // values written row-major. The pointers are valid for those
-        // extents and `gram` does not alias `shifted`.
-        unsafe {
-            matrixmultiply::dgemm(
-                ncols,
-                rows,
-                ncols,
-                1.0,
-                self.shifted.as_ptr(),
-                1,
-                stride,
-                self.shifted.as_ptr(),
-                stride,
-                1,
-                0.0,
-                self.gram.as_mut_ptr(),
-                stride,
-                1,
-            );
-        }
-    }
 }

@@ -4,6 +4,7 @@
 //! with them, and carried after them in version 2 of the summary codec.
 
 use super::comoments::CoMoments;
+use super::kernel::Kernel;
 use super::quantiles::QuantileSketches;
 use super::request::StatsRequest;
 use super::summary::StatsError;
@@ -63,10 +64,11 @@ impl Extras {
         }
     }
 
-    /// Adds whole row-major rows of `ncols` columns.
-    pub fn add_rows(&mut self, rows: &[f64]) {
+    /// Adds whole row-major rows of `ncols` columns (`kernel` reduces the
+    /// co-moments).
+    pub fn add_rows(&mut self, kernel: Kernel, rows: &[f64]) {
         if let Some(comoments) = &mut self.comoments {
-            comoments.add_rows(rows);
+            comoments.add_rows(kernel, rows);
         }
         if let Some(quantiles) = &mut self.quantiles {
             quantiles.add_rows(rows);

@@ -7,6 +7,12 @@ mod codec;
 mod codec_extras;
 mod column;
 mod comoments;
+#[cfg(target_arch = "x86_64")]
+mod comoments_avx2;
+mod comoments_portable;
+mod comoments_run;
+#[cfg(test)]
+mod comoments_tests;
 mod extras;
 mod kernel;
 #[cfg(target_arch = "x86_64")]

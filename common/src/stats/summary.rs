@@ -170,7 +170,7 @@ impl ColumnSummary {
             reduce_run(kernel, rows, (start, end), ncols, &mut scratch);
             self.merge_run(&scratch);
             // The run is still in cache: the optional parts read it there.
-            self.extras.add_rows(&rows[start..end]);
+            self.extras.add_rows(kernel, &rows[start..end]);
         }
         self.scratch = scratch;
         Ok(())

@@ -1,0 +1,152 @@
+//! The AVX2 Gram-triangle kernel: the upper triangle of `S^T S` for a block
+//! of shifted rows `S`, in tiles of 4 x 8 entries whose 8 running sums
+//! (two 4-lane registers per tile row) stay in registers across all rows.
+//! The same products in the same order as the portable kernel in
+//! `comoments_portable.rs`, fused into multiply-adds here.
+//!
+//! Per row a tile loads 2 vectors of `x[j0..j0 + 8]`, broadcasts 4 values
+//! `x[i0 + a]` and issues 8 FMAs: the 8 independent accumulators cover the
+//! FMA latency (4 cycles x 2 ports), so the loop runs at the FMA ports'
+//! throughput.
+
+use std::arch::x86_64::*;
+
+use super::comoments_run::{TILE_I, TILE_J};
+
+/// Adds the upper triangle (tiles touching `i <= j`) of `S^T S` into `gram`
+/// (`stride x stride`, row-major), `S` being `shifted`: whole rows of
+/// `stride` values, `stride` a multiple of 8.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn add_triangle(shifted: &[f64], stride: usize, gram: &mut [f64]) {
+    assert!(
+        stride.is_multiple_of(TILE_J)
+            && shifted.len().is_multiple_of(stride)
+            && gram.len() >= stride * stride
+    );
+    for i0 in (0..stride).step_by(TILE_I) {
+        // Tiles wholly below the diagonal (every j < i) are skipped.
+        for j0 in (i0 / TILE_J * TILE_J..stride).step_by(TILE_J) {
+            // SAFETY: i0 + 4 <= stride and j0 + 8 <= stride (both multiples
+            // of their tile size), so every access is inside `shifted`'s
+            // rows and `gram`; AVX2 and FMA enabled.
+            unsafe { add_tile(shifted, stride, i0, j0, gram) };
+        }
+    }
+}
+
+/// Entries `(i0..i0 + 4, j0..j0 + 8)` of `S^T S`, added into `gram`.
+///
+/// # Safety
+/// AVX2 and FMA; `i0 + 4 <= stride`, `j0 + 8 <= stride`, `shifted` whole
+/// rows of `stride`, `gram` at least `stride x stride`.
+#[inline(always)]
+unsafe fn add_tile(shifted: &[f64], stride: usize, i0: usize, j0: usize, gram: &mut [f64]) {
+    unsafe {
+        let zero = _mm256_setzero_pd();
+        let mut acc = [[zero; 2]; TILE_I];
+        let mut p = shifted.as_ptr();
+        for _ in 0..shifted.len() / stride {
+            let lo = _mm256_loadu_pd(p.add(j0));
+            let hi = _mm256_loadu_pd(p.add(j0 + 4));
+            for (a, pair) in acc.iter_mut().enumerate() {
+                let xi = _mm256_broadcast_sd(&*p.add(i0 + a));
+                pair[0] = _mm256_fmadd_pd(xi, lo, pair[0]);
+                pair[1] = _mm256_fmadd_pd(xi, hi, pair[1]);
+            }
+            p = p.add(stride);
+        }
+        for (a, pair) in acc.iter().enumerate() {
+            let g = gram.as_mut_ptr().add((i0 + a) * stride + j0);
+            _mm256_storeu_pd(g, _mm256_add_pd(_mm256_loadu_pd(g), pair[0]));
+            _mm256_storeu_pd(g.add(4), _mm256_add_pd(_mm256_loadu_pd(g.add(4)), pair[1]));
+        }
+    }
+}
+
+/// Writes the rows of `block` (whole rows of `shift.len()` values) minus
+/// `shift` into `shifted` (rows of `stride` values, the lanes past the
+/// columns set to 0) and adds them to `sums`. Eight columns at a time, with
+/// their sums in registers, kept twice (even and odd rows) so consecutive
+/// rows do not wait on each other's additions.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) unsafe fn shift_rows(
+    block: &[f64],
+    shift: &[f64],
+    sums: &mut [f64],
+    shifted: &mut [f64],
+    stride: usize,
+) {
+    let ncols = shift.len();
+    let nrows = block.len() / ncols;
+    assert!(
+        ncols > 0
+            && ncols <= stride
+            && stride.is_multiple_of(TILE_J)
+            && sums.len() == ncols
+            && shifted.len() >= nrows * stride
+            && block.len() == nrows * ncols
+    );
+    for c0 in (0..ncols).step_by(TILE_J) {
+        let masks = [
+            lane_mask(ncols - c0),
+            lane_mask((ncols - c0).saturating_sub(4)),
+        ];
+        // SAFETY: masked loads and stores touch only columns below ncols
+        // of `block`, `shift` and `sums`; full stores into `shifted` stay
+        // inside row r's `stride` values (c0 + 8 <= stride). AVX2 enabled.
+        unsafe {
+            // Whole blocks of 8 columns load plainly (a masked load costs more).
+            let whole = c0 + TILE_J <= ncols;
+            let load = |p: *const f64, half: usize| {
+                if whole {
+                    _mm256_loadu_pd(p.add(4 * half))
+                } else {
+                    _mm256_maskload_pd(p.add(4 * half), masks[half])
+                }
+            };
+            let shift_v = [
+                load(shift.as_ptr().add(c0), 0),
+                load(shift.as_ptr().add(c0), 1),
+            ];
+            let zero = _mm256_setzero_pd();
+            let mut add_row = |r: usize, acc: &mut [__m256d; 2]| {
+                let from = block.as_ptr().add(r * ncols + c0);
+                let to = shifted.as_mut_ptr().add(r * stride + c0);
+                for (half, sum) in acc.iter_mut().enumerate() {
+                    let d = _mm256_sub_pd(load(from, half), shift_v[half]);
+                    _mm256_storeu_pd(to.add(4 * half), d);
+                    *sum = _mm256_add_pd(*sum, d);
+                }
+            };
+            let (mut even, mut odd) = ([zero; 2], [zero; 2]);
+            for r in (0..nrows / 2 * 2).step_by(2) {
+                add_row(r, &mut even);
+                add_row(r + 1, &mut odd);
+            }
+            if nrows % 2 == 1 {
+                add_row(nrows - 1, &mut even);
+            }
+            let acc = [even, odd];
+            for half in 0..2 {
+                let p = sums.as_mut_ptr().add(c0 + 4 * half);
+                let total = _mm256_add_pd(acc[0][half], acc[1][half]);
+                let old = _mm256_maskload_pd(p, masks[half]);
+                _mm256_maskstore_pd(p, masks[half], _mm256_add_pd(old, total));
+            }
+        }
+    }
+}
+
+/// All-ones in the first `lanes` (capped at 4) 64-bit lanes.
+#[inline(always)]
+fn lane_mask(lanes: usize) -> __m256i {
+    let on = |k: usize| if k < lanes { -1 } else { 0 };
+    // SAFETY: register initialisation; only called inside AVX2 code.
+    unsafe { _mm256_setr_epi64x(on(0), on(1), on(2), on(3)) }
+}
