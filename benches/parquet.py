@@ -12,10 +12,15 @@ mean, sample variance, nonzeros, min, max, L1 and L2 norms):
   - `rmesos-submit --master local[2]` on the same file as an object in a
     local S3-compatible server (moto_server on loopback), vs the file,
     and boto3 downloading that object once (the server's own speed: moto
-    is a Python server, far slower than MinIO or S3).
+    is a Python server, far slower than MinIO or S3; `--no-moto` skips
+    these rows, which take minutes),
+  - `rmesos-submit --master local[2]` on the same file behind a plain
+    HTTP server with `Range` support that sends with sendfile(2) (so the
+    server is not the bound): what the object path itself (ranged GETs
+    through `object_store`) costs over reading the file.
 
 Needs pyarrow, polars and moto[server] (`pip install polars`; the others
-are in requirements-dev.txt). Usage: python3 benches/parquet.py
+are in requirements-dev.txt). Usage: python3 benches/parquet.py [--no-moto]
 """
 import json
 import os
@@ -94,6 +99,60 @@ def python_timed(script, path):
     return float(out[0]), out[1:]
 
 
+RANGE_SERVER = r"""
+import http.server, os, re, sys
+root = sys.argv[1]
+class Ranged(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+    def send_file(self, body_wanted):
+        path = os.path.join(root, self.path.lstrip("/"))
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return
+        size = os.path.getsize(path)
+        match = re.match(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        start, end = 0, size
+        if match:
+            start = int(match.group(1))
+            end = int(match.group(2)) + 1 if match.group(2) else size
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{end - 1}/{size}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(end - start))
+        self.end_headers()
+        if body_wanted:
+            self.wfile.flush()
+            with open(path, "rb") as f:
+                sent = 0
+                while sent < end - start:
+                    sent += os.sendfile(self.connection.fileno(), f.fileno(), start + sent,
+                                        end - start - sent)
+    def do_GET(self):
+        self.send_file(True)
+    def do_HEAD(self):
+        self.send_file(False)
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ranged)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def with_range_server(path):
+    """The file behind a sendfile HTTP server on loopback; rmesos's time on it."""
+    server = subprocess.Popen([sys.executable, "-c", RANGE_SERVER, os.path.dirname(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(server.stdout.readline())
+        url = f"http://127.0.0.1:{port}/{os.path.basename(path)}"
+        return timed_submit(url, dict(os.environ))
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def with_moto(path):
     """The file uploaded to a moto_server on loopback; rmesos's time on it."""
     with socket.socket() as s:
@@ -140,7 +199,9 @@ def main():
         rmesos_local = timed_submit(path, dict(os.environ))
         arrow, _ = python_timed(PYARROW_NUMPY, path)
         polars, polars_info = python_timed(POLARS, path)
-        s3 = with_moto(path) if shutil.which("moto_server") else None
+        http_range = with_range_server(path)
+        use_moto = shutil.which("moto_server") and "--no-moto" not in sys.argv[1:]
+        s3 = with_moto(path) if use_moto else None
         gib = ROWS * COLS * 8 / (1 << 30)
         print(f"{ROWS} x {COLS} float64 ({gib:.2f} GiB of values; file {size / (1 << 20):.0f} MiB, "
               f"snappy, {GROUPS} row groups), best of {RUNS} after a warm-up, {os.cpu_count()} cores\n")
@@ -148,14 +209,16 @@ def main():
         print("| --- | ---: | ---: | ---: |")
         rows = [("rmesos-submit local[2], local file", rmesos_local),
                 ("pyarrow read_table + numpy", arrow),
-                (f"Polars {polars_info[0]} scan_parquet ({polars_info[1]} threads)", polars)]
+                (f"Polars {polars_info[0]} scan_parquet ({polars_info[1]} threads)", polars),
+                ("rmesos-submit local[2], same file over HTTP ranged GETs (sendfile server)",
+                 http_range)]
         if s3 is not None:
             rows.append(("rmesos-submit local[2], object in moto S3", s3[0]))
             rows.append(("(reference: boto3 download_file of that object from moto, once)", s3[1]))
         for name, seconds in rows:
             print(f"| {name} | {seconds:.3f} | {gib / seconds:.2f} | {seconds / rmesos_local:.2f}x |")
         if s3 is None:
-            print("\n(moto_server not installed: the object row is missing)")
+            print("\n(moto skipped (--no-moto) or not installed: the S3 rows are missing)")
     finally:
         shutil.rmtree(tmp)
 
