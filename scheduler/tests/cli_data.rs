@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use cli_support::{assert_bad_input, close, python_json, s, submit, submit_json};
+use cli_support::{
+    assert_bad_input, assert_vector_close, close, python_json, s, submit, submit_json,
+};
 
 /// Writes test inputs with numpy and prints numpy's statistics as JSON.
 const NUMPY_HELPER: &str = r#"
@@ -101,14 +103,7 @@ fn assert_matches_numpy(actual: &Value, expected: &Value, context: &str) {
         let (Some(got), Some(want)) = (got.as_array(), want.as_array()) else {
             panic!("{context}: {name} is not an array: {got}");
         };
-        assert_eq!(got.len(), want.len(), "{context}: {name} length");
-        for (j, (g, w)) in got.iter().zip(want).enumerate() {
-            let ok = match (g.as_f64(), w.as_f64()) {
-                (Some(g), Some(w)) => close(g, w, 1e-9),
-                _ => g == w,
-            };
-            assert!(ok, "{context}: {name}[{j}] = {g}, numpy says {w}");
-        }
+        assert_vector_close(got, want, context, name);
     }
 }
 

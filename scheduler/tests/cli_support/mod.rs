@@ -124,6 +124,20 @@ pub fn close(actual: f64, expected: f64, relative: f64) -> bool {
     actual == expected || (actual - expected).abs() <= relative * expected.abs()
 }
 
+/// Asserts the JSON vectors `got` and `want` (statistic `name`) have the
+/// same length and values: numbers within 1e-9 relative, strings
+/// ("NaN", "Infinity") equal.
+pub fn assert_vector_close(got: &[Value], want: &[Value], context: &str, name: &str) {
+    assert_eq!(got.len(), want.len(), "{context}: {name} length");
+    for (j, (g, w)) in got.iter().zip(want).enumerate() {
+        let ok = match (g.as_f64(), w.as_f64()) {
+            (Some(g), Some(w)) => close(g, w, 1e-9),
+            _ => g == w,
+        };
+        assert!(ok, "{context}: {name}[{j}] = {g}, numpy says {w}");
+    }
+}
+
 pub fn s(path: &Path) -> &str {
     path.to_str().unwrap()
 }

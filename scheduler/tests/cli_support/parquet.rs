@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{close, python_json};
+use super::{assert_vector_close, python_json};
 
 /// Writes a Parquet file with pyarrow and prints numpy's statistics of
 /// the columns rmesos should read (as JSON, with their names).
@@ -92,13 +92,6 @@ pub fn assert_matches(actual: &Value, expected: &Value, context: &str) {
         if name == "columns" {
             continue;
         }
-        assert_eq!(got.len(), want.len(), "{context}: {name} length");
-        for (j, (g, w)) in got.iter().zip(want).enumerate() {
-            let ok = match (g.as_f64(), w.as_f64()) {
-                (Some(g), Some(w)) => close(g, w, 1e-9),
-                _ => g == w,
-            };
-            assert!(ok, "{context}: {name}[{j}] = {g}, numpy says {w}");
-        }
+        assert_vector_close(got, want, context, name);
     }
 }

@@ -186,18 +186,22 @@ enum Values<'a> {
     },
 }
 
+/// The next `n` PLAIN doubles of a page (`8 n` bytes), taken off `bytes`.
+fn next_plain<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+    let len = n
+        .checked_mul(8)
+        .filter(|&len| len <= bytes.len())
+        .ok_or_else(|| corrupt("a data page holds fewer values than it says"))?;
+    let (taken, rest) = bytes.split_at(len);
+    *bytes = rest;
+    Ok(taken)
+}
+
 impl Values<'_> {
     /// Feeds the next `n` values to `staged`.
     fn feed(&mut self, n: usize, staged: &mut Staged, gathered: &mut Vec<f64>) -> Result<()> {
         match self {
-            Values::Plain(bytes) => {
-                let len = n
-                    .checked_mul(8)
-                    .filter(|&len| len <= bytes.len())
-                    .ok_or_else(|| corrupt("a data page holds fewer values than it says"))?;
-                staged.extend_le_bytes(&bytes[..len]);
-                *bytes = &bytes[len..];
-            }
+            Values::Plain(bytes) => staged.extend_le_bytes(next_plain(bytes, n)?),
             Values::Dict { .. } => {
                 let mut left = n;
                 while left > 0 {
@@ -214,14 +218,7 @@ impl Values<'_> {
     /// Appends the next `n` values to `out`.
     fn take(&mut self, n: usize, out: &mut Vec<f64>) -> Result<()> {
         match self {
-            Values::Plain(bytes) => {
-                let len = n
-                    .checked_mul(8)
-                    .filter(|&len| len <= bytes.len())
-                    .ok_or_else(|| corrupt("a data page holds fewer values than it says"))?;
-                out.extend(bytes[..len].chunks_exact(8).map(le_f64));
-                *bytes = &bytes[len..];
-            }
+            Values::Plain(bytes) => out.extend(next_plain(bytes, n)?.chunks_exact(8).map(le_f64)),
             Values::Dict { indices, dict } => {
                 let lookup = |i: u32| {
                     dict.get(i as usize).copied().ok_or_else(|| {
