@@ -54,16 +54,24 @@ impl CoMoments {
         self.mean.len()
     }
 
-    /// Adds whole row-major rows (the caller checked the length).
-    pub(crate) fn add_rows(&mut self, kernel: Kernel, rows: &[f64]) {
+    /// Adds whole row-major rows (the caller checked the length); `ahead`
+    /// are rows the caller reads next, brought into cache meanwhile.
+    pub(crate) fn add_rows(&mut self, kernel: Kernel, rows: &[f64], ahead: &[f64]) {
         let ncols = self.ncols();
         if ncols == 0 || rows.is_empty() {
             return;
         }
         let mut scratch = std::mem::take(&mut self.scratch);
-        for run in rows.chunks(RUN_ROWS * ncols) {
-            scratch.reduce(kernel, run, ncols);
-            self.merge_run(&scratch, (run.len() / ncols) as u64);
+        let run_len = RUN_ROWS * ncols;
+        for start in (0..rows.len()).step_by(run_len) {
+            let end = (start + run_len).min(rows.len());
+            let next = if end < rows.len() {
+                &rows[end..(end + run_len).min(rows.len())]
+            } else {
+                ahead
+            };
+            scratch.reduce(kernel, &rows[start..end], ncols, next);
+            self.merge_run(&scratch, ((end - start) / ncols) as u64);
         }
         self.scratch = scratch;
         self.mirror();

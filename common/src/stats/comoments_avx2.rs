@@ -15,52 +15,103 @@ use super::comoments_run::{TILE_I, TILE_J};
 
 /// Adds the upper triangle (tiles touching `i <= j`) of `S^T S` into `gram`
 /// (`stride x stride`, row-major), `S` being `shifted`: whole rows of
-/// `stride` values, `stride` a multiple of 8.
+/// `stride` values, `stride` a multiple of 8. Meanwhile `ahead` (the rows
+/// the caller reads next) is prefetched into L2 a line at a time, spread
+/// over the tiles' loops: the tiles are arithmetic-bound on cached data,
+/// so the memory transfer of the next rows overlaps them instead of
+/// stalling the next pass.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn add_triangle(shifted: &[f64], stride: usize, gram: &mut [f64]) {
+pub(crate) unsafe fn add_triangle(shifted: &[f64], stride: usize, gram: &mut [f64], ahead: &[f64]) {
     assert!(
         stride.is_multiple_of(TILE_J)
             && shifted.len().is_multiple_of(stride)
             && gram.len() >= stride * stride
     );
+    let tiles: usize = (0..stride)
+        .step_by(TILE_I)
+        .map(|i0| (stride - i0 / TILE_J * TILE_J) / TILE_J)
+        .sum();
+    let mut parts = ahead.chunks(ahead.len().div_ceil(tiles.max(1)).max(1));
     for i0 in (0..stride).step_by(TILE_I) {
         // Tiles wholly below the diagonal (every j < i) are skipped.
         for j0 in (i0 / TILE_J * TILE_J..stride).step_by(TILE_J) {
+            let part = parts.next().unwrap_or(&[]);
             // SAFETY: i0 + 4 <= stride and j0 + 8 <= stride (both multiples
             // of their tile size), so every access is inside `shifted`'s
             // rows and `gram`; AVX2 and FMA enabled.
-            unsafe { add_tile(shifted, stride, i0, j0, gram) };
+            unsafe {
+                if j0 + 4 <= i0 {
+                    // Its left half lies wholly below the diagonal: only
+                    // the right half is needed, at half the multiply-adds.
+                    add_tile::<false>(shifted, stride, i0, j0, gram, part)
+                } else {
+                    add_tile::<true>(shifted, stride, i0, j0, gram, part)
+                }
+            };
         }
     }
 }
 
-/// Entries `(i0..i0 + 4, j0..j0 + 8)` of `S^T S`, added into `gram`.
+/// Doubles per 64-byte cache line.
+const LINE_VALUES: usize = 8;
+
+/// Entries `(i0..i0 + 4, j0..j0 + 8)` of `S^T S` (only `j0 + 4..j0 + 8`
+/// unless `LEFT`), added into `gram`.
 ///
 /// # Safety
 /// AVX2 and FMA; `i0 + 4 <= stride`, `j0 + 8 <= stride`, `shifted` whole
 /// rows of `stride`, `gram` at least `stride x stride`.
 #[inline(always)]
-unsafe fn add_tile(shifted: &[f64], stride: usize, i0: usize, j0: usize, gram: &mut [f64]) {
+unsafe fn add_tile<const LEFT: bool>(
+    shifted: &[f64],
+    stride: usize,
+    i0: usize,
+    j0: usize,
+    gram: &mut [f64],
+    ahead: &[f64],
+) {
     unsafe {
         let zero = _mm256_setzero_pd();
         let mut acc = [[zero; 2]; TILE_I];
         let mut p = shifted.as_ptr();
-        for _ in 0..shifted.len() / stride {
-            let lo = _mm256_loadu_pd(p.add(j0));
+        let rows = shifted.len() / stride;
+        // One line of `ahead` every `every` rows, spread over the loop.
+        let lines = ahead.len().div_ceil(LINE_VALUES);
+        let every = (rows / lines.max(1)).max(1);
+        let (mut line, mut countdown) = (0, 0);
+        for _ in 0..rows {
+            if countdown == 0 {
+                if line < lines {
+                    _mm_prefetch::<_MM_HINT_T1>(ahead.as_ptr().add(line * LINE_VALUES).cast());
+                    line += 1;
+                }
+                countdown = every;
+            }
+            countdown -= 1;
             let hi = _mm256_loadu_pd(p.add(j0 + 4));
-            for (a, pair) in acc.iter_mut().enumerate() {
-                let xi = _mm256_broadcast_sd(&*p.add(i0 + a));
-                pair[0] = _mm256_fmadd_pd(xi, lo, pair[0]);
-                pair[1] = _mm256_fmadd_pd(xi, hi, pair[1]);
+            if LEFT {
+                let lo = _mm256_loadu_pd(p.add(j0));
+                for (a, pair) in acc.iter_mut().enumerate() {
+                    let xi = _mm256_broadcast_sd(&*p.add(i0 + a));
+                    pair[0] = _mm256_fmadd_pd(xi, lo, pair[0]);
+                    pair[1] = _mm256_fmadd_pd(xi, hi, pair[1]);
+                }
+            } else {
+                for (a, pair) in acc.iter_mut().enumerate() {
+                    let xi = _mm256_broadcast_sd(&*p.add(i0 + a));
+                    pair[1] = _mm256_fmadd_pd(xi, hi, pair[1]);
+                }
             }
             p = p.add(stride);
         }
         for (a, pair) in acc.iter().enumerate() {
             let g = gram.as_mut_ptr().add((i0 + a) * stride + j0);
-            _mm256_storeu_pd(g, _mm256_add_pd(_mm256_loadu_pd(g), pair[0]));
+            if LEFT {
+                _mm256_storeu_pd(g, _mm256_add_pd(_mm256_loadu_pd(g), pair[0]));
+            }
             _mm256_storeu_pd(g.add(4), _mm256_add_pd(_mm256_loadu_pd(g.add(4)), pair[1]));
         }
     }

@@ -46,13 +46,16 @@ pub(crate) struct RunScratch {
 }
 
 impl RunScratch {
-    /// Reduces `run` (whole rows of `ncols` values, at least one).
-    pub fn reduce(&mut self, kernel: Kernel, run: &[f64], ncols: usize) {
+    /// Reduces `run` (whole rows of `ncols` values, at least one), and
+    /// meanwhile brings `ahead` (the rows read next) into cache.
+    pub fn reduce(&mut self, kernel: Kernel, run: &[f64], ncols: usize, ahead: &[f64]) {
         self.start(&run[..ncols]);
         let block_rows = (BLOCK_BYTES / (8 * self.stride)).max(16);
+        let blocks = run.len().div_ceil(block_rows * ncols);
+        let mut parts = ahead.chunks(ahead.len().div_ceil(blocks).max(1));
         for block in run.chunks(block_rows * ncols) {
             self.shift_block(kernel, block);
-            self.add_gram(kernel);
+            self.add_gram(kernel, parts.next().unwrap_or(&[]));
         }
     }
 
@@ -98,8 +101,9 @@ impl RunScratch {
         }
     }
 
-    /// Adds the block's `S^T S` (at least its upper triangle) into `gram`.
-    fn add_gram(&mut self, kernel: Kernel) {
+    /// Adds the block's `S^T S` (at least its upper triangle) into `gram`;
+    /// the AVX2 kernel prefetches `ahead` meanwhile.
+    fn add_gram(&mut self, kernel: Kernel, ahead: &[f64]) {
         let stride = self.stride;
         if self.ncols > TRIANGLE_MAX_COLS {
             self.add_gram_dgemm();
@@ -112,7 +116,7 @@ impl RunScratch {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
             Kernel::Avx2 => unsafe {
-                super::comoments_avx2::add_triangle(&self.shifted, stride, &mut self.gram)
+                super::comoments_avx2::add_triangle(&self.shifted, stride, &mut self.gram, ahead)
             },
         }
     }

@@ -55,7 +55,7 @@ fn reference(rows: &[f64], ncols: usize) -> Vec<f64> {
 
 fn co_moments(kernel: Kernel, rows: &[f64], ncols: usize) -> CoMoments {
     let mut c = CoMoments::new(ncols);
-    c.add_rows(kernel, rows);
+    c.add_rows(kernel, rows, &[]);
     c
 }
 
@@ -159,7 +159,7 @@ fn the_triangle_kernels_compute_the_upper_gram_entries() {
             let nrows = 37;
             let rows = table(nrows, ncols, 3.0, ncols as u64 + 99);
             let mut run = RunScratch::default();
-            run.reduce(kernel, &rows, ncols);
+            run.reduce(kernel, &rows, ncols, &[]);
             let stride = run.stride;
             for i in 0..ncols {
                 assert!(
@@ -198,7 +198,7 @@ fn the_matrix_stays_symmetric_and_pieces_match_one_call() {
         let whole = co_moments(kernel, &rows, ncols);
         let mut pieces = CoMoments::new(ncols);
         for piece in rows.chunks(ncols * 999) {
-            pieces.add_rows(kernel, piece);
+            pieces.add_rows(kernel, piece, &[]);
         }
         for c in [&whole, &pieces] {
             for i in 0..ncols {

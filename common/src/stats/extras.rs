@@ -65,10 +65,10 @@ impl Extras {
     }
 
     /// Adds whole row-major rows of `ncols` columns (`kernel` reduces the
-    /// co-moments).
-    pub fn add_rows(&mut self, kernel: Kernel, rows: &[f64]) {
+    /// co-moments, prefetching `ahead`, the rows the caller reads next).
+    pub fn add_rows(&mut self, kernel: Kernel, rows: &[f64], ahead: &[f64]) {
         if let Some(comoments) = &mut self.comoments {
-            comoments.add_rows(kernel, rows);
+            comoments.add_rows(kernel, rows, ahead);
         }
         if let Some(quantiles) = &mut self.quantiles {
             quantiles.add_rows(rows);

@@ -169,8 +169,12 @@ impl ColumnSummary {
             let end = (start + run_len).min(rows.len());
             reduce_run(kernel, rows, (start, end), ncols, &mut scratch);
             self.merge_run(&scratch);
-            // The run is still in cache: the optional parts read it there.
-            self.extras.add_rows(kernel, &rows[start..end]);
+            // The run is still in cache: the optional parts read it there,
+            // and the co-moments' arithmetic-bound loops bring the next run
+            // into cache meanwhile, so the next eight-statistics pass does
+            // not wait on memory.
+            let ahead = &rows[end..(end + run_len).min(rows.len())];
+            self.extras.add_rows(kernel, &rows[start..end], ahead);
         }
         self.scratch = scratch;
         Ok(())
