@@ -54,9 +54,9 @@ impl ColumnAccumulator {
         for run in values.chunks(RUN_ROWS) {
             let column = match self.kernel {
                 Kernel::Portable => reduce_portable(run),
-                // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
+                // SAFETY: both are only chosen where the CPU has AVX2 and FMA.
                 #[cfg(target_arch = "x86_64")]
-                Kernel::Avx2 => unsafe { reduce_avx2(run) },
+                Kernel::Avx2 | Kernel::Avx512 => unsafe { reduce_avx2(run) },
             };
             self.merge_run(run.len() as u64, &column);
         }

@@ -2,14 +2,15 @@
 //! Per column the mean, and for every pair of columns the centered
 //! cross-product sum `C[i][j] = sum (x_i - mean_i)(x_j - mean_j)`.
 //!
-//! Rows are taken in runs of up to `RUN_ROWS` (those of the eight
-//! statistics, still in cache): each run is shifted by its first row (so
+//! Rows are taken in the runs of the eight statistics, piece by piece (the
+//! kernel's tiles, still in L1): each run is shifted by its first row (so
 //! deviations are of the order of the spread, even for columns with a
 //! mean of 1e9), the upper triangle of its shifted cross-products is
 //! computed by a register-tiled kernel (`comoments_run.rs`), and the run
 //! is folded into the upper triangle with the pairwise update of Chan et
 //! al., as the variance is in `summary.rs`. The lower triangle is mirrored
-//! once per `add_rows` call, so between calls `cross` is whole.
+//! by `end_rows`, once per batch of runs, so between batches `cross` is
+//! whole.
 //!
 //! The mean is kept as a shift (a data value, exact) plus the mean
 //! deviation from it: the mean difference of two parts, which the update
@@ -19,7 +20,9 @@
 //! 1e9, a mean held whole is only good to about 1e-7).
 
 use super::comoments_run::RunScratch;
-use super::kernel::{Kernel, RUN_ROWS};
+use super::kernel::Kernel;
+#[cfg(test)]
+use super::kernel::RUN_ROWS;
 use super::summary::combine_mean;
 
 /// Mean and centered cross-products of some rows.
@@ -54,26 +57,43 @@ impl CoMoments {
         self.mean.len()
     }
 
-    /// Adds whole row-major rows (the caller checked the length); `ahead`
-    /// are rows the caller reads next, brought into cache meanwhile.
-    pub(crate) fn add_rows(&mut self, kernel: Kernel, rows: &[f64], ahead: &[f64]) {
+    /// Adds whole row-major rows (the caller checked the length) in runs
+    /// of `RUN_ROWS`: what the eight statistics' pass does piece by piece.
+    #[cfg(test)]
+    pub(crate) fn add_rows(&mut self, kernel: Kernel, rows: &[f64]) {
         let ncols = self.ncols();
         if ncols == 0 || rows.is_empty() {
             return;
         }
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let run_len = RUN_ROWS * ncols;
-        for start in (0..rows.len()).step_by(run_len) {
-            let end = (start + run_len).min(rows.len());
-            let next = if end < rows.len() {
-                &rows[end..(end + run_len).min(rows.len())]
-            } else {
-                ahead
-            };
-            scratch.reduce(kernel, &rows[start..end], ncols, next);
-            self.merge_run(&scratch, ((end - start) / ncols) as u64);
+        for run in rows.chunks(RUN_ROWS * ncols) {
+            self.begin_run(&run[..ncols]);
+            self.add_piece(kernel, run, &[]);
+            self.end_run(kernel, (run.len() / ncols) as u64);
         }
+        self.end_rows();
+    }
+
+    /// Starts a run whose first row is `first`.
+    pub(crate) fn begin_run(&mut self, first: &[f64]) {
+        self.scratch.start(first);
+    }
+
+    /// Adds whole rows of the run; `ahead` (the rows the caller reads
+    /// next) is brought into cache meanwhile.
+    pub(crate) fn add_piece(&mut self, kernel: Kernel, rows: &[f64], ahead: &[f64]) {
+        self.scratch.push(kernel, rows, ahead);
+    }
+
+    /// Folds in the run, of `rows` rows in all.
+    pub(crate) fn end_run(&mut self, kernel: Kernel, rows: u64) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.finish(kernel);
+        self.merge_run(&scratch, rows);
         self.scratch = scratch;
+    }
+
+    /// Makes `cross` whole again after a batch of runs.
+    pub(crate) fn end_rows(&mut self) {
         self.mirror();
     }
 

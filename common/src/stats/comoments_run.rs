@@ -2,11 +2,13 @@
 //! run's first row, the shifted column sums and the upper triangle of the
 //! shifted rows' Gram matrix `S^T S`, ready for `CoMoments` to fold in.
 //!
-//! The run is copied block by block (each block a few tens of KiB, so it
-//! stays in L1/L2 while it is read once per tile) into a scratch whose
-//! rows are padded with zeros to a multiple of 8 columns: the tile kernels
-//! (AVX2 in `comoments_avx2.rs`, portable in `comoments_portable.rs`) then
-//! work on whole 4 x 8 tiles for any column count. Tables wider than
+//! The run arrives in pieces (the eight statistics' tiles, while they are
+//! still in L1) and is copied shifted into a block (16 KiB, so it stays in
+//! L1 while it is read once per tile of the triangle) whose rows are
+//! padded with zeros to a multiple of 8 columns; each full block is added
+//! to the Gram triangle. The tile kernels (AVX-512 in
+//! `comoments_avx512.rs`, AVX2 in `comoments_avx2.rs`, portable in
+//! `comoments_portable.rs`) then work on whole tiles for any column count. Tables wider than
 //! `TRIANGLE_MAX_COLS` use `matrixmultiply`'s dgemm on the same scratch
 //! instead (computing the whole matrix, as before the tile kernels): the
 //! tile kernels read the block once per tile, which is cheap only while a
@@ -19,9 +21,12 @@ pub(crate) const TILE_I: usize = 4;
 /// Columns per tile: two 4-lane registers.
 pub(crate) const TILE_J: usize = 8;
 
-/// Bytes of shifted rows per block: the block is read once per tile
-/// column, so it has to stay in cache.
-const BLOCK_BYTES: usize = 32 << 10;
+/// Bytes of shifted rows per block: the block is read once per tile of
+/// the triangle, so it has to stay in L1 (with the piece it came from).
+const BLOCK_BYTES: usize = 16 << 10;
+
+/// Doubles per 64-byte cache line.
+const LINE_VALUES: usize = 8;
 
 /// The widest table (in columns) reduced by the tile kernels: a
 /// conservative bound, the crossover with dgemm has not been measured.
@@ -41,32 +46,62 @@ pub(crate) struct RunScratch {
     /// `stride x stride`, row-major: entries `i <= j < ncols` hold
     /// `sum (x_i - shift_i)(x_j - shift_j)`; the rest is not meaningful.
     pub gram: Vec<f64>,
-    /// One block of shifted rows, `stride` values each (padding 0).
+    /// One block of shifted rows, `stride` values each (padding 0), from
+    /// `base` on: there it starts on a cache line, so no vector load of
+    /// the tile kernels straddles two lines. Its first `filled` rows are
+    /// the run's, not yet in `gram`.
     shifted: Vec<f64>,
+    base: usize,
+    filled: usize,
 }
 
 impl RunScratch {
     /// Reduces `run` (whole rows of `ncols` values, at least one), and
     /// meanwhile brings `ahead` (the rows read next) into cache.
+    #[cfg(test)]
     pub fn reduce(&mut self, kernel: Kernel, run: &[f64], ncols: usize, ahead: &[f64]) {
         self.start(&run[..ncols]);
-        let block_rows = (BLOCK_BYTES / (8 * self.stride)).max(16);
-        let blocks = run.len().div_ceil(block_rows * ncols);
-        let mut parts = ahead.chunks(ahead.len().div_ceil(blocks).max(1));
-        for block in run.chunks(block_rows * ncols) {
-            self.shift_block(kernel, block);
-            self.add_gram(kernel, parts.next().unwrap_or(&[]));
+        self.push(kernel, run, ahead);
+        self.finish(kernel);
+    }
+
+    /// Adds whole rows of the run; each block filled is added to the
+    /// triangle at once (its rows still in L1), prefetching `ahead`.
+    pub fn push(&mut self, kernel: Kernel, mut rows: &[f64], ahead: &[f64]) {
+        let (ncols, block_rows) = (self.ncols, self.block_rows());
+        while !rows.is_empty() {
+            let take = (block_rows - self.filled).min(rows.len() / ncols);
+            let (piece, rest) = rows.split_at(take * ncols);
+            self.shift_rows(kernel, piece);
+            rows = rest;
+            if self.filled == block_rows {
+                self.add_gram(kernel, ahead);
+            }
         }
     }
 
+    /// Adds the rows still in the block to the triangle: the run is whole.
+    pub fn finish(&mut self, kernel: Kernel) {
+        if self.filled > 0 {
+            self.add_gram(kernel, &[]);
+        }
+    }
+
+    /// Rows per block (a few for very wide tables, where one row is more
+    /// than a block's bytes).
+    fn block_rows(&self) -> usize {
+        (BLOCK_BYTES / (8 * self.stride)).max(16)
+    }
+
     /// Empties the sums and the Gram matrix for a run whose first row is `first`.
-    fn start(&mut self, first: &[f64]) {
+    pub fn start(&mut self, first: &[f64]) {
         let ncols = first.len();
         if ncols != self.ncols {
             self.ncols = ncols;
             self.stride = ncols.next_multiple_of(TILE_J);
-            // Padding must read 0: the buffer starts over.
-            self.shifted.clear();
+            // Padding must read 0: the buffer starts over, once per width.
+            self.shifted = vec![0.0; self.block_rows() * self.stride + LINE_VALUES];
+            self.base = self.shifted.as_ptr().align_offset(LINE_VALUES * 8);
         }
         // A non-finite shift would poison finite deviations; 0 keeps
         // inf/NaN propagating as they would unshifted.
@@ -77,56 +112,66 @@ impl RunScratch {
         self.sums.resize(ncols, 0.0);
         self.gram.clear();
         self.gram.resize(self.stride * self.stride, 0.0);
+        self.filled = 0;
     }
 
-    /// Copies `block` shifted into `shifted` and adds it to the sums. Only
-    /// the first `ncols` values of each padded row are ever written, so the
-    /// padding keeps the 0 it was created with.
-    fn shift_block(&mut self, kernel: Kernel, block: &[f64]) {
+    /// Copies `rows` shifted into the block after its `filled` rows and
+    /// adds them to the sums. Only the first `ncols` values of each padded
+    /// row are ever written, so the padding keeps the 0 it was created
+    /// with.
+    fn shift_rows(&mut self, kernel: Kernel, rows: &[f64]) {
         let (ncols, stride) = (self.ncols, self.stride);
-        self.shifted.resize(block.len() / ncols * stride, 0.0);
+        let (from, count) = (self.base + self.filled * stride, rows.len() / ncols);
+        self.filled += count;
         let out = Shifted {
             shift: &self.shift,
             sums: &mut self.sums,
-            shifted: &mut self.shifted,
+            shifted: &mut self.shifted[from..from + count * stride],
             stride,
         };
         match kernel {
-            Kernel::Portable => out.fill(block),
+            Kernel::Portable => out.fill(rows),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
-            Kernel::Avx2 => unsafe {
-                super::comoments_avx2::shift_rows(block, out.shift, out.sums, out.shifted, stride)
+            // SAFETY: both are only chosen where the CPU has AVX2 and FMA.
+            Kernel::Avx2 | Kernel::Avx512 => unsafe {
+                super::comoments_avx2::shift_rows(rows, out.shift, out.sums, out.shifted, stride)
             },
         }
     }
 
-    /// Adds the block's `S^T S` (at least its upper triangle) into `gram`;
-    /// the AVX2 kernel prefetches `ahead` meanwhile.
+    /// Adds the block's `S^T S` (at least its upper triangle) into `gram`
+    /// and empties the block; the SIMD kernels prefetch `ahead` meanwhile.
     fn add_gram(&mut self, kernel: Kernel, ahead: &[f64]) {
-        let stride = self.stride;
+        let (stride, rows) = (self.stride, self.filled);
+        self.filled = 0;
         if self.ncols > TRIANGLE_MAX_COLS {
-            self.add_gram_dgemm();
+            self.add_gram_dgemm(rows);
             return;
         }
+        let shifted = &self.shifted[self.base..self.base + rows * stride];
         match kernel {
             Kernel::Portable => {
-                super::comoments_portable::add_triangle(&self.shifted, stride, &mut self.gram)
+                super::comoments_portable::add_triangle(shifted, stride, &mut self.gram)
             }
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
             Kernel::Avx2 => unsafe {
-                super::comoments_avx2::add_triangle(&self.shifted, stride, &mut self.gram, ahead)
+                super::comoments_avx2::add_triangle(shifted, stride, &mut self.gram, ahead)
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::Avx512` is only chosen where the CPU has AVX-512F.
+            Kernel::Avx512 => unsafe {
+                super::comoments_avx512::add_triangle(shifted, stride, &mut self.gram, ahead)
             },
         }
     }
 
-    /// The whole `S^T S` over the first `ncols` columns, by dgemm.
-    fn add_gram_dgemm(&mut self) {
+    /// The whole `S^T S` of the block's first `rows` rows over the first
+    /// `ncols` columns, by dgemm.
+    fn add_gram_dgemm(&mut self, rows: usize) {
         let (ncols, stride) = (self.ncols, self.stride);
-        let rows = self.shifted.len() / stride;
         let s = stride as isize;
-        // SAFETY: `shifted` holds `rows x stride` values, read as the
+        // SAFETY: `shifted` holds `rows x stride` values from `base`, read as the
         // `ncols x rows` matrix S^T (row stride 1, column stride `stride`)
         // and as the `rows x ncols` matrix S; `gram` holds `stride x stride`
         // values, of which `ncols x ncols` are written with row stride
@@ -138,10 +183,10 @@ impl RunScratch {
                 rows,
                 ncols,
                 1.0,
-                self.shifted.as_ptr(),
+                self.shifted[self.base..].as_ptr(),
                 1,
                 s,
-                self.shifted.as_ptr(),
+                self.shifted[self.base..].as_ptr(),
                 s,
                 1,
                 1.0,

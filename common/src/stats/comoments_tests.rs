@@ -8,11 +8,7 @@ use super::comoments_run::RunScratch;
 use super::kernel::{Kernel, RUN_ROWS};
 
 fn kernels() -> Vec<Kernel> {
-    let mut all = vec![Kernel::Portable];
-    if Kernel::detect() != Kernel::Portable {
-        all.push(Kernel::detect());
-    }
-    all
+    Kernel::available()
 }
 
 /// Deterministic values: column `j` has mean `offset * j` and a spread
@@ -55,7 +51,7 @@ fn reference(rows: &[f64], ncols: usize) -> Vec<f64> {
 
 fn co_moments(kernel: Kernel, rows: &[f64], ncols: usize) -> CoMoments {
     let mut c = CoMoments::new(ncols);
-    c.add_rows(kernel, rows, &[]);
+    c.add_rows(kernel, rows);
     c
 }
 
@@ -198,7 +194,7 @@ fn the_matrix_stays_symmetric_and_pieces_match_one_call() {
         let whole = co_moments(kernel, &rows, ncols);
         let mut pieces = CoMoments::new(ncols);
         for piece in rows.chunks(ncols * 999) {
-            pieces.add_rows(kernel, piece, &[]);
+            pieces.add_rows(kernel, piece);
         }
         for c in [&whole, &pieces] {
             for i in 0..ncols {

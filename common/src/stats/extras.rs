@@ -64,14 +64,36 @@ impl Extras {
         }
     }
 
-    /// Adds whole row-major rows of `ncols` columns (`kernel` reduces the
-    /// co-moments, prefetching `ahead`, the rows the caller reads next).
-    pub fn add_rows(&mut self, kernel: Kernel, rows: &[f64], ahead: &[f64]) {
+    /// Starts a run of rows whose first row is `first`.
+    pub fn begin_run(&mut self, first: &[f64]) {
         if let Some(comoments) = &mut self.comoments {
-            comoments.add_rows(kernel, rows, ahead);
+            comoments.begin_run(first);
+        }
+    }
+
+    /// Adds whole row-major rows of the run (`kernel` reduces the
+    /// co-moments, prefetching `ahead`, the rows the caller reads next).
+    pub fn add_piece(&mut self, kernel: Kernel, rows: &[f64], ahead: &[f64]) {
+        if let Some(comoments) = &mut self.comoments {
+            comoments.add_piece(kernel, rows, ahead);
         }
         if let Some(quantiles) = &mut self.quantiles {
             quantiles.add_rows(rows);
+        }
+    }
+
+    /// Ends the run, of `rows` rows in all.
+    pub fn end_run(&mut self, kernel: Kernel, rows: u64) {
+        if let Some(comoments) = &mut self.comoments {
+            comoments.end_run(kernel, rows);
+        }
+    }
+
+    /// Ends a batch of runs: the parts are whole again (ready to merge or
+    /// encode).
+    pub fn end_rows(&mut self) {
+        if let Some(comoments) = &mut self.comoments {
+            comoments.end_rows();
         }
     }
 

@@ -8,11 +8,7 @@ use super::ColumnSummary;
 use super::kernel::{Kernel, run_rows, tile_rows};
 
 fn kernels() -> Vec<Kernel> {
-    let mut all = vec![Kernel::Portable];
-    if Kernel::detect() != Kernel::Portable {
-        all.push(Kernel::detect());
-    }
-    all
+    Kernel::available()
 }
 
 /// One column's statistics, computed the obvious way.

@@ -9,6 +9,8 @@ mod column;
 mod comoments;
 #[cfg(target_arch = "x86_64")]
 mod comoments_avx2;
+#[cfg(target_arch = "x86_64")]
+mod comoments_avx512;
 mod comoments_portable;
 mod comoments_run;
 #[cfg(test)]

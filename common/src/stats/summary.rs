@@ -167,15 +167,24 @@ impl ColumnSummary {
         let mut scratch = std::mem::take(&mut self.scratch);
         for start in (0..rows.len()).step_by(run_len) {
             let end = (start + run_len).min(rows.len());
-            reduce_run(kernel, rows, (start, end), ncols, &mut scratch);
+            // The optional parts read each tile while it is still in L1,
+            // and the co-moments' arithmetic-bound loops bring the next tile
+            // into cache meanwhile, so the eight statistics do not wait on
+            // memory.
+            let extras = &mut self.extras;
+            extras.begin_run(&rows[start..start + ncols]);
+            reduce_run(
+                kernel,
+                rows,
+                (start, end),
+                ncols,
+                &mut scratch,
+                |tile, ahead| extras.add_piece(kernel, tile, ahead),
+            );
             self.merge_run(&scratch);
-            // The run is still in cache: the optional parts read it there,
-            // and the co-moments' arithmetic-bound loops bring the next run
-            // into cache meanwhile, so the next eight-statistics pass does
-            // not wait on memory.
-            let ahead = &rows[end..(end + run_len).min(rows.len())];
-            self.extras.add_rows(kernel, &rows[start..end], ahead);
+            self.extras.end_run(kernel, scratch.rows as u64);
         }
+        self.extras.end_rows();
         self.scratch = scratch;
         Ok(())
     }
