@@ -131,3 +131,59 @@ unsafe fn add_tile<const LEFT: bool, const RIGHT: bool>(
         }
     }
 }
+
+/// Writes the rows of `block` (whole rows of `shift.len()` values) minus
+/// `shift` into `shifted` (rows of `stride` values, the lanes past the
+/// columns set to 0) and adds them to `sums`: the AVX2 `shift_rows` with
+/// one 8-lane register per 8 columns and masked loads at the edge, which
+/// cost nothing extra here. Sums kept twice (even and odd rows) so
+/// consecutive rows do not wait on each other's additions.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[target_feature(enable = "avx512f")]
+pub(crate) unsafe fn shift_rows(
+    block: &[f64],
+    shift: &[f64],
+    sums: &mut [f64],
+    shifted: &mut [f64],
+    stride: usize,
+) {
+    let ncols = shift.len();
+    let nrows = block.len() / ncols;
+    assert!(
+        ncols > 0
+            && ncols <= stride
+            && stride.is_multiple_of(HALF)
+            && sums.len() == ncols
+            && shifted.len() >= nrows * stride
+            && block.len() == nrows * ncols
+    );
+    for c0 in (0..ncols).step_by(HALF) {
+        let mask: __mmask8 = u8::MAX >> (HALF - (ncols - c0).min(HALF));
+        // SAFETY: masked loads and stores touch only columns below ncols
+        // of `block`, `shift` and `sums`; full stores into `shifted` stay
+        // inside row r's `stride` values (c0 + 8 <= stride). AVX-512F
+        // enabled.
+        unsafe {
+            let shift_v = _mm512_maskz_loadu_pd(mask, shift.as_ptr().add(c0));
+            let mut add_row = |r: usize, sum: &mut __m512d| {
+                let x = _mm512_maskz_loadu_pd(mask, block.as_ptr().add(r * ncols + c0));
+                let d = _mm512_sub_pd(x, shift_v);
+                _mm512_storeu_pd(shifted.as_mut_ptr().add(r * stride + c0), d);
+                *sum = _mm512_add_pd(*sum, d);
+            };
+            let (mut even, mut odd) = (_mm512_setzero_pd(), _mm512_setzero_pd());
+            for r in (0..nrows / 2 * 2).step_by(2) {
+                add_row(r, &mut even);
+                add_row(r + 1, &mut odd);
+            }
+            if nrows % 2 == 1 {
+                add_row(nrows - 1, &mut even);
+            }
+            let p = sums.as_mut_ptr().add(c0);
+            let old = _mm512_maskz_loadu_pd(mask, p);
+            _mm512_mask_storeu_pd(p, mask, _mm512_add_pd(old, _mm512_add_pd(even, odd)));
+        }
+    }
+}

@@ -132,9 +132,14 @@ impl RunScratch {
         match kernel {
             Kernel::Portable => out.fill(rows),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: both are only chosen where the CPU has AVX2 and FMA.
-            Kernel::Avx2 | Kernel::Avx512 => unsafe {
+            // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
+            Kernel::Avx2 => unsafe {
                 super::comoments_avx2::shift_rows(rows, out.shift, out.sums, out.shifted, stride)
+            },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Kernel::Avx512` is only chosen where the CPU has AVX-512F.
+            Kernel::Avx512 => unsafe {
+                super::comoments_avx512::shift_rows(rows, out.shift, out.sums, out.shifted, stride)
             },
         }
     }
