@@ -90,7 +90,12 @@ impl RunScratch {
     /// Rows per block (a few for very wide tables, where one row is more
     /// than a block's bytes).
     fn block_rows(&self) -> usize {
-        (BLOCK_BYTES / (8 * self.stride)).max(16)
+        Self::block_rows_for(self.stride)
+    }
+
+    /// Rows per block for padded rows of `stride` values.
+    pub(crate) fn block_rows_for(stride: usize) -> usize {
+        (BLOCK_BYTES / (8 * stride)).max(16)
     }
 
     /// Empties the sums and the Gram matrix for a run whose first row is `first`.

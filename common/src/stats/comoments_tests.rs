@@ -1,7 +1,8 @@
-//! The co-moment kernels (portable and, where the CPU has it, AVX2) against
-//! each other and against a plain two-pass reference, on column counts
-//! around the 4 x 8 tile (and past the tile kernels, where dgemm takes
-//! over) and row counts around the block and the run.
+//! The co-moment kernels (portable and, where the CPU has them, AVX2 and
+//! AVX-512) against each other and against a plain two-pass reference, on
+//! column counts around the 4 x 8 and 8 x 16 tiles (and past the tile
+//! kernels, where dgemm takes over), row counts around the block and the
+//! run, and runs fed in pieces of any size.
 
 use super::comoments::CoMoments;
 use super::comoments_run::RunScratch;
@@ -78,7 +79,7 @@ fn assert_cross_near(got: &[f64], want: &[f64], ncols: usize, rel: f64, what: &s
 const COLUMNS: [usize; 10] = [1, 3, 4, 5, 8, 16, 17, 33, 64, 70];
 
 fn row_counts(ncols: usize) -> Vec<usize> {
-    let block = (32 << 10) / (8 * ncols.next_multiple_of(8));
+    let block = RunScratch::block_rows_for(ncols.next_multiple_of(8));
     vec![
         1,
         2,
@@ -129,7 +130,7 @@ fn every_kernel_matches_the_two_pass_reference() {
 }
 
 #[test]
-fn avx2_and_portable_agree_on_random_shapes() {
+fn the_kernels_agree_on_random_shapes() {
     for ncols in [1, 3, 5, 16, 17, 33] {
         for (seed, nrows) in [(1u64, 7usize), (2, 255), (3, 1000), (4, 3 * RUN_ROWS + 11)] {
             let rows = table(nrows, ncols, 10.0, seed * 1_000_003 + ncols as u64);
@@ -240,6 +241,36 @@ fn nan_and_infinities_poison_the_same_entries_in_every_kernel() {
                 }
             }
             assert_cross_near(&c.cross, &all[0].cross, ncols, 1e-13, "kernels");
+        }
+    }
+}
+
+/// The eight statistics' pass feeds each run tile by tile: pieces of any
+/// size, across block boundaries, give the run as one piece does.
+#[test]
+fn runs_fed_in_pieces_match_whole_runs() {
+    for kernel in kernels() {
+        for ncols in [3, 16, 17, 70] {
+            let rows = table(2 * RUN_ROWS + 33, ncols, 1e6, ncols as u64 + 7);
+            let whole = co_moments(kernel, &rows, ncols);
+            let mut pieces = CoMoments::new(ncols);
+            let mut sizes = [1usize, 7, 100, 129, 300].into_iter().cycle();
+            for run in rows.chunks(RUN_ROWS * ncols) {
+                pieces.begin_run(&run[..ncols]);
+                let mut rest = run;
+                while !rest.is_empty() {
+                    let take = (sizes.next().unwrap() * ncols).min(rest.len());
+                    let (piece, after) = rest.split_at(take);
+                    pieces.add_piece(kernel, piece, after);
+                    rest = after;
+                }
+                pieces.end_run(kernel, (run.len() / ncols) as u64);
+            }
+            pieces.end_rows();
+            let what = format!("{kernel:?} {ncols} columns");
+            assert_eq!(pieces.count, whole.count, "{what}");
+            assert_eq!(pieces.shift, whole.shift, "{what}");
+            assert_cross_near(&pieces.cross, &whole.cross, ncols, 1e-12, &what);
         }
     }
 }
