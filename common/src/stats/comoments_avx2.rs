@@ -11,7 +11,7 @@
 
 use std::arch::x86_64::*;
 
-use super::comoments_run::{TILE_I, TILE_J};
+use super::comoments_run::{Shifted, TILE_I, TILE_J};
 
 /// Adds the upper triangle (tiles touching `i <= j`) of `S^T S` into `gram`
 /// (`stride x stride`, row-major), `S` being `shifted`: whole rows of
@@ -78,19 +78,9 @@ unsafe fn add_tile<const LEFT: bool>(
         let mut acc = [[zero; 2]; TILE_I];
         let mut p = shifted.as_ptr();
         let rows = shifted.len() / stride;
-        // One line of `ahead` every `every` rows, spread over the loop.
-        let lines = ahead.len().div_ceil(LINE_VALUES);
-        let every = (rows / lines.max(1)).max(1);
-        let (mut line, mut countdown) = (0, 0);
+        let mut prefetch = SpreadPrefetch::new(ahead, rows);
         for _ in 0..rows {
-            if countdown == 0 {
-                if line < lines {
-                    _mm_prefetch::<_MM_HINT_T1>(ahead.as_ptr().add(line * LINE_VALUES).cast());
-                    line += 1;
-                }
-                countdown = every;
-            }
-            countdown -= 1;
+            prefetch.tick();
             let hi = _mm256_loadu_pd(p.add(j0 + 4));
             if LEFT {
                 let lo = _mm256_loadu_pd(p.add(j0));
@@ -117,32 +107,59 @@ unsafe fn add_tile<const LEFT: bool>(
     }
 }
 
-/// Writes the rows of `block` (whole rows of `shift.len()` values) minus
-/// `shift` into `shifted` (rows of `stride` values, the lanes past the
-/// columns set to 0) and adds them to `sums`. Eight columns at a time, with
-/// their sums in registers, kept twice (even and odd rows) so consecutive
-/// rows do not wait on each other's additions.
+/// Brings `ahead` into L2 a cache line every few ticks, spread evenly over
+/// a loop of `ticks` iterations (the tile loops of both SIMD kernels).
+pub(crate) struct SpreadPrefetch<'a> {
+    ahead: &'a [f64],
+    line: usize,
+    lines: usize,
+    every: usize,
+    countdown: usize,
+}
+
+impl<'a> SpreadPrefetch<'a> {
+    pub(crate) fn new(ahead: &'a [f64], ticks: usize) -> Self {
+        let lines = ahead.len().div_ceil(LINE_VALUES);
+        SpreadPrefetch {
+            ahead,
+            line: 0,
+            lines,
+            every: (ticks / lines.max(1)).max(1),
+            countdown: 0,
+        }
+    }
+
+    /// One iteration of the loop: every `every`-th call prefetches the next line.
+    #[inline(always)]
+    pub(crate) fn tick(&mut self) {
+        if self.countdown == 0 {
+            if self.line < self.lines {
+                // SAFETY: the address lies inside `ahead`; a prefetch is a
+                // hint that never faults.
+                unsafe {
+                    _mm_prefetch::<_MM_HINT_T1>(
+                        self.ahead.as_ptr().add(self.line * LINE_VALUES).cast(),
+                    )
+                };
+                self.line += 1;
+            }
+            self.countdown = self.every;
+        }
+        self.countdown -= 1;
+    }
+}
+
+/// Writes the rows of `block` (whole rows of `out.shift.len()` values)
+/// minus the shift into `out.shifted` and adds them to `out.sums`. Eight
+/// columns at a time, with their sums in registers, kept twice (even and
+/// odd rows) so consecutive rows do not wait on each other's additions.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-pub(crate) unsafe fn shift_rows(
-    block: &[f64],
-    shift: &[f64],
-    sums: &mut [f64],
-    shifted: &mut [f64],
-    stride: usize,
-) {
-    let ncols = shift.len();
-    let nrows = block.len() / ncols;
-    assert!(
-        ncols > 0
-            && ncols <= stride
-            && stride.is_multiple_of(TILE_J)
-            && sums.len() == ncols
-            && shifted.len() >= nrows * stride
-            && block.len() == nrows * ncols
-    );
+pub(crate) unsafe fn shift_rows(block: &[f64], out: Shifted<'_>) {
+    let nrows = out.rows_of(block);
+    let (ncols, stride) = (out.shift.len(), out.stride);
     for c0 in (0..ncols).step_by(TILE_J) {
         let masks = [
             lane_mask(ncols - c0),
@@ -162,13 +179,13 @@ pub(crate) unsafe fn shift_rows(
                 }
             };
             let shift_v = [
-                load(shift.as_ptr().add(c0), 0),
-                load(shift.as_ptr().add(c0), 1),
+                load(out.shift.as_ptr().add(c0), 0),
+                load(out.shift.as_ptr().add(c0), 1),
             ];
             let zero = _mm256_setzero_pd();
             let mut add_row = |r: usize, acc: &mut [__m256d; 2]| {
                 let from = block.as_ptr().add(r * ncols + c0);
-                let to = shifted.as_mut_ptr().add(r * stride + c0);
+                let to = out.shifted.as_mut_ptr().add(r * stride + c0);
                 for (half, sum) in acc.iter_mut().enumerate() {
                     let d = _mm256_sub_pd(load(from, half), shift_v[half]);
                     _mm256_storeu_pd(to.add(4 * half), d);
@@ -185,7 +202,7 @@ pub(crate) unsafe fn shift_rows(
             }
             let acc = [even, odd];
             for half in 0..2 {
-                let p = sums.as_mut_ptr().add(c0 + 4 * half);
+                let p = out.sums.as_mut_ptr().add(c0 + 4 * half);
                 let total = _mm256_add_pd(acc[0][half], acc[1][half]);
                 let old = _mm256_maskload_pd(p, masks[half]);
                 _mm256_maskstore_pd(p, masks[half], _mm256_add_pd(old, total));

@@ -12,12 +12,13 @@
 
 use std::arch::x86_64::*;
 
+use super::comoments_avx2::SpreadPrefetch;
+use super::comoments_run::Shifted;
+
 /// Rows per tile.
 const TILE_ROWS: usize = 8;
 /// Columns per half tile: one 8-lane register.
 const HALF: usize = 8;
-/// Doubles per 64-byte cache line.
-const LINE_VALUES: usize = 8;
 
 /// Adds the upper triangle (tiles touching `i <= j`) of `S^T S` into `gram`
 /// (`stride x stride`, row-major), `S` being `shifted`: whole rows of
@@ -85,19 +86,9 @@ unsafe fn add_tile<const LEFT: bool, const RIGHT: bool>(
         let mut acc = [[zero; 2]; TILE_ROWS];
         let mut p = shifted.as_ptr();
         let rows = shifted.len() / stride;
-        // One line of `ahead` every `every` rows, spread over the loop.
-        let lines = ahead.len().div_ceil(LINE_VALUES);
-        let every = (rows / lines.max(1)).max(1);
-        let (mut line, mut countdown) = (0, 0);
+        let mut prefetch = SpreadPrefetch::new(ahead, rows);
         for _ in 0..rows {
-            if countdown == 0 {
-                if line < lines {
-                    _mm_prefetch::<_MM_HINT_T1>(ahead.as_ptr().add(line * LINE_VALUES).cast());
-                    line += 1;
-                }
-                countdown = every;
-            }
-            countdown -= 1;
+            prefetch.tick();
             let lo = if LEFT {
                 _mm512_loadu_pd(p.add(j0))
             } else {
@@ -132,9 +123,8 @@ unsafe fn add_tile<const LEFT: bool, const RIGHT: bool>(
     }
 }
 
-/// Writes the rows of `block` (whole rows of `shift.len()` values) minus
-/// `shift` into `shifted` (rows of `stride` values, the lanes past the
-/// columns set to 0) and adds them to `sums`: the AVX2 `shift_rows` with
+/// Writes the rows of `block` (whole rows of `out.shift.len()` values)
+/// minus the shift into `out.shifted` and adds them to `out.sums`: the AVX2 `shift_rows` with
 /// one 8-lane register per 8 columns and masked loads at the edge, which
 /// cost nothing extra here. Sums kept twice (even and odd rows) so
 /// consecutive rows do not wait on each other's additions.
@@ -142,23 +132,9 @@ unsafe fn add_tile<const LEFT: bool, const RIGHT: bool>(
 /// # Safety
 /// The CPU must support AVX-512F.
 #[target_feature(enable = "avx512f")]
-pub(crate) unsafe fn shift_rows(
-    block: &[f64],
-    shift: &[f64],
-    sums: &mut [f64],
-    shifted: &mut [f64],
-    stride: usize,
-) {
-    let ncols = shift.len();
-    let nrows = block.len() / ncols;
-    assert!(
-        ncols > 0
-            && ncols <= stride
-            && stride.is_multiple_of(HALF)
-            && sums.len() == ncols
-            && shifted.len() >= nrows * stride
-            && block.len() == nrows * ncols
-    );
+pub(crate) unsafe fn shift_rows(block: &[f64], out: Shifted<'_>) {
+    let nrows = out.rows_of(block);
+    let (ncols, stride) = (out.shift.len(), out.stride);
     for c0 in (0..ncols).step_by(HALF) {
         let mask: __mmask8 = u8::MAX >> (HALF - (ncols - c0).min(HALF));
         // SAFETY: masked loads and stores touch only columns below ncols
@@ -166,11 +142,11 @@ pub(crate) unsafe fn shift_rows(
         // inside row r's `stride` values (c0 + 8 <= stride). AVX-512F
         // enabled.
         unsafe {
-            let shift_v = _mm512_maskz_loadu_pd(mask, shift.as_ptr().add(c0));
+            let shift_v = _mm512_maskz_loadu_pd(mask, out.shift.as_ptr().add(c0));
             let mut add_row = |r: usize, sum: &mut __m512d| {
                 let x = _mm512_maskz_loadu_pd(mask, block.as_ptr().add(r * ncols + c0));
                 let d = _mm512_sub_pd(x, shift_v);
-                _mm512_storeu_pd(shifted.as_mut_ptr().add(r * stride + c0), d);
+                _mm512_storeu_pd(out.shifted.as_mut_ptr().add(r * stride + c0), d);
                 *sum = _mm512_add_pd(*sum, d);
             };
             let (mut even, mut odd) = (_mm512_setzero_pd(), _mm512_setzero_pd());
@@ -181,7 +157,7 @@ pub(crate) unsafe fn shift_rows(
             if nrows % 2 == 1 {
                 add_row(nrows - 1, &mut even);
             }
-            let p = sums.as_mut_ptr().add(c0);
+            let p = out.sums.as_mut_ptr().add(c0);
             let old = _mm512_maskz_loadu_pd(mask, p);
             _mm512_mask_storeu_pd(p, mask, _mm512_add_pd(old, _mm512_add_pd(even, odd)));
         }

@@ -138,14 +138,10 @@ impl RunScratch {
             Kernel::Portable => out.fill(rows),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::Avx2` is only chosen where the CPU has AVX2 and FMA.
-            Kernel::Avx2 => unsafe {
-                super::comoments_avx2::shift_rows(rows, out.shift, out.sums, out.shifted, stride)
-            },
+            Kernel::Avx2 => unsafe { super::comoments_avx2::shift_rows(rows, out) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `Kernel::Avx512` is only chosen where the CPU has AVX-512F.
-            Kernel::Avx512 => unsafe {
-                super::comoments_avx512::shift_rows(rows, out.shift, out.sums, out.shifted, stride)
-            },
+            Kernel::Avx512 => unsafe { super::comoments_avx512::shift_rows(rows, out) },
         }
     }
 
@@ -210,13 +206,31 @@ impl RunScratch {
 
 /// Where a block's shifted rows and sums go.
 pub(crate) struct Shifted<'a> {
-    shift: &'a [f64],
-    sums: &'a mut [f64],
-    shifted: &'a mut [f64],
-    stride: usize,
+    /// Per column, the value taken away.
+    pub shift: &'a [f64],
+    /// Per column, the sum the shifted values are added to.
+    pub sums: &'a mut [f64],
+    /// Rows of `stride` values (the lanes past the columns stay 0).
+    pub shifted: &'a mut [f64],
+    pub stride: usize,
 }
 
 impl Shifted<'_> {
+    /// The rows of `block`, once every size the SIMD writers index by is
+    /// checked: whole rows, each fitting a padded row of `shifted`.
+    pub(crate) fn rows_of(&self, block: &[f64]) -> usize {
+        let ncols = self.shift.len();
+        assert!(
+            ncols > 0
+                && ncols <= self.stride
+                && self.stride.is_multiple_of(TILE_J)
+                && self.sums.len() == ncols
+                && block.len().is_multiple_of(ncols)
+                && self.shifted.len() >= block.len() / ncols * self.stride
+        );
+        block.len() / ncols
+    }
+
     /// Writes `block`'s rows minus the shift, adding them to the sums. One
     /// zip over each row, so the compiler vectorises it (the AVX2 version,
     /// `comoments_avx2::shift_rows`, keeps the sums in registers instead).
