@@ -124,10 +124,10 @@ unsafe fn add_tile<const LEFT: bool, const RIGHT: bool>(
 }
 
 /// Writes the rows of `block` (whole rows of `out.shift.len()` values)
-/// minus the shift into `out.shifted` and adds them to `out.sums`: the AVX2 `shift_rows` with
-/// one 8-lane register per 8 columns and masked loads at the edge, which
-/// cost nothing extra here. Sums kept twice (even and odd rows) so
-/// consecutive rows do not wait on each other's additions.
+/// minus the shift into `out.shifted` and adds them to `out.sums`: the
+/// AVX2 `shift_rows` with one 8-lane register per 8 columns and masked
+/// loads at the edge, which cost nothing extra here. Sums kept twice (even
+/// and odd rows) so consecutive rows do not wait on each other's additions.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
