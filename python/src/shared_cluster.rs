@@ -44,28 +44,30 @@ pub struct SharedCluster {
     stopping: AtomicBool,
 }
 
-/// A job's hold on the cluster, counted until dropped.
+/// A job's hold on the cluster, counted until dropped. Fields drop in
+/// order: the clone goes before the count, so once `running` is 0 the
+/// stopping thread holds the only reference.
 pub struct JobSlot<'a> {
-    owner: &'a SharedCluster,
-    cluster: Option<Arc<BlockingCluster>>,
+    cluster: Arc<BlockingCluster>,
+    _counted: RunningJob<'a>,
 }
 
 impl Deref for JobSlot<'_> {
     type Target = BlockingCluster;
 
     fn deref(&self) -> &BlockingCluster {
-        self.cluster
-            .as_deref()
-            .expect("a job slot holds the cluster until dropped")
+        &self.cluster
     }
 }
 
-impl Drop for JobSlot<'_> {
+/// One job counted in `running` (and on this thread) until dropped.
+struct RunningJob<'a> {
+    owner: &'a SharedCluster,
+}
+
+impl Drop for RunningJob<'_> {
     fn drop(&mut self) {
         JOBS_ON_THIS_THREAD.set(JOBS_ON_THIS_THREAD.get().saturating_sub(1));
-        // The clone goes before the count: once `running` is 0, the
-        // stopping thread holds the only reference.
-        drop(self.cluster.take());
         *lock(&self.owner.running) -= 1;
         self.owner.idle.notify_all();
     }
@@ -89,8 +91,8 @@ impl SharedCluster {
         drop(guard);
         JOBS_ON_THIS_THREAD.set(JOBS_ON_THIS_THREAD.get() + 1);
         Some(JobSlot {
-            owner: self,
-            cluster: Some(cluster),
+            cluster,
+            _counted: RunningJob { owner: self },
         })
     }
 
