@@ -4,7 +4,7 @@
 //! pyarrow helper), and errors (no such key or bucket, no credentials,
 //! 403, no endpoint, a truncated object) exit 2 naming the URL, never the
 //! secret; transient failures are retried; an endpoint that accepts and
-//! never answers fails the job within a bounded time.
+//! never answers, or never accepts, fails the job within a bounded time.
 
 mod cli_support;
 mod objects_support;
@@ -287,7 +287,8 @@ fn a_503_and_a_dropped_connection_are_retried_inside_the_task() {
 }
 
 /// How long a job on a silent endpoint may take at most: the answer
-/// timeout (15 s) twice, the retry's backoff and the process's start.
+/// timeout (15 s) twice, the retry's backoff and the process's start (the
+/// connect timeout, 10 s, is shorter).
 const DEADLINE: Duration = Duration::from_secs(90);
 
 const SECRET: &str = "silent-endpoint-secret-never-shown";
@@ -304,6 +305,33 @@ fn silent_endpoint() -> String {
         }
     });
     format!("http://127.0.0.1:{port}")
+}
+
+/// A loopback endpoint whose listener never accepts and whose queue of
+/// pending connections is full, so a new connection is never completed
+/// (the kernel drops its SYNs); its URL. The listener and the connections
+/// that fill its queue live as long as the test process.
+fn unaccepting_endpoint() -> String {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    listener
+        .bind(
+            &"127.0.0.1:0"
+                .parse::<std::net::SocketAddr>()
+                .unwrap()
+                .into(),
+        )
+        .unwrap();
+    listener.listen(0).unwrap();
+    let addr = listener.local_addr().unwrap().as_socket().unwrap();
+    let mut queued = Vec::new();
+    // Connect until a connection is no longer completed: the queue is full.
+    while let Ok(stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500)) {
+        queued.push(stream);
+        assert!(queued.len() < 64, "the listen queue never filled");
+    }
+    std::mem::forget((listener, queued));
+    format!("http://127.0.0.1:{}", addr.port())
 }
 
 fn spawn_submit(input: &str, endpoint: &str) -> Child {
@@ -346,23 +374,29 @@ fn finish(mut child: Child, deadline: Instant, what: &str) -> (Option<i32>, Stri
 }
 
 #[test]
-fn a_silent_endpoint_fails_the_job_in_bounded_time_naming_the_url() {
-    let endpoint = silent_endpoint();
+fn a_silent_or_unaccepting_endpoint_fails_the_job_in_bounded_time_naming_the_url() {
     let object = "s3://quiet/table.parquet";
-    let plain = format!("{endpoint}/table.parquet");
     let deadline = Instant::now() + DEADLINE;
-    // Both at once: each waits out the same timeouts.
-    let s3 = spawn_submit(object, &endpoint);
-    let http = spawn_submit(&plain, &endpoint);
-    for (child, url) in [(s3, object), (http, plain.as_str())] {
-        let (code, err) = finish(child, deadline, url);
-        assert_eq!(code, Some(2), "{url}: {err}");
-        assert!(err.contains(url), "{url}: the message names it: {err}");
+    // All at once: each waits out the same timeouts.
+    let mut jobs = Vec::new();
+    for endpoint in [silent_endpoint(), unaccepting_endpoint()] {
+        let plain = format!("{endpoint}/table.parquet");
+        jobs.push((
+            spawn_submit(object, &endpoint),
+            format!("{object} at {endpoint}"),
+            object.to_owned(),
+        ));
+        jobs.push((spawn_submit(&plain, &endpoint), plain.clone(), plain));
+    }
+    for (child, what, url) in jobs {
+        let (code, err) = finish(child, deadline, &what);
+        assert_eq!(code, Some(2), "{what}: {err}");
+        assert!(err.contains(&url), "{what}: the message names it: {err}");
         assert!(
             err.contains("did not answer") && err.contains("timed out"),
-            "{url}: the message gives the cause: {err}"
+            "{what}: the message gives the cause: {err}"
         );
-        assert!(!err.contains(SECRET), "{url}: the secret leaked: {err}");
-        assert!(!err.contains("panicked"), "{url}: {err}");
+        assert!(!err.contains(SECRET), "{what}: the secret leaked: {err}");
+        assert!(!err.contains("panicked"), "{what}: {err}");
     }
 }
