@@ -168,9 +168,9 @@ impl ColumnSummary {
         for start in (0..rows.len()).step_by(run_len) {
             let end = (start + run_len).min(rows.len());
             // The optional parts read each tile while it is still in L1,
-            // and the co-moments' arithmetic-bound loops bring the next tile
-            // into cache meanwhile, so the eight statistics do not wait on
-            // memory.
+            // and the co-moments' arithmetic-bound loops bring rows a few
+            // tiles ahead into cache meanwhile, so the eight statistics do
+            // not wait on memory.
             let extras = &mut self.extras;
             extras.begin_run(&rows[start..start + ncols]);
             reduce_run(
