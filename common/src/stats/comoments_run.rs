@@ -8,11 +8,12 @@
 //! padded with zeros to a multiple of 8 columns; each full block is added
 //! to the Gram triangle. The tile kernels (AVX-512 in
 //! `comoments_avx512.rs`, AVX2 in `comoments_avx2.rs`, portable in
-//! `comoments_portable.rs`) then work on whole tiles for any column count. Tables wider than
-//! `TRIANGLE_MAX_COLS` use `matrixmultiply`'s dgemm on the same scratch
-//! instead (computing the whole matrix, as before the tile kernels): the
-//! tile kernels read the block once per tile, which is cheap only while a
-//! block of rows is a few rows' worth of cache lines per tile.
+//! `comoments_portable.rs`) then work on whole tiles for any column
+//! count. Tables wider than `TRIANGLE_MAX_COLS` use `matrixmultiply`'s
+//! dgemm on the same scratch instead (computing the whole matrix, as
+//! before the tile kernels): the tile kernels read the block once per
+//! tile, which is cheap only while a block of rows is a few rows' worth
+//! of cache lines per tile.
 
 use super::kernel::Kernel;
 
