@@ -158,22 +158,24 @@ async fn status_updates_are_duplicated_and_delayed() {
         })
         .await
         .unwrap();
-    let tasks = &snapshot
+    let tasks = snapshot
         .frameworks
-        .iter()
+        .into_iter()
         .find(|f| f.id == framework_id)
         .unwrap()
         .tasks;
-    let board = cluster.status().snapshot();
-    assert_eq!(board.leases.len(), tasks.len(), "{:?}", board.leases);
-    for (task_id, state) in tasks {
-        let state = rmesos_common::wire::v1::TaskState::try_from(*state).unwrap();
-        assert_eq!(
-            board.leases[task_id].state,
-            state.as_str_name(),
-            "{task_id}"
-        );
-    }
+    // The engine hears of an update after the driver acknowledges it.
+    wait_for_board(&cluster, "the board to show Mesos' lease states", |board| {
+        board.leases.len() == tasks.len()
+            && tasks.iter().all(|(task_id, state)| {
+                let state = rmesos_common::wire::v1::TaskState::try_from(*state).unwrap();
+                board
+                    .leases
+                    .get(task_id)
+                    .is_some_and(|l| l.state == state.as_str_name())
+            })
+    })
+    .await;
     cluster.shutdown().await.expect("teardown");
 }
 

@@ -149,12 +149,10 @@ async fn idle_leases_are_given_back_and_taken_again_for_the_next_job() {
         })
         .await
         .unwrap();
-    let board = cluster.status().snapshot();
-    assert!(
-        board.leases.values().all(|l| l.state == "TASK_KILLED"),
-        "{:?}",
-        board.leases
-    );
+    wait_for_board(&cluster, "every lease killed on the board", |board| {
+        !board.leases.is_empty() && board.leases.values().all(|l| l.state == "TASK_KILLED")
+    })
+    .await;
     run_exact(&cluster, &values, 3, "after", 8).await;
     let second = tasks_of(&setup.sim.snapshot(), &framework_id);
     assert!(second.len() > first.len(), "new leases: {second:?}");

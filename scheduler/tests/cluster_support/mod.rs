@@ -13,7 +13,7 @@ use rmesos_common::stats::{ColumnStats, ColumnSummary};
 use rmesos_mesos_sim::zookeeper::ZooKeeperServer;
 use rmesos_mesos_sim::{ClusterConfig, SimCluster};
 use rmesos_scheduler::backoff::BackoffPolicy;
-use rmesos_scheduler::cluster::{Cluster, JobHandle, StatusBoard};
+use rmesos_scheduler::cluster::{Cluster, ClusterStatus, JobHandle, StatusBoard};
 use rmesos_scheduler::engine::{Dataset, ProgressEvent, ProgressSink, ProgressUpdate};
 use rmesos_scheduler::settings::SessionSettings;
 use rmesos_scheduler::ui::StatusPage;
@@ -191,6 +191,28 @@ impl Recorder {
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+}
+
+/// Waits until `cond` holds on the session's status board and returns that
+/// board. Mesos' state runs ahead of the board: a status update reaches the
+/// scheduler some time after the simulator records it.
+pub async fn wait_for_board(
+    cluster: &Cluster,
+    what: &str,
+    cond: impl Fn(&ClusterStatus) -> bool,
+) -> ClusterStatus {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let board = cluster.status().snapshot();
+        if cond(&board) {
+            return board;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {board:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
