@@ -25,6 +25,7 @@ mod kernel_tests;
 mod quantiles;
 mod request;
 mod sink;
+mod sorted_keys;
 #[allow(clippy::module_inception)]
 mod stats;
 mod summary;

@@ -20,7 +20,9 @@
 //! what overflows, so the merge tree, not arrival order, fixes the result.
 //!
 //! Values are kept as `u64` keys whose integer order is the float order
-//! (NaN is never stored), so sorting is an integer sort.
+//! (NaN is never stored), so sorting is an integer sort (`sorted_keys`).
+
+use super::sorted_keys::{merge_into, sort_keys};
 
 /// A bound on the levels that can compact in a sketch of fewer than 2^64
 /// values (64 - log2 k of them), plus the two top-level item weights a
@@ -40,6 +42,9 @@ pub struct QuantileSketch {
     pub(crate) levels: Vec<Vec<u64>>,
     /// Compactions done per level (their parity picks the offset).
     pub(crate) compactions: Vec<u64>,
+    /// The second buffer of sorts and merges, kept between compactions
+    /// (not part of the summary: equality and the codec ignore it).
+    spare: Vec<u64>,
 }
 
 impl PartialEq for QuantileSketch {
@@ -109,6 +114,7 @@ impl QuantileSketch {
             max: f64::NAN,
             levels: vec![Vec::new()],
             compactions: vec![0],
+            spare: Vec::new(),
         }
     }
 
@@ -118,12 +124,10 @@ impl QuantileSketch {
         if x.is_nan() {
             return;
         }
-        if self.count == 0 {
-            (self.min, self.max) = (x, x);
-        } else {
-            self.min = self.min.min(x);
-            self.max = self.max.max(x);
-        }
+        // `f64::min` and `max` return the other value when one is NaN, so
+        // the first value replaces the empty sketch's NaN.
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
         self.count += 1;
         self.levels[0].push(key(x));
         if self.levels[0].len() >= self.k {
@@ -131,25 +135,66 @@ impl QuantileSketch {
         }
     }
 
-    /// Compacts level `h` and every level above that overflows.
+    /// Adds a column's values (NaN skipped). Its count, min and max are
+    /// kept in registers and stored once: `add` per value would carry
+    /// them through memory from one value to the next.
+    pub(crate) fn add_column(&mut self, values: impl Iterator<Item = f64>) {
+        let mut values = values.peekable();
+        let (mut low, mut high, mut added) = (f64::INFINITY, f64::NEG_INFINITY, 0usize);
+        while values.peek().is_some() {
+            let level = &mut self.levels[0];
+            let before = level.len();
+            // Up to the compaction point: at most `room` values are added.
+            let room = self.k - before;
+            for x in values.by_ref().take(room) {
+                if x.is_nan() {
+                    continue;
+                }
+                low = if x < low { x } else { low };
+                high = if x > high { x } else { high };
+                level.push(key(x));
+            }
+            added += level.len() - before;
+            if level.len() >= self.k {
+                self.compact_from(0);
+            }
+        }
+        if added > 0 {
+            // `f64::min` and `max` return the other value when one is NaN,
+            // so the first values replace the empty sketch's NaN.
+            self.min = self.min.min(low);
+            self.max = self.max.max(high);
+            self.count += added as u64;
+        }
+    }
+
+    /// Compacts level `h` and every level above that overflows. The
+    /// levels' buffers and `spare` are reused: a compaction allocates only
+    /// while the sketch grows.
     fn compact_from(&mut self, mut h: usize) {
         while h < self.levels.len() && self.levels[h].len() >= self.k {
-            if h == 0 {
-                radix_sort(&mut self.levels[0]);
-            }
             if h + 1 == self.levels.len() {
                 self.levels.push(Vec::new());
                 self.compactions.push(0);
             }
-            let level = std::mem::take(&mut self.levels[h]);
+            let (below, above) = self.levels.split_at_mut(h + 1);
+            let level = &mut below[h];
+            if h == 0 {
+                sort_keys(level, &mut self.spare);
+            }
             let even = level.len() & !1;
-            let offset = (self.compactions[h] % 2) as usize;
-            let promoted: Vec<u64> = level[offset..even].iter().step_by(2).copied().collect();
             // The odd item out (the largest) stays at this level.
-            self.levels[h] = level[even..].to_vec();
+            let odd = level.get(even).copied();
+            let offset = (self.compactions[h] % 2) as usize;
+            for i in 0..even / 2 {
+                level[i] = level[offset + 2 * i];
+            }
+            level.truncate(even / 2);
+            merge_into(&above[0], level, &mut self.spare);
+            std::mem::swap(&mut above[0], &mut self.spare);
+            level.clear();
+            level.extend(odd);
             self.compactions[h] += 1;
-            let above = std::mem::take(&mut self.levels[h + 1]);
-            self.levels[h + 1] = merge_sorted(&above, &promoted);
             h += 1;
         }
     }
@@ -174,8 +219,8 @@ impl QuantileSketch {
             if h == 0 {
                 self.levels[0].extend_from_slice(theirs);
             } else {
-                let mine = std::mem::take(&mut self.levels[h]);
-                self.levels[h] = merge_sorted(&mine, theirs);
+                merge_into(&self.levels[h], theirs, &mut self.spare);
+                std::mem::swap(&mut self.levels[h], &mut self.spare);
             }
             self.compactions[h] = self.compactions[h].wrapping_add(other.compactions[h]);
         }
@@ -270,65 +315,6 @@ impl QuantileSketch {
     }
 }
 
-/// Sorts keys by their bytes, least significant first (a stable counting
-/// sort per byte; bytes that are the same in every key are skipped, as the
-/// sign and exponent often are): about twice as fast as a comparison sort
-/// on the ~50,000-key buffers level 0 compacts.
-fn radix_sort(keys: &mut Vec<u64>) {
-    if keys.len() < 1024 {
-        keys.sort_unstable();
-        return;
-    }
-    let mut counts = vec![[0usize; 256]; 8];
-    for &k in keys.iter() {
-        for (byte, count) in counts.iter_mut().enumerate() {
-            count[((k >> (8 * byte)) & 0xff) as usize] += 1;
-        }
-    }
-    let mut other = vec![0u64; keys.len()];
-    for (byte, count) in counts.iter().enumerate() {
-        if count.contains(&keys.len()) {
-            continue;
-        }
-        let mut offsets = [0usize; 256];
-        let mut total = 0;
-        for (offset, &c) in offsets.iter_mut().zip(count) {
-            *offset = total;
-            total += c;
-        }
-        for &k in keys.iter() {
-            let digit = ((k >> (8 * byte)) & 0xff) as usize;
-            other[offsets[digit]] = k;
-            offsets[digit] += 1;
-        }
-        std::mem::swap(keys, &mut other);
-    }
-}
-
-/// The sorted union of two sorted key lists.
-fn merge_sorted(a: &[u64], b: &[u64]) -> Vec<u64> {
-    if a.is_empty() {
-        return b.to_vec();
-    }
-    if b.is_empty() {
-        return a.to_vec();
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        if a[i] <= b[j] {
-            out.push(a[i]);
-            i += 1;
-        } else {
-            out.push(b[j]);
-            j += 1;
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
 /// One sketch per column, all with the job's relative error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantileSketches {
@@ -350,10 +336,10 @@ impl QuantileSketches {
         if ncols == 0 {
             return;
         }
-        for row in rows.chunks_exact(ncols) {
-            for (sketch, &x) in self.columns.iter_mut().zip(row) {
-                sketch.add(x);
-            }
+        // Column by column: one sketch's buffers stay in cache while the
+        // rows (a tile of the kernel's, in L1) are read with a stride.
+        for (c, sketch) in self.columns.iter_mut().enumerate() {
+            sketch.add_column(rows[c..].iter().step_by(ncols).copied());
         }
     }
 
@@ -400,27 +386,6 @@ mod tests {
             assert!(k <= (LEVEL_BOUND / eps).ceil() + 2.0, "eps {eps}: k {k}");
         }
         assert_eq!(capacity(0.0), usize::MAX);
-    }
-
-    #[test]
-    fn radix_sort_sorts() {
-        let mut state = 99u64;
-        for n in [0usize, 5, 1023, 1024, 5000] {
-            let mut keys: Vec<u64> = (0..n)
-                .map(|i| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
-                    if i % 3 == 0 {
-                        key(-((state >> 40) as f64))
-                    } else {
-                        state >> (i % 50)
-                    }
-                })
-                .collect();
-            let mut want = keys.clone();
-            want.sort_unstable();
-            radix_sort(&mut keys);
-            assert_eq!(keys, want, "n={n}");
-        }
     }
 
     #[test]
