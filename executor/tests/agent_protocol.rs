@@ -180,7 +180,9 @@ async fn shutdown_kills_tasks_and_exits_within_the_grace_period_without_acks() {
     let agent = FakeAgent::start().await;
     let env = [
         ("MESOS_CHECKPOINT", "0"),
-        ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "2secs"),
+        // Unacknowledged, the executor leaves 1 s before the end (at
+        // 4 s): that second is the room a loaded machine has to see it go.
+        ("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", "5secs"),
     ];
     let mut executor = ExecutorProcess::start(&agent, &env, &log.0);
     agent
@@ -200,15 +202,15 @@ async fn shutdown_kills_tasks_and_exits_within_the_grace_period_without_acks() {
 
     let asked = Instant::now();
     agent.send(shutdown());
-    let status = executor.exit_within(Duration::from_secs(5)).await;
+    let status = executor.exit_within(Duration::from_secs(10)).await;
     let took = asked.elapsed();
     assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
     assert!(
-        took < Duration::from_secs(2),
+        took < Duration::from_secs(5),
         "exited after {took:?}, past the grace period"
     );
     assert!(
-        took >= Duration::from_millis(1000),
+        took >= Duration::from_secs(3),
         "left after {took:?} without waiting for the acknowledgement"
     );
     let sent = updates(&agent.calls());

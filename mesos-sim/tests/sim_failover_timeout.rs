@@ -128,7 +128,9 @@ async fn subscribing_again_within_the_timeout_keeps_framework_and_tasks() {
     let sim = cluster(&zk, "/fo-b", |c| c.agents = 1).await;
     let uri = serve_executor().await;
     let url = sim.leader_url().unwrap();
-    let timeout = 1.5;
+    // Room for a loaded machine to see both disconnections and subscribe
+    // again before the kept framework's timeout passes.
+    let timeout = 5.0;
     let (kept, kept_id) = framework_with_a_task(&url, &uri, timeout).await;
     // A second framework with the same timeout that does not come back:
     // its removal shows the timeout has passed for both.

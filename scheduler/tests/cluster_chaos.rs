@@ -16,8 +16,11 @@ use rmesos_scheduler::engine::Dataset;
 
 const PARTITIONS: u32 = 48;
 
-/// Agents with room for two tasks each and a slow allocator, so that a
-/// job takes many rounds of offers and faults land mid-job.
+/// Agents with room for two partition slots each, offered every 60 ms.
+/// Leases are long-lived, so a job of small partitions ends within a
+/// second or two: `survives` checks it still ran when the fault came, and
+/// what a fault sets off (a new subscription) is waited for, not assumed
+/// done when the job ends.
 async fn slow_sim(agents: usize) -> Setup {
     start_sim(agents, |c| {
         c.agent_cpus = 2.2;
@@ -61,17 +64,23 @@ async fn the_leading_master_is_killed_mid_job() {
         setup.sim.kill_leader().await.expect("leader killed");
     })
     .await;
-    // The same framework, subscribed again to the new leader.
-    let snapshot = setup.sim.snapshot();
-    let framework = snapshot
-        .frameworks
-        .iter()
-        .find(|f| f.id == framework_id)
-        .expect("the framework is known to the new leader");
-    assert!(framework.connected);
-    let board = cluster.status().snapshot();
+    // The same framework, subscribed again to the new leader: that goes
+    // on apart from the job, which may end first.
+    let id = framework_id.clone();
+    setup
+        .sim
+        .wait_until(
+            "the framework connected to the new leader",
+            WAIT,
+            move |s| s.frameworks.iter().any(|f| f.id == id && f.connected),
+        )
+        .await
+        .unwrap();
+    let board = wait_for_board(&cluster, "a second subscription", |board| {
+        board.framework.subscriptions >= 2
+    })
+    .await;
     assert_eq!(board.framework.id.as_deref(), Some(framework_id.as_str()));
-    assert!(board.framework.subscriptions >= 2, "{:?}", board.framework);
     cluster.shutdown().await.expect("teardown");
 }
 
@@ -189,8 +198,20 @@ async fn the_subscription_is_dropped_mid_job() {
         setup.sim.drop_subscription(&framework_id).await;
     })
     .await;
-    let board = cluster.status().snapshot();
-    assert!(board.framework.subscriptions >= 2, "{:?}", board.framework);
+    // The driver subscribes again apart from the job, which may end first.
+    let id = framework_id.clone();
+    setup
+        .sim
+        .wait_until("the framework connected again", WAIT, move |s| {
+            s.frameworks.iter().any(|f| f.id == id && f.connected)
+        })
+        .await
+        .unwrap();
+    let board = wait_for_board(&cluster, "a second subscription", |board| {
+        board.framework.subscriptions >= 2
+    })
+    .await;
+    assert_eq!(board.framework.id.as_deref(), Some(framework_id.as_str()));
     cluster.shutdown().await.expect("teardown");
 }
 

@@ -66,16 +66,40 @@ async fn run_exact(cluster: &Cluster, values: &[f64], ncols: usize, job: &str, p
 async fn partitions_run_on_a_few_leases_that_the_next_job_reuses() {
     init_tracing();
     let setup = start_sim(2, |c| c.agent_cpus = 2.2).await;
-    let cluster = connect(&setup, settings()).await;
+    // Speculative copies would count twice in `partitions_run`.
+    let exact = SessionSettings {
+        speculation: "off".parse().unwrap(),
+        ..settings()
+    };
+    let cluster = connect(&setup, exact).await;
     let framework_id = cluster.framework_id().to_owned();
     let values = rows(48_000, 4);
     run_exact(&cluster, &values, 4, "first", 48).await;
-    let after_first = tasks_of(&setup.sim.snapshot(), &framework_id);
+    // The job can end while a lease is still starting. The board lists a
+    // lease from its launch on, and hears that it runs after Mesos does.
+    let board = wait_for_board(&cluster, "every lease running on the board", |board| {
+        !board.leases.is_empty() && board.leases.values().all(|l| l.state == "TASK_RUNNING")
+    })
+    .await;
+    let id = framework_id.clone();
+    let snapshot = setup
+        .sim
+        .wait_until("every lease running in Mesos", WAIT, move |s| {
+            let tasks = tasks_of(s, &id);
+            !tasks.is_empty() && running(&tasks) == tasks.len()
+        })
+        .await
+        .unwrap();
+    let after_first = tasks_of(&snapshot, &framework_id);
     assert!(
-        !after_first.is_empty() && after_first.len() <= 4,
+        after_first.len() <= 4,
         "48 partitions on at most 2 leases per agent: {after_first:?}"
     );
-    let board = cluster.status().snapshot();
+    let mut launched: Vec<&String> = board.leases.keys().collect();
+    let mut in_mesos: Vec<&String> = after_first.keys().collect();
+    launched.sort();
+    in_mesos.sort();
+    assert_eq!(launched, in_mesos, "the board's leases are Mesos' tasks");
     let run: u64 = board
         .leases
         .values()
@@ -84,7 +108,6 @@ async fn partitions_run_on_a_few_leases_that_the_next_job_reuses() {
         .values()
         .sum();
     assert_eq!(run, 48, "{:?}", board.leases);
-    assert!(board.leases.values().all(|l| l.state == "TASK_RUNNING"));
     // The next job runs on the same leases: Mesos sees no new task.
     run_exact(&cluster, &values, 4, "second", 16).await;
     let after_second = tasks_of(&setup.sim.snapshot(), &framework_id);

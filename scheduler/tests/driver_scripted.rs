@@ -17,7 +17,11 @@ use rmesos_scheduler::driver::{
 use rmesos_scheduler::transport::{BackoffPolicy, Codec, Credentials, Secret, TransportConfig};
 
 const WAIT: Duration = Duration::from_secs(10);
-const HEARTBEAT: Duration = Duration::from_millis(100);
+/// The scripted master's heartbeat. The tests count SUBSCRIBE calls
+/// exactly, and a driver and master sharing one thread of a loaded machine
+/// can stall past 5 missed heartbeats of 100 ms: at 1 s they would have
+/// to stall 5 s to reconnect unasked.
+const HEARTBEAT: Duration = Duration::from_secs(1);
 
 fn config() -> DriverConfig {
     DriverConfig {

@@ -2,8 +2,10 @@
 //! `chromium`; scripts/test.sh installs it) loads the page of a session on
 //! the simulated cluster while a job runs, and the DOM it renders must show
 //! the framework id, the job, its `running` state and its partitions done.
-//! Offers come slowly and each agent fits one task, so the job runs for
-//! minutes unless cancelled: Chromium's start-up cannot outlast it.
+//! The one agent fits one partition slot and every partition waits a
+//! second in the executor (the test fault `RMESOS_TEST_PARTITION_DELAY_MS`),
+//! so the job runs for minutes unless cancelled: Chromium's start-up
+//! cannot outlast it.
 
 mod cluster_support;
 
@@ -16,6 +18,9 @@ use cluster_support::*;
 use rmesos_scheduler::engine::JobError;
 
 const PARTITIONS: u32 = 240;
+/// Each partition's wait in the executor: the job takes `PARTITIONS`
+/// seconds, well over `BROWSER_TIMEOUT`.
+const PARTITION_DELAY_MS: &str = "1000";
 const JOB: &str = "ui-browser-job";
 /// Longest wait for Chromium to dump the DOM.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
@@ -110,9 +115,13 @@ async fn chromium_shows_a_running_job() {
     init_tracing();
     let browser = chromium(); // fail early, before starting the cluster
     let setup = start_sim(1, |c| {
-        // Room for the executor and one task; one offer every 0.5 s.
+        // Room for the executor and one partition slot.
         c.agent_cpus = 1.2;
-        c.allocation_interval = Duration::from_millis(500);
+        c.executor_env = vec![(
+            0,
+            "RMESOS_TEST_PARTITION_DELAY_MS".into(),
+            PARTITION_DELAY_MS.into(),
+        )];
     })
     .await;
     let cluster = connect(&setup, settings()).await;

@@ -1,6 +1,7 @@
 //! The status page and its JSON API on the simulated cluster, read over
-//! real HTTP while a job runs (real executors, slow offers so that the job
-//! spans many rounds): what they show during and after the job, that
+//! real HTTP while a job runs (real executors, each partition made to take
+//! half a second so that the job outlasts the reading): what they show
+//! during and after the job, that
 //! they are read-only, that they leak no data-server token, that the bind
 //! address is honoured, and that the page can be off or fail to start
 //! without failing the session.
@@ -22,11 +23,16 @@ use serde_json::Value;
 const PARTITIONS: u32 = 48;
 const JOB: &str = "ui-job";
 
-/// Agents with room for two tasks each and a slow allocator.
-async fn slow_sim(agents: usize) -> Setup {
+/// Agents with room for two partition slots each, whose executors make
+/// every partition wait 500 ms (the test fault
+/// `RMESOS_TEST_PARTITION_DELAY_MS`): a job of `PARTITIONS` partitions
+/// takes at least 6 s, while reading the page takes a few milliseconds.
+async fn slow_partitions_sim(agents: usize) -> Setup {
     start_sim(agents, |c| {
         c.agent_cpus = 2.2;
-        c.allocation_interval = Duration::from_millis(60);
+        c.executor_env = (0..agents)
+            .map(|agent| (agent, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "500".into()))
+            .collect();
     })
     .await
 }
@@ -67,8 +73,13 @@ fn the_job(status: &Value) -> &Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_page_and_the_api_follow_a_job_and_change_nothing() {
     init_tracing();
-    let setup = slow_sim(2).await;
-    let cluster = connect(&setup, settings()).await;
+    let setup = slow_partitions_sim(2).await;
+    // Speculative copies would be attempts beyond one per partition.
+    let exact = SessionSettings {
+        speculation: "off".parse().unwrap(),
+        ..settings()
+    };
+    let cluster = connect(&setup, exact).await;
     let addr = cluster.ui_addr().expect("the status page runs");
     assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
     let base = base(&cluster);
@@ -84,7 +95,13 @@ async fn the_page_and_the_api_follow_a_job_and_change_nothing() {
     let want = expected(&values, 4);
     let (job, recorder) = submit_running(&cluster, values, 4, (JOB, PARTITIONS), 4).await;
 
-    let during = get_json(&client, &format!("{base}/api/status")).await;
+    // The board takes up merged partitions after the progress sink does.
+    let during = wait_for_api(&client, &base, "a partition done on the board", |status| {
+        the_job(status)["partitions_done"]
+            .as_u64()
+            .is_some_and(|done| done > 0)
+    })
+    .await;
     assert!(
         recorder.partitions_done() < PARTITIONS,
         "the job ended before the page was read"
@@ -106,6 +123,27 @@ async fn the_page_and_the_api_follow_a_job_and_change_nothing() {
 
     cluster.shutdown().await.expect("teardown");
     wait_closed(addr).await;
+}
+
+/// Polls `/api/status` until `cond` holds on it, and returns it.
+async fn wait_for_api(
+    client: &reqwest::Client,
+    base: &str,
+    what: &str,
+    cond: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let status = get_json(client, &format!("{base}/api/status")).await;
+        if cond(&status) {
+            return status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 fn check_running(setup: &Setup, status: &Value, framework_id: &str) {
