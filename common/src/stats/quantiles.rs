@@ -145,7 +145,7 @@ impl QuantileSketch {
             let level = &mut self.levels[0];
             let before = level.len();
             // Up to the compaction point: at most `room` values are added.
-            let room = self.k - before;
+            let room = self.k.saturating_sub(before);
             for x in values.by_ref().take(room) {
                 if x.is_nan() {
                     continue;
