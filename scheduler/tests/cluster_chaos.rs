@@ -16,15 +16,19 @@ use rmesos_scheduler::engine::Dataset;
 
 const PARTITIONS: u32 = 48;
 
-/// Agents with room for two partition slots each, offered every 60 ms.
-/// Leases are long-lived, so a job of small partitions ends within a
-/// second or two: `survives` checks it still ran when the fault came, and
-/// what a fault sets off (a new subscription) is waited for, not assumed
-/// done when the job ends.
+/// Agents with room for two partition slots each, offered every 60 ms,
+/// whose executors take at least 50 ms per partition: leases are
+/// long-lived, so without the delay a job of small partitions could end
+/// before a fault lands, however early it is applied. `survives` still
+/// checks the job ran when the fault came, and what a fault sets off (a
+/// new subscription) is waited for, not assumed done when the job ends.
 async fn slow_sim(agents: usize) -> Setup {
     start_sim(agents, |c| {
         c.agent_cpus = 2.2;
         c.allocation_interval = Duration::from_millis(60);
+        c.executor_env = (0..agents)
+            .map(|a| (a, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "50".into()))
+            .collect();
     })
     .await
 }
