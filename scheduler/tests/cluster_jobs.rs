@@ -205,9 +205,13 @@ async fn bad_input_fails_the_job_by_name_and_the_next_job_runs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn cancelling_kills_the_tasks_and_the_session_goes_on() {
     init_tracing();
-    // One cpu per agent: one task at a time, so the job is still running
-    // when it is cancelled.
-    let setup = start_sim(1, |c| c.agent_cpus = 1.2).await;
+    // One cpu: one partition at a time, each at least 20 ms, so the job
+    // (200 partitions, at least 4 s) is still running when it is cancelled.
+    let setup = start_sim(1, |c| {
+        c.agent_cpus = 1.2;
+        c.executor_env = vec![(0, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "20".into())];
+    })
+    .await;
     let cluster = connect(&setup, settings()).await;
     let values = Arc::new(rows(20_000, 4));
     let dataset = Dataset::in_memory(values.to_vec(), 4).unwrap();
