@@ -35,7 +35,8 @@ pub(crate) fn sort_keys(keys: &mut Vec<u64>, spare: &mut Vec<u64>) {
             count[((prefix >> (8 * byte)) & 0xff) as usize] += 1;
         }
     }
-    spare.clear();
+    // Every slot is written by the first pass: what `spare` holds from a
+    // previous sort need not be zeroed.
     spare.resize(n, 0);
     for (byte, count) in counts.iter().enumerate() {
         if count.contains(&(n as u32)) {
@@ -93,20 +94,25 @@ fn sort_ties(keys: &mut [u64], shift: u32) {
 
 /// `out` becomes the sorted union of the sorted lists `a` and `b`.
 pub(crate) fn merge_into(a: &[u64], b: &[u64], out: &mut Vec<u64>) {
-    out.clear();
-    out.reserve(a.len() + b.len());
+    // Every slot is written below: old contents need not be zeroed.
+    out.resize(a.len() + b.len(), 0);
     let (mut i, mut j) = (0, 0);
     // The pick is a select, not a branch: on interleaved lists a branch
-    // would be mispredicted about every other item.
-    while i < a.len() && j < b.len() {
-        let (x, y) = (a[i], b[j]);
+    // would be mispredicted about every other item. Writing by index into
+    // the sized buffer keeps `push`'s length bookkeeping out of the loop.
+    for slot in out.iter_mut() {
+        let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) else {
+            break;
+        };
         let take_a = x <= y;
-        out.push(if take_a { x } else { y });
+        *slot = if take_a { x } else { y };
         i += usize::from(take_a);
         j += usize::from(!take_a);
     }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
+    let done = i + j;
+    let (rest_a, rest_b) = (&a[i..], &b[j..]);
+    out[done..done + rest_a.len()].copy_from_slice(rest_a);
+    out[done + rest_a.len()..].copy_from_slice(rest_b);
 }
 
 #[cfg(test)]
