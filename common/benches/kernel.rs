@@ -10,35 +10,18 @@
 //! in-cache kernel, repeated) and each keeps its best time: a busy moment
 //! then slows one attempt of each rather than all attempts of one.
 
+mod support;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rmesos_common::stats::{ColumnSummary, StatsRequest};
+use support::{COLS, table, time};
 
 const ROWS: usize = 8 << 20;
-const COLS: usize = 16;
 const RUNS: usize = 7;
 /// Rows of the in-cache table: 4096 x 16 x 8 B = 512 KiB, inside L2.
 const CACHED_ROWS: usize = 4096;
-
-fn time(f: impl FnOnce()) -> Duration {
-    let t = Instant::now();
-    f();
-    t.elapsed()
-}
-
-/// Deterministic pseudo-random values (xorshift), so runs are comparable.
-fn table(rows: usize) -> Vec<f64> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    (0..rows * COLS)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0
-        })
-        .collect()
-}
 
 /// The bandwidth reference: one pass summing every value (8 independent
 /// accumulators so the add latency does not bound it).

@@ -9,34 +9,17 @@
 //! The passes are interleaved and each keeps its best time, as in the
 //! kernel bench: the machine is shared.
 
+mod support;
+
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rmesos_common::stats::{ColumnSummary, StatsRequest};
+use support::{COLS, table, time};
 
 const ROWS: usize = 8 << 20;
-const COLS: usize = 16;
 const RUNS: usize = 3;
 const PROBABILITIES: [f64; 3] = [0.1, 0.5, 0.9];
-
-fn time(f: impl FnOnce()) -> Duration {
-    let t = Instant::now();
-    f();
-    t.elapsed()
-}
-
-/// Deterministic pseudo-random values (xorshift), so runs are comparable.
-fn table(rows: usize) -> Vec<f64> {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    (0..rows * COLS)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64 * 200.0 - 100.0
-        })
-        .collect()
-}
 
 /// The eight statistics, with sketches at `error` when given.
 fn sketch_pass(data: &[f64], error: Option<f64>) -> Vec<Vec<f64>> {

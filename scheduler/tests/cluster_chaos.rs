@@ -58,6 +58,25 @@ where
     recorder
 }
 
+/// Waits until the framework is connected in Mesos and the session has
+/// subscribed a second time, as the same framework: the driver subscribes
+/// again apart from the job, which may end first.
+async fn subscribed_again(setup: &Setup, cluster: &Cluster, framework_id: &str) {
+    let id = framework_id.to_owned();
+    setup
+        .sim
+        .wait_until("the framework connected again", WAIT, move |s| {
+            s.frameworks.iter().any(|f| f.id == id && f.connected)
+        })
+        .await
+        .unwrap();
+    let board = wait_for_board(cluster, "a second subscription", |board| {
+        board.framework.subscriptions >= 2
+    })
+    .await;
+    assert_eq!(board.framework.id.as_deref(), Some(framework_id));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_leading_master_is_killed_mid_job() {
     init_tracing();
@@ -68,23 +87,8 @@ async fn the_leading_master_is_killed_mid_job() {
         setup.sim.kill_leader().await.expect("leader killed");
     })
     .await;
-    // The same framework, subscribed again to the new leader: that goes
-    // on apart from the job, which may end first.
-    let id = framework_id.clone();
-    setup
-        .sim
-        .wait_until(
-            "the framework connected to the new leader",
-            WAIT,
-            move |s| s.frameworks.iter().any(|f| f.id == id && f.connected),
-        )
-        .await
-        .unwrap();
-    let board = wait_for_board(&cluster, "a second subscription", |board| {
-        board.framework.subscriptions >= 2
-    })
-    .await;
-    assert_eq!(board.framework.id.as_deref(), Some(framework_id.as_str()));
+    // The same framework, subscribed again to the new leader.
+    subscribed_again(&setup, &cluster, &framework_id).await;
     cluster.shutdown().await.expect("teardown");
 }
 
@@ -202,20 +206,7 @@ async fn the_subscription_is_dropped_mid_job() {
         setup.sim.drop_subscription(&framework_id).await;
     })
     .await;
-    // The driver subscribes again apart from the job, which may end first.
-    let id = framework_id.clone();
-    setup
-        .sim
-        .wait_until("the framework connected again", WAIT, move |s| {
-            s.frameworks.iter().any(|f| f.id == id && f.connected)
-        })
-        .await
-        .unwrap();
-    let board = wait_for_board(&cluster, "a second subscription", |board| {
-        board.framework.subscriptions >= 2
-    })
-    .await;
-    assert_eq!(board.framework.id.as_deref(), Some(framework_id.as_str()));
+    subscribed_again(&setup, &cluster, &framework_id).await;
     cluster.shutdown().await.expect("teardown");
 }
 

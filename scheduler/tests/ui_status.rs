@@ -132,18 +132,16 @@ async fn wait_for_api(
     what: &str,
     cond: impl Fn(&Value) -> bool,
 ) -> Value {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let status = get_json(client, &format!("{base}/api/status")).await;
+    let url = format!("{base}/api/status");
+    eventually(what, || async {
+        let status = get_json(client, &url).await;
         if cond(&status) {
-            return status;
+            Ok(status)
+        } else {
+            Err(status.to_string())
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}: {status}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    })
+    .await
 }
 
 fn check_running(setup: &Setup, status: &Value, framework_id: &str) {

@@ -197,6 +197,27 @@ impl Recorder {
     }
 }
 
+/// Polls `probe` every 10 ms until it gives `Ok`, and returns that; after
+/// `WAIT`, fails naming `what` and the last thing seen (`probe`'s `Err`).
+pub async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let seen = match probe().await {
+            Ok(value) => return value,
+            Err(seen) => seen,
+        };
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Waits until `cond` holds on the session's status board and returns that
 /// board. Mesos' state runs ahead of the board: a status update reaches the
 /// scheduler some time after the simulator records it.
@@ -205,18 +226,16 @@ pub async fn wait_for_board(
     what: &str,
     cond: impl Fn(&ClusterStatus) -> bool,
 ) -> ClusterStatus {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
+    eventually(what, || {
         let board = cluster.status().snapshot();
-        if cond(&board) {
-            return board;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}: {board:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+        let answer = if cond(&board) {
+            Ok(board)
+        } else {
+            Err(format!("{board:?}"))
+        };
+        std::future::ready(answer)
+    })
+    .await
 }
 
 /// `nrows` x `ncols` well-conditioned values, row-major.
