@@ -191,18 +191,8 @@ impl QuantileSketch {
             }
             level.truncate(even / 2);
             let above = &mut above[0];
-            if above.len() <= 1 {
-                // Every other compaction finds the level above just
-                // compacted (at most its odd item left): the promoted
-                // items become that level, with the item put in place.
-                if let Some(item) = above.pop() {
-                    level.insert(level.partition_point(|&k| k < item), item);
-                }
-                std::mem::swap(level, above);
-            } else {
-                merge_into(above, level, &mut self.spare);
-                std::mem::swap(above, &mut self.spare);
-            }
+            merge_into(above, level, &mut self.spare);
+            std::mem::swap(above, &mut self.spare);
             level.clear();
             level.extend(odd);
             self.compactions[h] += 1;
