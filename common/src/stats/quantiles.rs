@@ -15,8 +15,8 @@
 //! most w, and each consumes at least `k` items of its level, so the
 //! total rank error is at most `levels * n / k`; with `k` chosen from eps
 //! (`capacity`) that, plus the top-level weight, is within `eps * n`. The
-//! sketch holds at most about `k * log2(n / k)` items per column: bounded
-//! by eps and log n, not by n. Merging concatenates levels and compacts
+//! sketch holds at most about `k * log2(n / k)` items per column (and two
+//! reused buffers of about `k`): bounded by eps and log n, not by n. Merging concatenates levels and compacts
 //! what overflows, so the merge tree, not arrival order, fixes the result.
 //!
 //! Values are kept as `u64` keys whose integer order is the float order
@@ -194,6 +194,12 @@ impl QuantileSketch {
             merge_into(above, level, &mut self.spare);
             std::mem::swap(above, &mut self.spare);
             level.clear();
+            if h > 0 {
+                // Only level 0 refills its own buffer; a higher level is
+                // next written by a merge into `spare`. Giving its buffer
+                // back keeps the memory held near the items held.
+                level.shrink_to_fit();
+            }
             level.extend(odd);
             self.compactions[h] += 1;
             h += 1;

@@ -37,6 +37,7 @@ pub(crate) fn sort_keys(keys: &mut Vec<u64>, spare: &mut Vec<u64>) {
     }
     // Every slot is written by the first pass: what `spare` holds from a
     // previous sort need not be zeroed.
+    spare.reserve_exact(n.saturating_sub(spare.len()));
     spare.resize(n, 0);
     for (byte, count) in counts.iter().enumerate() {
         if count.contains(&(n as u32)) {
@@ -95,7 +96,10 @@ fn sort_ties(keys: &mut [u64], shift: u32) {
 /// `out` becomes the sorted union of the sorted lists `a` and `b`.
 pub(crate) fn merge_into(a: &[u64], b: &[u64], out: &mut Vec<u64>) {
     // Every slot is written below: old contents need not be zeroed.
-    out.resize(a.len() + b.len(), 0);
+    let total = a.len() + b.len();
+    // Exactly: a doubled buffer would hold memory the sketch never uses.
+    out.reserve_exact(total.saturating_sub(out.len()));
+    out.resize(total, 0);
     let (mut i, mut j) = (0, 0);
     // The pick is a select, not a branch: on interleaved lists a branch
     // would be mispredicted about every other item. Writing by index into
