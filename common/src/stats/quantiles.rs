@@ -396,6 +396,30 @@ mod tests {
     }
 
     #[test]
+    fn the_memory_held_stays_near_the_items_held() {
+        // Levels that kept their buffers once compacted would waste about
+        // one buffer of `k` per level (here about 10k); a bounded number
+        // of working buffers is all the sketch may hold beyond its items.
+        let mut sketch = QuantileSketch::new(0.01);
+        let mut state = 7u64;
+        sketch.add_column((0..4_000_000).map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64
+        }));
+        let held: usize =
+            sketch.levels.iter().map(Vec::capacity).sum::<usize>() + sketch.spare.capacity();
+        let waste = (held - sketch.len()) as f64 / sketch.k as f64;
+        assert!(sketch.levels.len() >= 9, "{} levels", sketch.levels.len());
+        assert!(
+            waste <= 5.0,
+            "{held} values held for {} items: {waste:.1}k spare",
+            sketch.len()
+        );
+    }
+
+    #[test]
     fn keys_keep_the_float_order() {
         let xs = [
             f64::NEG_INFINITY,
