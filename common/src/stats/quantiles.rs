@@ -16,8 +16,9 @@
 //! total rank error is at most `levels * n / k`; with `k` chosen from eps
 //! (`capacity`) that, plus the top-level weight, is within `eps * n`. The
 //! sketch holds at most about `k * log2(n / k)` items per column (and two
-//! reused buffers of about `k`): bounded by eps and log n, not by n. Merging concatenates levels and compacts
-//! what overflows, so the merge tree, not arrival order, fixes the result.
+//! reused buffers of about `k`): bounded by eps and log n, not by n.
+//! Merging concatenates levels and compacts what overflows, so the merge
+//! tree, not arrival order, fixes the result.
 //!
 //! Values are kept as `u64` keys whose integer order is the float order
 //! (NaN is never stored), so sorting is an integer sort (`sorted_keys`).
@@ -118,27 +119,11 @@ impl QuantileSketch {
         }
     }
 
-    /// Adds one value (NaN is skipped, as Spark skips nulls).
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        if x.is_nan() {
-            return;
-        }
-        // `f64::min` and `max` return the other value when one is NaN, so
-        // the first value replaces the empty sketch's NaN.
-        self.min = self.min.min(x);
-        self.max = self.max.max(x);
-        self.count += 1;
-        self.levels[0].push(key(x));
-        if self.levels[0].len() >= self.k {
-            self.compact_from(0);
-        }
-    }
-
-    /// Adds a column's values (NaN skipped). Its count, min and max are
-    /// kept in registers and stored once: `add` per value would carry
-    /// them through memory from one value to the next.
-    pub(crate) fn add_column(&mut self, values: impl Iterator<Item = f64>) {
+    /// Adds a column's values (NaN is skipped, as Spark skips nulls). The
+    /// count, min and max are kept in registers and stored once: updated
+    /// per value they would be carried through memory from one value to
+    /// the next.
+    pub fn add_column(&mut self, values: impl Iterator<Item = f64>) {
         let mut values = values.peekable();
         let (mut low, mut high, mut added) = (f64::INFINITY, f64::NEG_INFINITY, 0usize);
         while values.peek().is_some() {
