@@ -26,9 +26,7 @@ async fn slow_sim(agents: usize) -> Setup {
     start_sim(agents, |c| {
         c.agent_cpus = 2.2;
         c.allocation_interval = Duration::from_millis(60);
-        c.executor_env = (0..agents)
-            .map(|a| (a, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "50".into()))
-            .collect();
+        c.executor_env = partition_delays(agents, 50);
     })
     .await
 }

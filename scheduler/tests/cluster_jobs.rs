@@ -209,7 +209,7 @@ async fn cancelling_kills_the_tasks_and_the_session_goes_on() {
     // (200 partitions, at least 4 s) is still running when it is cancelled.
     let setup = start_sim(1, |c| {
         c.agent_cpus = 1.2;
-        c.executor_env = vec![(0, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "20".into())];
+        c.executor_env = vec![partition_delay(0, 20)];
     })
     .await;
     let cluster = connect(&setup, settings()).await;

@@ -221,10 +221,7 @@ async fn a_slow_agents_partitions_get_copies_elsewhere() {
     // partitions (32 take agent 1 alone about 5 s) however slowly it starts.
     let setup = start_sim(2, |c| {
         c.agent_cpus = 2.2;
-        c.executor_env = vec![
-            (0, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "60000".into()),
-            (1, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "300".into()),
-        ];
+        c.executor_env = vec![partition_delay(0, 60_000), partition_delay(1, 300)];
     })
     .await;
     let hurried = SessionSettings {

@@ -20,7 +20,7 @@ use rmesos_scheduler::engine::JobError;
 const PARTITIONS: u32 = 240;
 /// Each partition's wait in the executor: the job takes `PARTITIONS`
 /// seconds, well over `BROWSER_TIMEOUT`.
-const PARTITION_DELAY_MS: &str = "1000";
+const PARTITION_DELAY_MS: u64 = 1000;
 const JOB: &str = "ui-browser-job";
 /// Longest wait for Chromium to dump the DOM.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(90);
@@ -117,11 +117,7 @@ async fn chromium_shows_a_running_job() {
     let setup = start_sim(1, |c| {
         // Room for the executor and one partition slot.
         c.agent_cpus = 1.2;
-        c.executor_env = vec![(
-            0,
-            "RMESOS_TEST_PARTITION_DELAY_MS".into(),
-            PARTITION_DELAY_MS.into(),
-        )];
+        c.executor_env = vec![partition_delay(0, PARTITION_DELAY_MS)];
     })
     .await;
     let cluster = connect(&setup, settings()).await;

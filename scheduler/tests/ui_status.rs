@@ -30,9 +30,7 @@ const JOB: &str = "ui-job";
 async fn slow_partitions_sim(agents: usize) -> Setup {
     start_sim(agents, |c| {
         c.agent_cpus = 2.2;
-        c.executor_env = (0..agents)
-            .map(|agent| (agent, "RMESOS_TEST_PARTITION_DELAY_MS".into(), "500".into()))
-            .collect();
+        c.executor_env = partition_delays(agents, 500);
     })
     .await
 }

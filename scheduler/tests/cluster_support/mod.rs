@@ -238,6 +238,22 @@ pub async fn wait_for_board(
     .await
 }
 
+/// The executor's straggler fault (read by debug builds only) for a
+/// simulated cluster's `executor_env`: on `agent`, every partition waits
+/// `millis` before its result.
+pub fn partition_delay(agent: usize, millis: u64) -> (usize, String, String) {
+    (
+        agent,
+        "RMESOS_TEST_PARTITION_DELAY_MS".into(),
+        millis.to_string(),
+    )
+}
+
+/// `partition_delay` on each of `agents` agents.
+pub fn partition_delays(agents: usize, millis: u64) -> Vec<(usize, String, String)> {
+    (0..agents).map(|a| partition_delay(a, millis)).collect()
+}
+
 /// `nrows` x `ncols` well-conditioned values, row-major.
 pub fn rows(nrows: usize, ncols: usize) -> Vec<f64> {
     (0..nrows * ncols)
